@@ -1,0 +1,92 @@
+"""Users, trader accounts (legal entities, keyed by EORI) and who may act for which account.
+
+Roles are groups (``Role``). Membership of an account and a broker's authority to represent an
+account are guardian object permissions held in direct foreign-key tables
+(``TraderAccountUserObjectPermission``), read only through ``accounts.access``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Role(enum.StrEnum):
+    TRADER = "trader"
+    BROKER = "broker"
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.TRADER: _("Trader"),
+    Role.BROKER: _("Customs broker"),
+    Role.OFFICER: _("Agency officer"),
+    Role.SUPERVISOR: _("Customs supervisor"),
+    Role.ADMIN: _("Administrator"),
+}
+
+# Object permissions on TraderAccount.
+PERM_MEMBER = "member_of_account"
+PERM_REPRESENT = "represent_account"
+
+
+class User(AbstractUser):
+    """A person who signs in. Custom from the first migration so it can grow without pain."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def role(self) -> Role | None:
+        names = {g.name for g in self.groups.all()}
+        for role in (Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.BROKER, Role.TRADER):
+            if role.value in names:
+                return role
+        return Role.ADMIN if self.is_superuser else None
+
+    def has_role(self, role: Role) -> bool:
+        return self.role == role
+
+
+eori_validator = RegexValidator(
+    r"^[A-Z]{2}[A-Z0-9]{1,15}$", _("An EORI is a two-letter country code followed by up to 15 letters or digits.")
+)
+
+
+class TraderAccount(models.Model):
+    """A legal entity that trades: importer, exporter or customs broker, identified by its EORI."""
+
+    eori = models.CharField(_("EORI"), max_length=17, unique=True, validators=[eori_validator])
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, default="GB")
+    is_active = models.BooleanField(_("active"), default=True)
+    is_broker = models.BooleanField(_("customs broker"), default=False)
+    aeo_status = models.CharField(_("AEO status"), max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("trader account")
+        verbose_name_plural = _("trader accounts")
+        permissions = [
+            (PERM_MEMBER, "Is a member of this trader account"),
+            (PERM_REPRESENT, "May lodge declarations as representative of this account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.eori})"
+
+
+class TraderAccountUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(TraderAccount, on_delete=models.CASCADE)
+
+
+class TraderAccountGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(TraderAccount, on_delete=models.CASCADE)

@@ -1,0 +1,307 @@
+"""The declaration aggregate: header, parties, documents and goods items.
+
+Fields mirror ``declarations.canonical.DeclarationData``; ``Declaration.to_data()`` gives the
+canonical form back, which is what the XML writer and the API serializers use.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_REVIEW = "in_review", _("In review")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    RELEASED = "released", _("Released")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Channel(models.TextChoices):
+    WEB_FORM = "web_form", _("Browser form")
+    WEB_XML = "web_xml", _("XML upload")
+    API_JSON = "api_json", _("API (JSON)")
+    API_XML = "api_xml", _("API (XML)")
+    BULK = "bulk", _("Bulk import")
+
+
+class DirectionChoice(models.TextChoices):
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+
+
+AMOUNT = {"max_digits": 18, "decimal_places": 3, "null": True, "blank": True}
+MASS = {"max_digits": 16, "decimal_places": 3, "null": True, "blank": True}
+
+
+class Declaration(models.Model):
+    mrn = models.CharField(_("MRN"), max_length=18, unique=True, null=True, blank=True)
+    lrn = models.CharField(_("LRN"), max_length=22, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=DirectionChoice.choices, blank=True)
+
+    # Who: the declarant's account, the account the goods belong to (importer or exporter), the user.
+    declarant_account = models.ForeignKey(
+        "accounts.TraderAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="declared"
+    )
+    trader_account = models.ForeignKey(
+        "accounts.TraderAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
+    lodged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, db_index=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    # A draft keeps the form's raw input so it can be resumed exactly as left.
+    draft_payload = models.JSONField(null=True, blank=True)
+
+    type_code = models.CharField(_("declaration type"), max_length=2, blank=True)
+    additional_type = models.CharField(_("additional declaration type"), max_length=1, blank=True)
+    function_code = models.CharField(max_length=2, default="9")
+    goods_item_quantity = models.PositiveIntegerField(null=True, blank=True)
+    total_package_quantity = models.PositiveIntegerField(null=True, blank=True)
+    invoice_amount = models.DecimalField(_("invoice amount"), **AMOUNT)  # type: ignore[call-overload]
+    invoice_currency = models.CharField(_("invoice currency"), max_length=3, blank=True)
+    exchange_rate = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    representation_code = models.CharField(max_length=1, blank=True)
+    supervising_office = models.CharField(max_length=8, blank=True)
+    presentation_office = models.CharField(max_length=8, blank=True)
+    exit_office = models.CharField(_("office of exit"), max_length=8, blank=True)
+    border_transport_mode = models.CharField(max_length=1, blank=True)
+    border_transport_nationality = models.CharField(max_length=2, blank=True)
+    inland_transport_mode = models.CharField(max_length=1, blank=True)
+    arrival_transport_id = models.CharField(max_length=35, blank=True)
+    arrival_transport_id_type = models.CharField(max_length=2, blank=True)
+    departure_transport_id = models.CharField(max_length=35, blank=True)
+    departure_transport_id_type = models.CharField(max_length=2, blank=True)
+    container = models.BooleanField(null=True, blank=True)
+    goods_location = models.CharField(max_length=35, blank=True)
+    goods_location_type = models.CharField(max_length=1, blank=True)
+    goods_location_qualifier = models.CharField(max_length=1, blank=True)
+    goods_location_country = models.CharField(max_length=2, blank=True)
+    destination_country = models.CharField(max_length=2, blank=True)
+    export_country = models.CharField(max_length=2, blank=True)
+    transaction_nature = models.CharField(max_length=2, blank=True)
+    delivery_terms = models.CharField(max_length=3, blank=True)
+    delivery_location = models.CharField(max_length=35, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A repeated LRN from the same declarant never creates a second declaration.
+            models.UniqueConstraint(
+                fields=["declarant_account", "lrn"],
+                condition=~models.Q(status="draft"),
+                name="declaration_unique_lrn_per_declarant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(mrn__isnull=False),
+                name="declaration_mrn_once_lodged",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["trader_account", "-created_at"]),
+            models.Index(fields=["declarant_account", "-created_at"]),
+            models.Index(fields=["lodged_by", "-created_at"]),
+            models.Index(fields=["status", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.mrn or f"draft {self.lrn or self.pk}"
+
+    @property
+    def full_type(self) -> str:
+        return f"{self.type_code}{self.additional_type}"
+
+    def to_data(self) -> DeclarationData:
+        """The canonical form of this declaration (parties, documents, items prefetched or not)."""
+        header_docs = [d for d in self.documents.all() if d.item_id is None]
+        items = list(self.items.all())
+        item_docs: dict[int, list[Document]] = {}
+        for doc in self.documents.all():
+            if doc.item_id is not None:
+                item_docs.setdefault(doc.item_id, []).append(doc)
+        return DeclarationData(
+            type_code=self.type_code,
+            additional_type=self.additional_type,
+            function_code=self.function_code,
+            lrn=self.lrn,
+            goods_item_quantity=self.goods_item_quantity,
+            total_package_quantity=self.total_package_quantity,
+            invoice_amount=_norm(self.invoice_amount),
+            invoice_currency=self.invoice_currency,
+            exchange_rate=_norm(self.exchange_rate),
+            representation_code=self.representation_code,
+            parties=[p.to_data() for p in self.parties.all()],
+            supervising_office=self.supervising_office,
+            presentation_office=self.presentation_office,
+            exit_office=self.exit_office,
+            border_transport_mode=self.border_transport_mode,
+            border_transport_nationality=self.border_transport_nationality,
+            inland_transport_mode=self.inland_transport_mode,
+            arrival_transport_id=self.arrival_transport_id,
+            arrival_transport_id_type=self.arrival_transport_id_type,
+            departure_transport_id=self.departure_transport_id,
+            departure_transport_id_type=self.departure_transport_id_type,
+            container=self.container,
+            goods_location=self.goods_location,
+            goods_location_type=self.goods_location_type,
+            goods_location_qualifier=self.goods_location_qualifier,
+            goods_location_country=self.goods_location_country,
+            destination_country=self.destination_country,
+            export_country=self.export_country,
+            transaction_nature=self.transaction_nature,
+            delivery_terms=self.delivery_terms,
+            delivery_location=self.delivery_location,
+            documents=[d.to_data() for d in sorted(header_docs, key=lambda d: d.position)],
+            items=[
+                i.to_data(sorted(item_docs.get(i.pk, []), key=lambda d: d.position))
+                for i in sorted(items, key=lambda i: i.position)
+            ],
+        )
+
+
+def _norm(value: Decimal | None) -> Decimal | None:
+    """Drop the trailing zeros the database adds, so stored and declared values compare equal."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
+class Party(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(max_length=20, choices=[(r.value, r.value) for r in PartyRole])
+    eori = models.CharField(_("EORI"), max_length=17, blank=True)
+    name = models.CharField(_("name"), max_length=70, blank=True)
+    street = models.CharField(_("street"), max_length=70, blank=True)
+    city = models.CharField(_("city"), max_length=35, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=9, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["declaration", "role"], name="party_role_once")]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.eori or self.name}"
+
+    def to_data(self) -> PartyData:
+        return PartyData(
+            role=PartyRole(self.role), eori=self.eori, name=self.name, street=self.street,
+            city=self.city, postcode=self.postcode, country=self.country,
+        )
+
+
+class GoodsItem(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()  # order as declared
+    sequence = models.PositiveIntegerField(_("item number"))
+    description = models.CharField(_("description"), max_length=512)
+    commodity_code = models.CharField(_("commodity code"), max_length=10)
+    hs_subheading = models.CharField(_("HS subheading"), max_length=6, db_index=True)
+    taric_codes = models.JSONField(default=list, blank=True)
+    origin_country = models.CharField(_("country of origin"), max_length=2, blank=True)
+    origin_type = models.CharField(max_length=1, blank=True)
+    procedure_code = models.CharField(_("procedure code"), max_length=4, blank=True)
+    additional_procedure_codes = models.JSONField(default=list, blank=True)
+    quantity = models.DecimalField(_("quantity"), **MASS)  # type: ignore[call-overload]
+    quantity_unit = models.CharField(_("unit"), max_length=10, blank=True)
+    net_mass = models.DecimalField(_("net mass (kg)"), **MASS)  # type: ignore[call-overload]
+    gross_mass = models.DecimalField(_("gross mass (kg)"), **MASS)  # type: ignore[call-overload]
+    value_amount = models.DecimalField(_("value"), **AMOUNT)  # type: ignore[call-overload]
+    value_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    statistical_value = models.DecimalField(**AMOUNT)  # type: ignore[call-overload]
+    valuation_method = models.CharField(max_length=1, blank=True)
+    package_count = models.PositiveIntegerField(null=True, blank=True)
+    package_type = models.CharField(max_length=2, blank=True)
+    package_marks = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "sequence"], name="item_sequence_unique"),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1, sequence__lte=999), name="item_sequence_1_999"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}: {self.commodity_code}"
+
+    def to_data(self, documents: list[Document]) -> ItemData:
+        return ItemData(
+            sequence=self.sequence,
+            description=self.description,
+            commodity_code=self.commodity_code,
+            taric_codes=list(self.taric_codes),
+            origin_country=self.origin_country,
+            origin_type=self.origin_type,
+            procedure_code=self.procedure_code,
+            additional_procedure_codes=list(self.additional_procedure_codes),
+            quantity=_norm(self.quantity),
+            quantity_unit=self.quantity_unit,
+            net_mass=_norm(self.net_mass),
+            gross_mass=_norm(self.gross_mass),
+            value_amount=_norm(self.value_amount),
+            value_currency=self.value_currency,
+            statistical_value=_norm(self.statistical_value),
+            valuation_method=self.valuation_method,
+            package_count=self.package_count,
+            package_type=self.package_type,
+            package_marks=self.package_marks,
+            documents=[d.to_data() for d in documents],
+        )
+
+
+class Document(models.Model):
+    """A supporting or previous document, at header level (``item`` empty) or on one goods item."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    item = models.ForeignKey(GoodsItem, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in DocumentKind])
+    code = models.CharField(_("document type"), max_length=4)
+    reference = models.CharField(_("reference"), max_length=70, blank=True)
+    status = models.CharField(_("status"), max_length=2, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.reference}"
+
+    def to_data(self) -> DocumentData:
+        return DocumentData(
+            kind=DocumentKind(self.kind), code=self.code, reference=self.reference, status=self.status, line=self.line
+        )
+
+
+class SourceMessage(models.Model):
+    """The message as received (XML or JSON), kept with the declaration it produced."""
+
+    declaration = models.OneToOneField(Declaration, on_delete=models.CASCADE, related_name="source")
+    content_type = models.CharField(max_length=60)
+    body = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"source of {self.declaration_id}"

@@ -1,0 +1,241 @@
+"""Lodgement: validate a canonical declaration, decide who it belongs to, store it, issue the MRN.
+
+Every channel ends here: the browser form, the XML upload, the API (JSON or XML) and the bulk
+command. Nothing is stored unless everything is right; then the declaration, its items, parties,
+documents, the message as received, the audit event and the outbox row commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import TraderAccount, User
+from singlewindow.audit import audit_log
+from singlewindow.errors import Conflict
+from singlewindow.outbox import outbox_put
+
+from . import validation
+from .canonical import DeclarationData, Issue, PartyRole
+from .errors import LodgementRejected, LrnConflict
+from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
+from .mrn import mrn_new
+
+TOPIC_ACCEPTED = "declarations.declaration.accepted"
+
+HEADER_FIELDS = [
+    "type_code", "additional_type", "function_code", "lrn", "goods_item_quantity", "total_package_quantity",
+    "invoice_amount", "invoice_currency", "exchange_rate", "representation_code", "supervising_office",
+    "presentation_office", "exit_office", "border_transport_mode", "border_transport_nationality",
+    "inland_transport_mode", "arrival_transport_id", "arrival_transport_id_type", "departure_transport_id",
+    "departure_transport_id_type", "container", "goods_location", "goods_location_type",
+    "goods_location_qualifier", "goods_location_country", "destination_country", "export_country",
+    "transaction_nature", "delivery_terms", "delivery_location",
+]
+
+
+@dataclass
+class LodgeResult:
+    declaration: Declaration
+    created: bool  # False when an identical lodgement of the same LRN returned the first declaration
+    warnings: list[Issue]
+
+
+def content_hash(data: DeclarationData) -> str:
+    """A fingerprint of the canonical content: equal for the same declaration whatever the channel."""
+    return hashlib.sha256(json.dumps(data.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def declaration_lodge(
+    *,
+    user: User,
+    data: DeclarationData,
+    channel: Channel,
+    source_body: str = "",
+    source_content_type: str = "",
+    draft: Declaration | None = None,
+    extra_issues: list[Issue] | None = None,
+) -> LodgeResult:
+    """Accept a declaration or raise ``LodgementRejected`` listing every error; nothing half-stored.
+
+    Side effects on acceptance, in one transaction: the declaration with an MRN (a ``draft`` given
+    becomes it), its parts, the source message, an audit event and an outbox row for clearance.
+    The same LRN from the same declarant returns the first declaration when the content is
+    identical and raises ``LrnConflict`` when it differs.
+    """
+    issues = list(extra_issues or []) + validation.validate(data, user=user)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise LodgementRejected(errors)
+    warnings = [i for i in issues if i.severity != "error"]
+    declarant, trader = validation.resolve_accounts(data)
+    assert declarant is not None  # validate() reported an unregistered declarant as an error
+    digest = content_hash(data)
+
+    existing = _existing_lodgement(declarant=declarant, lrn=data.lrn)
+    if existing is not None:
+        return _replay(existing=existing, digest=digest, user=user, warnings=warnings)
+    try:
+        declaration = _store(
+            user=user, data=data, channel=channel, declarant=declarant, trader=trader, digest=digest,
+            source_body=source_body, source_content_type=source_content_type, draft=draft,
+        )
+    except IntegrityError:
+        # Two lodgements of the same LRN raced: the database let only the first in.
+        existing = _existing_lodgement(declarant=declarant, lrn=data.lrn)
+        if existing is None:
+            raise
+        return _replay(existing=existing, digest=digest, user=user, warnings=warnings)
+    return LodgeResult(declaration=declaration, created=True, warnings=warnings)
+
+
+def _existing_lodgement(*, declarant: TraderAccount, lrn: str) -> Declaration | None:
+    return Declaration.objects.exclude(status=Status.DRAFT).filter(declarant_account=declarant, lrn=lrn).first()
+
+
+def _replay(*, existing: Declaration, digest: str, user: User, warnings: list[Issue]) -> LodgeResult:
+    if existing.content_hash != digest:
+        raise LrnConflict(
+            "lrn_conflict",
+            f"LRN {existing.lrn} was already used by this declarant for declaration {existing.mrn} "
+            "with different content. Use a new LRN for a new declaration.",
+            errors=[
+                {
+                    "pointer": "42A FunctionalReferenceID",
+                    "field": "lrn",
+                    "code": "lrn_conflict",
+                    "message": f"LRN {existing.lrn} was already used for {existing.mrn} with different content.",
+                }
+            ],
+        )
+    with transaction.atomic():
+        audit_log(action="declarations.declaration.lodge_replayed", obj=existing, actor=user)
+    return LodgeResult(declaration=existing, created=False, warnings=warnings)
+
+
+def _mrn_unused(now: Any) -> str:
+    for _attempt in range(5):
+        mrn = mrn_new(at=now)
+        if not Declaration.objects.filter(mrn=mrn).exists():
+            return mrn
+    raise RuntimeError("could not find an unused MRN")  # pragma: no cover - 36^13 space
+
+
+@transaction.atomic(durable=True)
+def _store(
+    *,
+    user: User,
+    data: DeclarationData,
+    channel: Channel,
+    declarant: TraderAccount,
+    trader: TraderAccount | None,
+    digest: str,
+    source_body: str,
+    source_content_type: str,
+    draft: Declaration | None,
+) -> Declaration:
+    now = timezone.now()
+    fields: dict[str, Any] = {name: getattr(data, name) for name in HEADER_FIELDS}
+    fields.update(
+        mrn=_mrn_unused(now),
+        status=Status.ACCEPTED,
+        channel=channel,
+        direction=data.direction.value if data.direction else "",
+        declarant_account=declarant,
+        trader_account=trader or declarant,
+        accepted_at=now,
+        content_hash=digest,
+        draft_payload=None,
+    )
+    if draft is not None:
+        # The draft becomes the declaration; if someone submitted it meanwhile, this updates nothing.
+        updated = Declaration.objects.filter(pk=draft.pk, status=Status.DRAFT, lodged_by=user).update(
+            **fields, updated_at=now
+        )
+        if updated != 1:
+            raise Conflict("draft_not_open", "This draft has already been submitted or removed.")
+        declaration = Declaration.objects.get(pk=draft.pk)
+    else:
+        declaration = Declaration.objects.create(lodged_by=user, **fields)
+
+    Party.objects.bulk_create(
+        Party(declaration=declaration, role=p.role.value, eori=p.eori, name=p.name, street=p.street,
+              city=p.city, postcode=p.postcode, country=p.country)
+        for p in data.parties
+    )
+    items = GoodsItem.objects.bulk_create(
+        GoodsItem(
+            declaration=declaration,
+            position=position,
+            sequence=item.sequence or position,
+            description=item.description,
+            commodity_code=item.commodity_code,
+            hs_subheading=item.commodity_code[:6],
+            taric_codes=item.taric_codes,
+            origin_country=item.origin_country,
+            origin_type=item.origin_type,
+            procedure_code=item.procedure_code,
+            additional_procedure_codes=item.additional_procedure_codes,
+            quantity=item.quantity,
+            quantity_unit=item.quantity_unit,
+            net_mass=item.net_mass,
+            gross_mass=item.gross_mass,
+            value_amount=item.value_amount,
+            value_currency=item.value_currency,
+            statistical_value=item.statistical_value,
+            valuation_method=item.valuation_method,
+            package_count=item.package_count,
+            package_type=item.package_type,
+            package_marks=item.package_marks,
+        )
+        for position, item in enumerate(data.items, start=1)
+    )
+    documents = [
+        Document(declaration=declaration, item=None, position=pos, kind=d.kind.value, code=d.code,
+                 reference=d.reference, status=d.status, line=d.line)
+        for pos, d in enumerate(data.documents, start=1)
+    ]
+    for stored, item in zip(items, data.items, strict=True):
+        documents.extend(
+            Document(declaration=declaration, item=stored, position=pos, kind=d.kind.value, code=d.code,
+                     reference=d.reference, status=d.status, line=d.line)
+            for pos, d in enumerate(item.documents, start=1)
+        )
+    Document.objects.bulk_create(documents)
+    if source_body:
+        SourceMessage.objects.create(declaration=declaration, content_type=source_content_type, body=source_body)
+
+    audit_log(
+        action="declarations.declaration.accepted",
+        obj=declaration,
+        actor=user,
+        data={"from": Status.DRAFT if draft else None, "to": Status.ACCEPTED, "mrn": declaration.mrn,
+              "lrn": declaration.lrn, "channel": channel},
+    )
+    outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
+    return declaration
+
+
+@transaction.atomic(durable=True)
+def declaration_save_draft(*, user: User, payload: dict[str, Any], draft: Declaration | None = None) -> Declaration:
+    """Keep the form's input as a draft the user can resume; nothing is validated or lodged."""
+    lrn = str(payload.get("lrn", ""))[:22]
+    if draft is None:
+        draft = Declaration.objects.create(
+            lodged_by=user, status=Status.DRAFT, channel=Channel.WEB_FORM, lrn=lrn, draft_payload=payload
+        )
+    else:
+        updated = Declaration.objects.filter(pk=draft.pk, status=Status.DRAFT, lodged_by=user).update(
+            lrn=lrn, draft_payload=payload, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise Conflict("draft_not_open", "This draft has already been submitted or removed.")
+        draft.refresh_from_db()
+    audit_log(action="declarations.declaration.drafted", obj=draft, actor=user, data={"lrn": lrn})
+    return draft
+

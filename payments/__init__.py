@@ -1,0 +1,1 @@
+"""Payments: duties, fees and the trader ledger. Built in a later issue."""
