@@ -239,3 +239,25 @@ def declaration_save_draft(*, user: User, payload: dict[str, Any], draft: Declar
     audit_log(action="declarations.declaration.drafted", obj=draft, actor=user, data={"lrn": lrn})
     return draft
 
+
+
+def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> LodgeResult:
+    """Lodge a WCO DM XML message: hardened parse, schema, mapping, then ``declaration_lodge``.
+
+    Raises ``XmlRejected`` for hostile or broken input (before any work), ``LodgementRejected``
+    for schema, mapping or rule errors (each pointing at the element), ``LrnConflict``.
+    """
+    from .wco.reader import read_declaration
+
+    result = read_declaration(body)
+    errors = [i for i in result.issues if i.severity == "error"]
+    if result.data is None or errors:
+        raise LodgementRejected(errors or result.issues)
+    return declaration_lodge(
+        user=user,
+        data=result.data,
+        channel=channel,
+        source_body=body.decode("utf-8", errors="replace"),
+        source_content_type="application/xml",
+        extra_issues=result.issues,
+    )

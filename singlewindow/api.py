@@ -61,18 +61,19 @@ def _flatten(detail: Any, prefix: str, out: list[dict[str, str]]) -> None:
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def with_idempotency(request: Request, handler: Callable[[], Response]) -> Response:
+def with_idempotency(request: Request, body: bytes, handler: Callable[[], Response]) -> Response:
     """Run ``handler`` once per (user, Idempotency-Key); a repeat replays the first answer.
 
     The same key with a different body is a client error (422), as the IETF draft advises.
-    Answers are stored whatever their status, so a replayed rejection stays a rejection.
+    Answers are stored whatever their status, so a replayed rejection stays a rejection. ``body``
+    is the request content as parsed (the stream is read once), fingerprinted to detect reuse.
     """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
         return handler()
     if len(key) > 200:
         raise DomainError("idempotency_key_too_long", "The Idempotency-Key header is at most 200 characters.")
-    body_hash = hashlib.sha256(request.body).hexdigest()
+    body_hash = hashlib.sha256(body).hexdigest()
     stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
     if stored is None:
         try:

@@ -1,3 +1,11 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("declarations", views.DeclarationListCreateView.as_view(), name="api-declarations"),
+    path("declarations/<str:mrn>", views.DeclarationDetailView.as_view(), name="api-declaration-detail"),
+    path("declarations/<str:mrn>/xml", views.DeclarationXmlView.as_view(), name="api-declaration-xml"),
+]

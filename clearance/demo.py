@@ -1,0 +1,114 @@
+"""The demo data of the embedded mode: agencies, trader accounts, a user for every role.
+
+The trader accounts carry the EORIs used by the real HMRC samples in ../shared/data/wco-dms, so
+every sample can be lodged in the demo (by ``broker``, who represents them all). Idempotent: running
+it again changes nothing and resets the demo passwords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.access import account_add_member, account_authorise_representative, user_set_role
+from accounts.models import Role, TraderAccount, User
+from agencies.access import agency_add_officer
+from agencies.models import Agency
+
+AGENCIES = [
+    ("customs", "Customs and Excise", True, 4),
+    ("plant-health", "Plant Health Inspectorate", False, 24),
+    ("food-safety", "Food Safety Authority", False, 24),
+    ("standards", "Bureau of Standards", False, 48),
+    ("veterinary", "Veterinary Border Service", False, 12),
+]
+
+# EORI, name, is_broker. Every declarant, importer and exporter EORI in the real samples.
+ACCOUNTS = [
+    ("GB553202734852", "Clipper Imports Ltd", False),
+    ("XI553202734852", "Clipper Imports Ltd (Northern Ireland)", False),
+    ("GB427168118378", "Albion Sports Goods Ltd", False),
+    ("XI427168118378", "Albion Sports Goods Ltd (Northern Ireland)", False),
+    ("GB150454489082", "Northway Exporters plc", False),
+    ("XI150454489082", "Northway Exporters plc (Northern Ireland)", False),
+    ("GB603202734852", "Harbour Customs Brokers Ltd", True),
+    ("XI603202734852", "Harbour Customs Brokers Ltd (Northern Ireland)", True),
+    ("GB896458895015", "Fenland Produce Ltd", False),
+    ("XI896458895023", "Lough Foods Ltd", False),
+    ("GB025115100004", "Midland Engineering Ltd", False),
+    ("GB025115100006", "Severn Chemicals Ltd", False),
+    ("GB025115100007", "Pennine Textiles Ltd", False),
+    ("GB025115100010", "Thames Machinery Exports Ltd", False),
+    ("GB021111236000", "Solent Wine Merchants Ltd", False),
+    ("GB201909013000", "Cotswold Furniture Ltd", False),
+    ("GB201909014000", "Cotswold Furniture Trading Ltd", False),
+    ("GB575456994000", "Kestrel Electronics Ltd", False),
+    ("GB417869120000", "Wessex Art Dealers Ltd", False),
+    ("GB000700000001234", "Downs Aggregated Imports Ltd", False),
+]
+
+DEMO_PASSWORD_SUFFIX = "-demo-2026"
+
+
+@dataclass
+class DemoUser:
+    username: str
+    role: Role
+    accounts: tuple[str, ...] = ()  # member of
+    agency: str = ""
+    represents_all: bool = False
+
+    @property
+    def password(self) -> str:
+        return f"{self.username}{DEMO_PASSWORD_SUFFIX}"
+
+
+DEMO_USERS = [
+    DemoUser("importer", Role.TRADER, accounts=("GB553202734852", "XI553202734852")),
+    DemoUser("exporter", Role.TRADER, accounts=("GB427168118378", "XI427168118378")),
+    DemoUser("broker", Role.BROKER, accounts=("GB603202734852", "XI603202734852"), represents_all=True),
+    DemoUser("customs_officer", Role.OFFICER, agency="customs"),
+    DemoUser("plant_officer", Role.OFFICER, agency="plant-health"),
+    DemoUser("food_officer", Role.OFFICER, agency="food-safety"),
+    DemoUser("standards_officer", Role.OFFICER, agency="standards"),
+    DemoUser("vet_officer", Role.OFFICER, agency="veterinary"),
+    DemoUser("supervisor", Role.SUPERVISOR, agency="customs"),
+    DemoUser("admin", Role.ADMIN),
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[dict[str, str]]:
+    """Create (or refresh) the demo data; returns the demo users as the ``--json`` list."""
+    agencies = {}
+    for code, name, is_customs, hours in AGENCIES:
+        agencies[code], _ = Agency.objects.update_or_create(
+            code=code, defaults={"name": name, "is_customs": is_customs, "service_level_hours": hours}
+        )
+    accounts = {}
+    for eori, name, is_broker in ACCOUNTS:
+        accounts[eori], _ = TraderAccount.objects.update_or_create(
+            eori=eori, defaults={"name": name, "is_broker": is_broker, "country": eori[:2], "is_active": True}
+        )
+    listing: list[dict[str, str]] = []
+    for demo in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=demo.username, defaults={"email": f"{demo.username}@demo.test"})
+        user.set_password(demo.password)
+        user.is_staff = user.is_superuser = demo.role is Role.ADMIN
+        user.save()
+        user_set_role(user=user, role=demo.role)
+        for eori in demo.accounts:
+            account_add_member(account=accounts[eori], user=user)
+        if demo.represents_all:
+            for eori, account in accounts.items():
+                if eori not in demo.accounts:
+                    account_authorise_representative(account=account, user=user)
+        entry = {"username": demo.username, "password": demo.password, "role": demo.role.value}
+        if demo.agency:
+            agency_add_officer(agency=agencies[demo.agency], user=user)
+            entry["agency"] = demo.agency
+        elif demo.accounts:
+            entry["account"] = demo.accounts[0]
+        listing.append(entry)
+    return listing

@@ -1,0 +1,201 @@
+"""JSON shapes of the declaration API.
+
+Input is the canonical declaration (``DeclarationData``) as JSON; field errors come back with
+dotted, 1-based paths (``items.2.net_mass``) like the portal's own rule errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from singlewindow.audit import action_label, events_for
+
+from ..canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
+from ..models import Declaration
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="", **kwargs)
+
+
+def _decimal(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=18, decimal_places=3, required=False, allow_null=True, default=None, **kwargs
+    )
+
+
+class PartySerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[r.value for r in PartyRole])
+    eori = _text(17)
+    name = _text(70)
+    street = _text(70)
+    city = _text(35)
+    postcode = _text(9)
+    country = _text(2)
+
+
+class DocumentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[k.value for k in DocumentKind], default=DocumentKind.ADDITIONAL.value)
+    code = serializers.CharField(max_length=4)
+    reference = _text(70)
+    status = _text(2)
+    line = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class ItemSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(required=False, allow_null=True, default=None)
+    description = _text(512)
+    commodity_code = _text(10)
+    taric_codes = serializers.ListField(child=serializers.CharField(max_length=4), required=False, default=list)
+    origin_country = _text(2)
+    origin_type = _text(1)
+    procedure_code = _text(4)
+    additional_procedure_codes = serializers.ListField(
+        child=serializers.CharField(max_length=3), required=False, default=list
+    )
+    quantity = _decimal()
+    quantity_unit = _text(10)
+    net_mass = _decimal(min_value=0)
+    gross_mass = _decimal(min_value=0)
+    value_amount = _decimal(min_value=0)
+    value_currency = _text(3)
+    statistical_value = _decimal(min_value=0)
+    valuation_method = _text(1)
+    package_count = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    package_type = _text(2)
+    package_marks = _text(512)
+    documents = DocumentSerializer(many=True, required=False, default=list)
+
+
+class DeclarationInputSerializer(serializers.Serializer):
+    """A goods declaration as JSON: the canonical model, field for field."""
+
+    type_code = serializers.CharField(max_length=2)
+    additional_type = _text(1)
+    function_code = serializers.CharField(max_length=2, required=False, default="9")
+    lrn = serializers.CharField(max_length=35)  # the 22-character limit is a rule with its own error
+    goods_item_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    total_package_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    invoice_amount = _decimal(min_value=0)
+    invoice_currency = _text(3)
+    exchange_rate = serializers.DecimalField(
+        max_digits=16, decimal_places=6, required=False, allow_null=True, default=None
+    )
+    representation_code = _text(1)
+    parties = PartySerializer(many=True)
+    supervising_office = _text(8)
+    presentation_office = _text(8)
+    exit_office = _text(8)
+    border_transport_mode = _text(1)
+    border_transport_nationality = _text(2)
+    inland_transport_mode = _text(1)
+    arrival_transport_id = _text(35)
+    arrival_transport_id_type = _text(2)
+    departure_transport_id = _text(35)
+    departure_transport_id_type = _text(2)
+    container = serializers.BooleanField(required=False, allow_null=True, default=None)
+    goods_location = _text(35)
+    goods_location_type = _text(1)
+    goods_location_qualifier = _text(1)
+    goods_location_country = _text(2)
+    destination_country = _text(2)
+    export_country = _text(2)
+    transaction_nature = _text(2)
+    delivery_terms = _text(3)
+    delivery_location = _text(35)
+    documents = DocumentSerializer(many=True, required=False, default=list)
+    items = ItemSerializer(many=True)
+
+    def validate_parties(self, parties: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        roles = [p["role"] for p in parties]
+        duplicated = sorted({r for r in roles if roles.count(r) > 1})
+        if duplicated:
+            raise serializers.ValidationError(f"Each party role may appear once; repeated: {', '.join(duplicated)}.")
+        return parties
+
+    def to_declaration_data(self) -> DeclarationData:
+        values = dict(self.validated_data)
+        parties = [PartyData(**{**p, "role": PartyRole(p["role"])}) for p in values.pop("parties")]
+        documents = [_document(d) for d in values.pop("documents")]
+        items = [
+            ItemData(**{**i, "documents": [_document(d) for d in i["documents"]]}) for i in values.pop("items")
+        ]
+        return DeclarationData(**values, parties=parties, documents=documents, items=items)
+
+
+def _document(values: dict[str, Any]) -> DocumentData:
+    return DocumentData(**{**values, "kind": DocumentKind(values["kind"])})
+
+
+class IssueSerializer(serializers.Serializer):
+    pointer = serializers.CharField()
+    field = serializers.CharField(required=False)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    errors = IssueSerializer(many=True)
+
+
+class DeclarationSummarySerializer(serializers.ModelSerializer):
+    """One row of the declarations list."""
+
+    type = serializers.CharField(source="full_type")
+    declarant = serializers.CharField(source="declarant_account.eori", default=None)
+    trader = serializers.CharField(source="trader_account.eori", default=None)
+    items_count = serializers.IntegerField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api-declaration-detail", lookup_field="mrn")
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "mrn", "lrn", "status", "type", "direction", "channel", "declarant", "trader",
+            "accepted_at", "items_count", "url",
+        ]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    data = serializers.DictField()
+
+
+class DeclarationDetailSerializer(DeclarationSummarySerializer):
+    """The declaration with its canonical content, its timeline and any warnings from lodgement."""
+
+    version = serializers.IntegerField()
+    lodged_by = serializers.CharField(source="lodged_by.username")
+    declaration = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    xml_url = serializers.HyperlinkedIdentityField(view_name="api-declaration-xml", lookup_field="mrn")
+
+    class Meta(DeclarationSummarySerializer.Meta):
+        fields = [*DeclarationSummarySerializer.Meta.fields, "version", "lodged_by", "declaration", "timeline",
+                  "xml_url"]
+
+    def get_declaration(self, obj: Declaration) -> dict[str, Any]:
+        return obj.to_data().to_dict()
+
+    def get_timeline(self, obj: Declaration) -> list[dict[str, Any]]:
+        return [
+            {
+                "action": e.action,
+                "label": action_label(e.action),
+                "at": e.at,
+                "actor": e.actor.username if e.actor else None,
+                "data": e.data,
+            }
+            for e in events_for(obj)
+        ]

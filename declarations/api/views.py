@@ -1,0 +1,177 @@
+"""The declaration API: lodge (JSON or XML), list, read, download as WCO DM XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, parsers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from singlewindow.api import with_idempotency
+from singlewindow.errors import DomainError
+
+from .. import selectors, services
+from ..models import Channel, Declaration, Status
+from ..wco.writer import write_declaration
+from .serializers import (
+    DeclarationDetailSerializer,
+    DeclarationInputSerializer,
+    DeclarationSummarySerializer,
+    ErrorResponseSerializer,
+)
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+
+
+def _read_capped(stream: Any) -> bytes:
+    """Read at most the configured cap; refuse larger bodies before any parsing."""
+    cap = settings.SW_MAX_XML_BYTES
+    body = stream.read(cap + 1) if stream is not None else b""
+    if len(body) > cap:
+        raise BodyTooLarge("too_large", f"The request body is larger than the limit of {cap} bytes.")
+    return body
+
+
+class XmlBodyParser(parsers.BaseParser):
+    """Hands the raw bytes of an XML body to the view; the hardened WCO parser does the rest."""
+
+    media_type = "application/xml"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> bytes:
+        return _read_capped(stream)
+
+
+class TextXmlBodyParser(XmlBodyParser):
+    media_type = "text/xml"
+
+
+class CappedJSONParser(parsers.JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        body = _read_capped(stream)
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise DomainError("not_json", f"The body is not valid JSON: {exc}") from None
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    lrn = django_filters.CharFilter()
+    mrn = django_filters.CharFilter()
+    accepted_from = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_to = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lte")
+    direction = django_filters.CharFilter()
+
+    class Meta:
+        model = Declaration
+        fields = ["status", "lrn", "mrn", "direction"]
+
+
+class DeclarationListCreateView(generics.GenericAPIView):
+    parser_classes = [CappedJSONParser, XmlBodyParser, TextXmlBodyParser]
+    serializer_class = DeclarationSummarySerializer
+    filterset_class = DeclarationFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[Declaration]:
+        user: User = self.request.user  # type: ignore[assignment]
+        return (
+            selectors.declarations_visible_to(user)
+            .select_related("declarant_account", "trader_account")
+            .annotate(items_count=Count("items"))
+            .order_by("-accepted_at", "-pk")
+        )
+
+    @extend_schema(summary="List the declarations you may see", responses=DeclarationSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = DeclarationSummarySerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        summary="Lodge a declaration (JSON, or WCO DM 3.6 XML with Content-Type application/xml)",
+        request={"application/json": DeclarationInputSerializer, "application/xml": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                             description="Repeat a request safely: the same key replays the first answer."),
+        ],
+        responses={
+            201: DeclarationDetailSerializer,
+            200: OpenApiResponse(DeclarationDetailSerializer, description="Same LRN and content lodged before"),
+            400: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+            413: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data
+        if isinstance(data, bytes):
+            body = data
+        else:
+            body = json.dumps(data, sort_keys=True, default=str).encode()
+        return with_idempotency(request, body, lambda: self._lodge(request, data))
+
+    def _lodge(self, request: Request, data: Any) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        if isinstance(data, bytes):
+            result = services.declaration_lodge_xml(user=user, body=data, channel=Channel.API_XML)
+        else:
+            serializer = DeclarationInputSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            result = services.declaration_lodge(
+                user=user,
+                data=serializer.to_declaration_data(),
+                channel=Channel.API_JSON,
+                source_body=json.dumps(data, default=str),
+                source_content_type="application/json",
+            )
+        declaration = _with_details(result.declaration)
+        payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
+        payload["warnings"] = [w.as_dict() for w in result.warnings]
+        return Response(payload, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class DeclarationDetailView(generics.GenericAPIView):
+    serializer_class = DeclarationDetailSerializer
+
+    @extend_schema(summary="Read one declaration: status, content and timeline")
+    def get(self, request: Request, mrn: str) -> Response:
+        declaration = _detail(request, mrn)
+        return Response(DeclarationDetailSerializer(declaration, context={"request": request}).data)
+
+
+class DeclarationXmlView(generics.GenericAPIView):
+    serializer_class = DeclarationDetailSerializer  # for the schema generator only
+
+    @extend_schema(
+        summary="Download the declaration as WCO DM 3.6 XML",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, mrn: str) -> HttpResponse:
+        declaration = _detail(request, mrn)
+        response = HttpResponse(write_declaration(declaration.to_data()), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{declaration.mrn}.xml"'
+        return response
+
+
+def _detail(request: Request, mrn: str) -> Declaration:
+    user: User = request.user  # type: ignore[assignment]
+    return _with_details(selectors.access_declaration(user, mrn))
+
+
+def _with_details(declaration: Declaration) -> Declaration:
+    declaration = selectors.declaration_with_details(declaration)
+    declaration.items_count = len(declaration.items.all())  # type: ignore[attr-defined]
+    return declaration
