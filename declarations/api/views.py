@@ -21,7 +21,6 @@ from singlewindow.errors import DomainError
 
 from .. import selectors, services
 from ..models import Channel, Declaration, Status
-from ..wco.writer import write_declaration
 from .serializers import (
     DeclarationDetailSerializer,
     DeclarationInputSerializer,
@@ -160,6 +159,8 @@ class DeclarationXmlView(generics.GenericAPIView):
         responses={(200, "application/xml"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, mrn: str) -> HttpResponse:
+        from ..wco.writer import write_declaration  # TODO(lodgement): top-level once the writer lands
+
         declaration = _detail(request, mrn)
         response = HttpResponse(write_declaration(declaration.to_data()), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{declaration.mrn}.xml"'
