@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,7 +44,8 @@ def _flatten(detail: Any, prefix: str, out: list[dict[str, str]]) -> None:
     """DRF's nested validation errors as a flat list with dotted, 1-based field paths."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
+            # list serializers report errors by 0-based position; paths are 1-based like item numbers
+            name = "" if key == "non_field_errors" else str(key + 1 if isinstance(key, int) else key)
             _flatten(value, f"{prefix}.{name}".strip(".") if name else prefix, out)
     elif isinstance(detail, list):
         if all(isinstance(v, str) for v in detail):
@@ -88,7 +91,9 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
             with transaction.atomic():
                 IdempotencyKey.objects.create(
                     user=request.user, key=key, request_hash=body_hash,
-                    status_code=response.status_code, response=response.data,
+                    status_code=response.status_code,
+                    # stored as rendered, so the replay is byte-for-byte what the client first saw
+                    response=json.loads(JSONRenderer().render(response.data)),
                 )
         except IntegrityError:
             # A concurrent request with the same key finished first; answer as it did.
