@@ -12,10 +12,11 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SHARED_DATA_DIR = BASE_DIR.parent / "shared" / "data"
-
 env = environ.Env()
 env.smart_cast = False
+
+# The real public data beside the project (schemas, samples, code lists): ../shared/data.
+SHARED_DATA_DIR = Path(env.str("SW_SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
 
 
 def _secret(name: str, default: str) -> str:
@@ -180,6 +181,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Longer than the longest task, so an unacknowledged task is redelivered only when its worker died.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE = {
+    # Re-publish outbox rows the broker missed (it was down, or a process died after commit).
+    "outbox-sweep": {"task": "singlewindow.tasks.outbox_sweep", "schedule": env.float("SW_SWEEP_SECONDS", default=30.0)},
+}
 
 LOGGING = {
     "version": 1,
