@@ -1,0 +1,118 @@
+"""Regenerate the reference-data files in this package from the shared public data.
+
+The portal validates declarations offline, so the facts it checks against (the HS 2022
+nomenclature, HMRC's code lists) ship inside the project. This script is how they were derived,
+so anyone can reproduce or refresh them:
+
+    .venv/bin/python -m declarations.refdata.build [path/to/shared/data]
+
+It writes, next to this file:
+
+- ``hs2022.csv.gz``: ``code,description`` for every HS 2022 chapter (2 digits), heading (4) and
+  subheading (6), from ``hs/harmonized-system.csv`` (gzip with a fixed timestamp, so an unchanged
+  source gives byte-identical output).
+- ``hs_edition_changes.json``: HS 2017 subheadings that HS 2022 removed, with their successors
+  (the table below; every successor is checked to exist in HS 2022 and every removed code to be
+  absent).
+- ``countries.json``, ``currencies.json``, ``offices_of_exit.json``, ``customs_offices.json``,
+  ``package_types.json``: ``{code: English name}`` from HMRC's code lists.
+- ``procedure_codes.json``: the combined DE 1/10 codes HMRC lists and the two-digit procedure
+  codes the rules accept (see ``SAMPLE_PROCEDURE_CODES``).
+
+Only the standard library is used: the script must run before anything else is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data"
+
+# HS 2017 subheadings that the HS 2022 edition deleted, each split into the listed HS 2022
+# subheadings. Only changes we are sure of: chapter 97 was reorganised by age of the object.
+HS_2017_TO_2022: dict[str, list[str]] = {
+    "970110": ["970121", "970191"],  # paintings, drawings, pastels: over / not over 100 years
+    "970190": ["970122", "970129", "970192", "970199"],  # collages, mosaics, plaques
+    "970200": ["970210", "970290"],  # original engravings, prints, lithographs
+    "970300": ["970310", "970390"],  # original sculptures and statuary
+    "970500": ["970510", "970521", "970522", "970529", "970531", "970539"],  # collections
+    "970600": ["970610", "970690"],  # antiques: over 250 years / 100-250 years
+}
+
+# HMRC's procedureCodes.json lists only 16 combined export codes (1040, 3171, ...), yet accepted
+# HMRC trade-test declarations use many more. Each DE 1/10 code is a requested and a previous
+# procedure, two digits each; the rules accept a code when both halves are procedure codes that
+# HMRC's list or one of its accepted samples uses. These are the halves only the samples show.
+SAMPLE_PROCEDURE_CODES: dict[str, str] = {
+    "02": "TT_IM005a, 0002: customs clearance request for release to free circulation",
+    "14": "TT_EX031a, 0014: goods removed from temporary storage or a free zone and re-exported",
+    "15": "TT_EX016a, 0015: UK goods released for temporary export",
+    "20": "TT_IM072a, 0020: BIRDS customs clearance request",
+    "61": "TT_IM092a, 6123: re-import with release for free circulation",
+    "90": "TT_IM061a, 0090: final supplementary declaration",
+}
+
+
+def _read_json(path: Path) -> list[dict[str, object]]:
+    # Several HMRC files start with a UTF-8 byte-order mark.
+    with path.open(encoding="utf-8-sig") as f:
+        data = json.load(f)
+    assert isinstance(data, list), path
+    return data
+
+
+def _names(path: Path) -> dict[str, str]:
+    return {str(row["code"]).strip(): str(row["en"]).strip() for row in _read_json(path)}
+
+
+def _write_json(name: str, data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    (HERE / name).write_text(text, encoding="utf-8")
+
+
+def build_hs(source: Path) -> dict[str, str]:
+    """Chapters, headings and subheadings of HS 2022 as ``{code: description}``."""
+    codes: dict[str, str] = {}
+    with (source / "hs" / "harmonized-system.csv").open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            code = row["hscode"]
+            if code.isdigit() and len(code) in (2, 4, 6):
+                codes[code] = row["description"].strip()
+    for old, new in HS_2017_TO_2022.items():
+        assert old not in codes, f"{old} still exists in HS 2022"
+        missing = [n for n in new if n not in codes]
+        assert not missing, f"successors of {old} missing from HS 2022: {missing}"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["code", "description"])
+    writer.writerows(sorted(codes.items()))
+    with gzip.GzipFile(HERE / "hs2022.csv.gz", "wb", compresslevel=9, mtime=0) as out:
+        out.write(buffer.getvalue().encode("utf-8"))
+    return codes
+
+
+def build(source: Path = DEFAULT_SOURCE) -> None:
+    lists = source / "code-lists"
+    build_hs(source)
+    _write_json("hs_edition_changes.json", HS_2017_TO_2022)
+    _write_json("countries.json", _names(lists / "countryCodes.json"))
+    _write_json("currencies.json", _names(lists / "currencyCodes.json"))
+    _write_json("offices_of_exit.json", _names(lists / "officeOfExits.json"))
+    _write_json("customs_offices.json", _names(lists / "customsOffices.json"))
+    _write_json("package_types.json", _names(lists / "packageTypes.json"))
+    combined = _names(lists / "procedureCodes" / "procedureCodes.json")
+    parts = {code[:2]: "HMRC procedureCodes.json" for code in combined}
+    parts.update({code[2:]: "HMRC procedureCodes.json" for code in combined})
+    for code, why in SAMPLE_PROCEDURE_CODES.items():
+        parts.setdefault(code, f"accepted HMRC sample: {why}")
+    _write_json("procedure_codes.json", {"combined": combined, "parts": parts})
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE)
