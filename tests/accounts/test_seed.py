@@ -1,0 +1,69 @@
+"""seed_demo: the contract other tools rely on, and every sample's parties being registered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from lxml import etree
+
+from accounts.access import accounts_actable
+from accounts.models import Role, TraderAccount, User
+
+from ..conftest import SAMPLES
+
+pytestmark = pytest.mark.django_db
+NS = "{urn:wco:datamodel:WCO:DEC-DMS:2}"
+
+
+def seed_json(capsys) -> list[dict[str, str]]:
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_seed_demo_json_lists_a_user_for_every_role_with_account_or_agency(capsys):
+    users = seed_json(capsys)
+    assert {u["role"] for u in users} == {r.value for r in Role}
+    for user in users:
+        assert set(user) >= {"username", "password", "role"}
+        if user["role"] in ("trader", "broker"):
+            assert TraderAccount.objects.filter(eori=user["account"]).exists()
+        if user["role"] == "officer":
+            assert user["agency"]
+
+
+def test_seed_demo_passwords_sign_in(client, capsys):
+    for user in seed_json(capsys):
+        assert client.login(username=user["username"], password=user["password"]), user["username"]
+        client.logout()
+
+
+def test_seed_demo_is_idempotent(capsys):
+    first = seed_json(capsys)
+    second = seed_json(capsys)
+    assert first == second
+    assert User.objects.filter(username="broker").count() == 1
+
+
+def test_seed_demo_creates_the_four_agencies_the_issue_names(capsys):
+    from agencies.models import Agency
+
+    seed_json(capsys)
+    assert {"customs", "plant-health", "food-safety", "standards"} <= set(Agency.objects.values_list("code", flat=True))
+    assert Agency.objects.get(is_customs=True).code == "customs"
+
+
+def test_demo_broker_may_act_for_every_declarant_importer_and_exporter_in_the_samples(capsys):
+    seed_json(capsys)
+    broker = User.objects.get(username="broker")
+    actable = set(accounts_actable(broker).values_list("eori", flat=True))
+    # The hmrc-tt1 files carry a placeholder (INSERTEORI) for the tester's own EORI, not a real one.
+    files = [*SAMPLES.glob("imports/*.xml"), *SAMPLES.glob("exports/*.xml")]
+    needed = set()
+    for path in files:
+        root = etree.parse(str(path))
+        for role in ("Declarant", "Importer", "Exporter"):
+            needed |= {e.text.strip() for e in root.iter(f"{NS}{role}") for e in e.findall(f"{NS}ID")}
+    assert len(files) == 42
+    assert needed - actable == set()
