@@ -103,3 +103,9 @@ def outsider(db: None) -> User:
     user = UserFactory(username="outsider", role="trader")
     account_add_member(account=account, user=user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Sign-in and seeding are exercised, not the cost of PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
