@@ -12,17 +12,23 @@ from .models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccount, User
 def accounts_member_of(user: User) -> QuerySet[TraderAccount]:
     """Active accounts the user belongs to."""
     return get_objects_for_user(
-        user, f"accounts.{PERM_MEMBER}", klass=TraderAccount.objects.filter(is_active=True),
-        with_superuser=False, accept_global_perms=False,
+        user,
+        f"accounts.{PERM_MEMBER}",
+        klass=TraderAccount.objects.filter(is_active=True),
+        with_superuser=False,
+        accept_global_perms=False,
     )
 
 
 def accounts_actable(user: User) -> QuerySet[TraderAccount]:
     """Active accounts the user may lodge for: its own, and those it is authorised to represent."""
     return get_objects_for_user(
-        user, [f"accounts.{PERM_MEMBER}", f"accounts.{PERM_REPRESENT}"],
+        user,
+        [f"accounts.{PERM_MEMBER}", f"accounts.{PERM_REPRESENT}"],
         klass=TraderAccount.objects.filter(is_active=True),
-        any_perm=True, with_superuser=False, accept_global_perms=False,
+        any_perm=True,
+        with_superuser=False,
+        accept_global_perms=False,
     )
 
 

@@ -56,7 +56,8 @@ class User(AbstractUser):
 
 
 eori_validator = RegexValidator(
-    r"^[A-Z]{2}[A-Z0-9]{1,15}$", _("An EORI is a two-letter country code followed by up to 15 letters or digits.")
+    r"^[A-Z]{2}[A-Z0-9]{1,15}$",
+    _("An EORI is a two-letter country code followed by up to 15 letters or digits."),
 )
 
 

@@ -12,8 +12,11 @@ from .models import PERM_OFFICER, Agency
 
 def agencies_of(user: User) -> QuerySet[Agency]:
     return get_objects_for_user(
-        user, f"agencies.{PERM_OFFICER}", klass=Agency.objects.filter(is_active=True),
-        with_superuser=False, accept_global_perms=False,
+        user,
+        f"agencies.{PERM_OFFICER}",
+        klass=Agency.objects.filter(is_active=True),
+        with_superuser=False,
+        accept_global_perms=False,
     )
 
 

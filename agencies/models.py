@@ -24,7 +24,9 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
         permissions = [(PERM_OFFICER, "Works the review queue of this agency")]
         constraints = [
-            models.UniqueConstraint(fields=["is_customs"], condition=models.Q(is_customs=True), name="one_customs")
+            models.UniqueConstraint(
+                fields=["is_customs"], condition=models.Q(is_customs=True), name="one_customs"
+            )
         ]
 
     def __str__(self) -> str:

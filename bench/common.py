@@ -11,9 +11,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -66,16 +67,29 @@ def fresh_database(url_base: str, name: str) -> str:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout
 
 
 @contextmanager
 def gunicorn(env: dict[str, str], *, workers: int, port: int) -> Iterator[str]:
     proc = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "singlewindow.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "singlewindow.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:

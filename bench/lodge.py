@@ -20,9 +20,8 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
-from common import ROOT, fresh_database, free_port, gunicorn, machine, manage, percentiles, record
+from common import ROOT, free_port, fresh_database, gunicorn, machine, manage, percentiles, record
 
 SAMPLES = ROOT.parent / "shared" / "data" / "wco-dms" / "samples"
 LRN = re.compile(rb"<FunctionalReferenceID>[^<]*</FunctionalReferenceID>")
@@ -34,7 +33,9 @@ def sample_bodies() -> list[bytes]:
 
 def post(base: str, token: str, body: bytes) -> tuple[float, int]:
     request = urllib.request.Request(
-        f"{base}/api/v1/declarations", data=body, method="POST",
+        f"{base}/api/v1/declarations",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/xml", "Authorization": f"Token {token}"},
     )
     started = time.perf_counter()
@@ -73,13 +74,16 @@ def main() -> None:
 
     samples = sample_bodies()
     bodies = [
-        LRN.sub(f"<FunctionalReferenceID>BENCH{n:08d}</FunctionalReferenceID>".encode(), samples[n % len(samples)])
+        LRN.sub(
+            f"<FunctionalReferenceID>BENCH{n:08d}</FunctionalReferenceID>".encode(), samples[n % len(samples)]
+        )
         for n in range(args.requests)
     ]
     port = free_port()
     with gunicorn(env, workers=args.workers, port=port) as base:
         token_request = urllib.request.Request(
-            f"{base}/api/v1/auth/token", method="POST",
+            f"{base}/api/v1/auth/token",
+            method="POST",
             data=json.dumps({"username": broker["username"], "password": broker["password"]}).encode(),
             headers={"Content-Type": "application/json"},
         )
@@ -106,8 +110,12 @@ def main() -> None:
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "settings": {
-                "requests": args.requests, "concurrency": args.concurrency, "gunicorn_workers": args.workers,
-                "database": "PostgreSQL (native)", "debug": False, "samples": len(samples),
+                "requests": args.requests,
+                "concurrency": args.concurrency,
+                "gunicorn_workers": args.workers,
+                "database": "PostgreSQL (native)",
+                "debug": False,
+                "samples": len(samples),
             },
             "figures": figures,
         },

@@ -48,7 +48,7 @@ ACCOUNTS = [
     ("GB000700000001234", "Downs Aggregated Imports Ltd", False),
 ]
 
-DEMO_PASSWORD_SUFFIX = "-demo-2026"
+DEMO_PASSWORD_SUFFIX = "-demo-2026"  # noqa: S105 - demo passwords are published in the README
 
 
 @dataclass
@@ -93,7 +93,9 @@ def seed_demo() -> list[dict[str, str]]:
         )
     listing: list[dict[str, str]] = []
     for demo in DEMO_USERS:
-        user, _ = User.objects.get_or_create(username=demo.username, defaults={"email": f"{demo.username}@demo.test"})
+        user, _ = User.objects.get_or_create(
+            username=demo.username, defaults={"email": f"{demo.username}@demo.test"}
+        )
         user.set_password(demo.password)
         user.is_staff = user.is_superuser = demo.role is Role.ADMIN
         user.save()

@@ -29,8 +29,16 @@ class PartyInline(ReadOnlyInline):
 
 class GoodsItemInline(ReadOnlyInline):
     model = GoodsItem
-    fields = ("sequence", "commodity_code", "description", "origin_country", "net_mass", "value_amount",
-              "value_currency", "procedure_code")
+    fields = (
+        "sequence",
+        "commodity_code",
+        "description",
+        "origin_country",
+        "net_mass",
+        "value_amount",
+        "value_currency",
+        "procedure_code",
+    )
 
 
 class DocumentInline(ReadOnlyInline):

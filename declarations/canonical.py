@@ -86,6 +86,7 @@ class ItemData:
     value_amount: Decimal | None = None  # item price (DE 4/14)
     value_currency: str = ""
     statistical_value: Decimal | None = None
+    statistical_currency: str = ""  # DE 8/6 currency as sent (CDS expects GBP; a rule can say so)
     valuation_method: str = ""
     package_count: int | None = None
     package_type: str = ""

@@ -12,7 +12,10 @@ class LodgementRejected(DomainError):
         self.issues = issues
         first = issues[0].message if issues else "The declaration was rejected."
         super().__init__(
-            issues[0].code if issues else "rejected", first, errors=[i.as_dict() for i in issues], status=status
+            issues[0].code if issues else "rejected",
+            first,
+            errors=[i.as_dict() for i in issues],
+            status=status,
         )
 
 

@@ -205,8 +205,13 @@ class Party(models.Model):
 
     def to_data(self) -> PartyData:
         return PartyData(
-            role=PartyRole(self.role), eori=self.eori, name=self.name, street=self.street,
-            city=self.city, postcode=self.postcode, country=self.country,
+            role=PartyRole(self.role),
+            eori=self.eori,
+            name=self.name,
+            street=self.street,
+            city=self.city,
+            postcode=self.postcode,
+            country=self.country,
         )
 
 
@@ -275,7 +280,9 @@ class Document(models.Model):
     """A supporting or previous document, at header level (``item`` empty) or on one goods item."""
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
-    item = models.ForeignKey(GoodsItem, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    item = models.ForeignKey(
+        GoodsItem, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in DocumentKind])
     code = models.CharField(_("document type"), max_length=4)
@@ -291,7 +298,11 @@ class Document(models.Model):
 
     def to_data(self) -> DocumentData:
         return DocumentData(
-            kind=DocumentKind(self.kind), code=self.code, reference=self.reference, status=self.status, line=self.line
+            kind=DocumentKind(self.kind),
+            code=self.code,
+            reference=self.reference,
+            status=self.status,
+            line=self.line,
         )
 
 

@@ -24,9 +24,7 @@ def declarations_visible_to(user: User) -> QuerySet[Declaration]:
         return lodged
     accounts = accounts_member_of(user).values("pk")
     return lodged.filter(
-        Q(trader_account__in=accounts)
-        | Q(declarant_account__in=accounts)
-        | Q(lodged_by=user)
+        Q(trader_account__in=accounts) | Q(declarant_account__in=accounts) | Q(lodged_by=user)
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import TraderAccount, User
 from singlewindow.audit import audit_log
@@ -21,7 +22,7 @@ from singlewindow.errors import Conflict
 from singlewindow.outbox import outbox_put
 
 from . import validation
-from .canonical import DeclarationData, Issue, PartyRole
+from .canonical import DeclarationData, Issue
 from .errors import LodgementRejected, LrnConflict
 from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
 from .mrn import mrn_new
@@ -29,13 +30,36 @@ from .mrn import mrn_new
 TOPIC_ACCEPTED = "declarations.declaration.accepted"
 
 HEADER_FIELDS = [
-    "type_code", "additional_type", "function_code", "lrn", "goods_item_quantity", "total_package_quantity",
-    "invoice_amount", "invoice_currency", "exchange_rate", "representation_code", "supervising_office",
-    "presentation_office", "exit_office", "border_transport_mode", "border_transport_nationality",
-    "inland_transport_mode", "arrival_transport_id", "arrival_transport_id_type", "departure_transport_id",
-    "departure_transport_id_type", "container", "goods_location", "goods_location_type",
-    "goods_location_qualifier", "goods_location_country", "destination_country", "export_country",
-    "transaction_nature", "delivery_terms", "delivery_location",
+    "type_code",
+    "additional_type",
+    "function_code",
+    "lrn",
+    "goods_item_quantity",
+    "total_package_quantity",
+    "invoice_amount",
+    "invoice_currency",
+    "exchange_rate",
+    "representation_code",
+    "supervising_office",
+    "presentation_office",
+    "exit_office",
+    "border_transport_mode",
+    "border_transport_nationality",
+    "inland_transport_mode",
+    "arrival_transport_id",
+    "arrival_transport_id_type",
+    "departure_transport_id",
+    "departure_transport_id_type",
+    "container",
+    "goods_location",
+    "goods_location_type",
+    "goods_location_qualifier",
+    "goods_location_country",
+    "destination_country",
+    "export_country",
+    "transaction_nature",
+    "delivery_terms",
+    "delivery_location",
 ]
 
 
@@ -82,8 +106,15 @@ def declaration_lodge(
         return _replay(existing=existing, digest=digest, user=user, warnings=warnings)
     try:
         declaration = _store(
-            user=user, data=data, channel=channel, declarant=declarant, trader=trader, digest=digest,
-            source_body=source_body, source_content_type=source_content_type, draft=draft,
+            user=user,
+            data=data,
+            channel=channel,
+            declarant=declarant,
+            trader=trader,
+            digest=digest,
+            source_body=source_body,
+            source_content_type=source_content_type,
+            draft=draft,
         )
     except IntegrityError:
         # Two lodgements of the same LRN raced: the database let only the first in.
@@ -95,21 +126,26 @@ def declaration_lodge(
 
 
 def _existing_lodgement(*, declarant: TraderAccount, lrn: str) -> Declaration | None:
-    return Declaration.objects.exclude(status=Status.DRAFT).filter(declarant_account=declarant, lrn=lrn).first()
+    return (
+        Declaration.objects.exclude(status=Status.DRAFT).filter(declarant_account=declarant, lrn=lrn).first()
+    )
 
 
 def _replay(*, existing: Declaration, digest: str, user: User, warnings: list[Issue]) -> LodgeResult:
     if existing.content_hash != digest:
+        message = _(
+            "LRN %(lrn)s was already used by this declarant for declaration %(mrn)s with different "
+            "content. Use a new LRN for a new declaration."
+        ) % {"lrn": existing.lrn, "mrn": existing.mrn}
         raise LrnConflict(
             "lrn_conflict",
-            f"LRN {existing.lrn} was already used by this declarant for declaration {existing.mrn} "
-            "with different content. Use a new LRN for a new declaration.",
+            message,
             errors=[
                 {
                     "pointer": "42A FunctionalReferenceID",
                     "field": "lrn",
                     "code": "lrn_conflict",
-                    "message": f"LRN {existing.lrn} was already used for {existing.mrn} with different content.",
+                    "message": message,
                 }
             ],
         )
@@ -158,14 +194,22 @@ def _store(
             **fields, updated_at=now
         )
         if updated != 1:
-            raise Conflict("draft_not_open", "This draft has already been submitted or removed.")
+            raise Conflict("draft_not_open", _("This draft has already been submitted or removed."))
         declaration = Declaration.objects.get(pk=draft.pk)
     else:
         declaration = Declaration.objects.create(lodged_by=user, **fields)
 
     Party.objects.bulk_create(
-        Party(declaration=declaration, role=p.role.value, eori=p.eori, name=p.name, street=p.street,
-              city=p.city, postcode=p.postcode, country=p.country)
+        Party(
+            declaration=declaration,
+            role=p.role.value,
+            eori=p.eori,
+            name=p.name,
+            street=p.street,
+            city=p.city,
+            postcode=p.postcode,
+            country=p.country,
+        )
         for p in data.parties
     )
     items = GoodsItem.objects.bulk_create(
@@ -196,33 +240,58 @@ def _store(
         for position, item in enumerate(data.items, start=1)
     )
     documents = [
-        Document(declaration=declaration, item=None, position=pos, kind=d.kind.value, code=d.code,
-                 reference=d.reference, status=d.status, line=d.line)
+        Document(
+            declaration=declaration,
+            item=None,
+            position=pos,
+            kind=d.kind.value,
+            code=d.code,
+            reference=d.reference,
+            status=d.status,
+            line=d.line,
+        )
         for pos, d in enumerate(data.documents, start=1)
     ]
     for stored, item in zip(items, data.items, strict=True):
         documents.extend(
-            Document(declaration=declaration, item=stored, position=pos, kind=d.kind.value, code=d.code,
-                     reference=d.reference, status=d.status, line=d.line)
+            Document(
+                declaration=declaration,
+                item=stored,
+                position=pos,
+                kind=d.kind.value,
+                code=d.code,
+                reference=d.reference,
+                status=d.status,
+                line=d.line,
+            )
             for pos, d in enumerate(item.documents, start=1)
         )
     Document.objects.bulk_create(documents)
     if source_body:
-        SourceMessage.objects.create(declaration=declaration, content_type=source_content_type, body=source_body)
+        SourceMessage.objects.create(
+            declaration=declaration, content_type=source_content_type, body=source_body
+        )
 
     audit_log(
         action="declarations.declaration.accepted",
         obj=declaration,
         actor=user,
-        data={"from": Status.DRAFT if draft else None, "to": Status.ACCEPTED, "mrn": declaration.mrn,
-              "lrn": declaration.lrn, "channel": channel},
+        data={
+            "from": Status.DRAFT if draft else None,
+            "to": Status.ACCEPTED,
+            "mrn": declaration.mrn,
+            "lrn": declaration.lrn,
+            "channel": channel,
+        },
     )
     outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
     return declaration
 
 
 @transaction.atomic(durable=True)
-def declaration_save_draft(*, user: User, payload: dict[str, Any], draft: Declaration | None = None) -> Declaration:
+def declaration_save_draft(
+    *, user: User, payload: dict[str, Any], draft: Declaration | None = None
+) -> Declaration:
     """Keep the form's input as a draft the user can resume; nothing is validated or lodged."""
     lrn = str(payload.get("lrn", ""))[:22]
     if draft is None:
@@ -234,11 +303,10 @@ def declaration_save_draft(*, user: User, payload: dict[str, Any], draft: Declar
             lrn=lrn, draft_payload=payload, updated_at=timezone.now()
         )
         if updated != 1:
-            raise Conflict("draft_not_open", "This draft has already been submitted or removed.")
+            raise Conflict("draft_not_open", _("This draft has already been submitted or removed."))
         draft.refresh_from_db()
     audit_log(action="declarations.declaration.drafted", obj=draft, actor=user, data={"lrn": lrn})
     return draft
-
 
 
 def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> LodgeResult:

@@ -8,6 +8,8 @@ told the same thing in their own terms.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from accounts.access import accounts_actable
 from accounts.models import TraderAccount, User
 
@@ -51,7 +53,8 @@ def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) 
         issues.append(
             Issue(
                 "declarant_not_registered",
-                f"The declarant {declarant_party.eori} has no active trader account in this portal.",
+                _("The declarant %(eori)s has no active trader account in this portal.")
+                % {"eori": declarant_party.eori},
                 field="parties.declarant.eori",
                 severity=severity,
             )
@@ -60,7 +63,8 @@ def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) 
         issues.append(
             Issue(
                 "party_not_registered",
-                f"The {trader_party.role.value} {trader_party.eori} has no active trader account in this portal.",
+                _("The %(role)s %(eori)s has no active trader account in this portal.")
+                % {"role": _role_label(trader_party.role), "eori": trader_party.eori},
                 field=f"parties.{trader_party.role.value}.eori",
                 severity=severity,
             )
@@ -72,8 +76,11 @@ def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) 
         issues.append(
             Issue(
                 "not_authorised_declarant",
-                f"You may not lodge as declarant {declarant.eori}: you are not a member of that account "
-                "or authorised to represent it.",
+                _(
+                    "You may not lodge as declarant %(eori)s: you are not a member of that account "
+                    "or authorised to represent it."
+                )
+                % {"eori": declarant.eori},
                 field="parties.declarant.eori",
             )
         )
@@ -82,9 +89,16 @@ def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) 
         issues.append(
             Issue(
                 "not_authorised_trader",
-                f"You may not lodge for the {trader_party.role.value} {trader.eori}: you are not a member "
-                "of that account or authorised to represent it.",
+                _(
+                    "You may not lodge for the %(role)s %(eori)s: you are not a member of that account "
+                    "or authorised to represent it."
+                )
+                % {"role": _role_label(trader_party.role), "eori": trader.eori},
                 field=f"parties.{trader_party.role.value}.eori",
             )
         )
     return issues
+
+
+def _role_label(role: PartyRole) -> str:
+    return {PartyRole.IMPORTER: _("importer"), PartyRole.EXPORTER: _("exporter")}.get(role, role.value)

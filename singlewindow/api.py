@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -75,7 +76,9 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
     if not key:
         return handler()
     if len(key) > 200:
-        raise DomainError("idempotency_key_too_long", "The Idempotency-Key header is at most 200 characters.")
+        raise DomainError(
+            "idempotency_key_too_long", _("The Idempotency-Key header is at most 200 characters.")
+        )
     body_hash = hashlib.sha256(body).hexdigest()
     stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
     if stored is None:
@@ -90,7 +93,9 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(
-                    user=request.user, key=key, request_hash=body_hash,
+                    user=request.user,
+                    key=key,
+                    request_hash=body_hash,
                     status_code=response.status_code,
                     # stored as rendered, so the replay is byte-for-byte what the client first saw
                     response=json.loads(JSONRenderer().render(response.data)),
@@ -103,7 +108,7 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
     if stored.request_hash != body_hash:
         raise DomainError(
             "idempotency_key_reused",
-            "This Idempotency-Key was already used with a different request body.",
+            _("This Idempotency-Key was already used with a different request body."),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     replay = Response(stored.response, status=stored.status_code)

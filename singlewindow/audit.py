@@ -37,4 +37,6 @@ def action_label(action: str) -> str:
 
 
 def events_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk).select_related("actor")
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk).select_related(
+        "actor"
+    )

@@ -15,7 +15,12 @@ class DomainError(Exception):
     status = 400
 
     def __init__(
-        self, code: str, message: str, *, errors: list[dict[str, Any]] | None = None, status: int | None = None
+        self,
+        code: str,
+        message: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code

@@ -41,7 +41,9 @@ class OutboxMessage(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["created_at"], name="outbox_unpublished", condition=models.Q(published_at__isnull=True)
+                fields=["created_at"],
+                name="outbox_unpublished",
+                condition=models.Q(published_at__isnull=True),
             )
         ]
 
@@ -60,7 +62,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -46,7 +46,9 @@ def outbox_relay(*, message_ids: list[int]) -> int:
             for handler in _HANDLERS.get(message.topic, []):
                 handler(message.object_id, message.payload)
         except Exception:  # the broker is not the system of record: the sweep retries later
-            logger.warning("outbox: could not publish %s #%s", message.topic, message.object_id, exc_info=True)
+            logger.warning(
+                "outbox: could not publish %s #%s", message.topic, message.object_id, exc_info=True
+            )
             OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
             continue
         OutboxMessage.objects.filter(pk=message.pk, published_at__isnull=True).update(

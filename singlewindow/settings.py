@@ -183,7 +183,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     # Re-publish outbox rows the broker missed (it was down, or a process died after commit).
-    "outbox-sweep": {"task": "singlewindow.tasks.outbox_sweep", "schedule": env.float("SW_SWEEP_SECONDS", default=30.0)},
+    "outbox-sweep": {
+        "task": "singlewindow.tasks.outbox_sweep",
+        "schedule": env.float("SW_SWEEP_SECONDS", default=30.0),
+    },
 }
 
 LOGGING = {

@@ -42,7 +42,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if on_postgres:
         return
     if IN_CI and any(item.get_closest_marker("fullstack") for item in items):
-        raise pytest.UsageError("CI: full-stack tests need PostgreSQL; set DATABASE_URL (see scripts/test.sh)")
+        raise pytest.UsageError(
+            "CI: full-stack tests need PostgreSQL; set DATABASE_URL (see scripts/test.sh)"
+        )
     skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL); run through `make test`")
     for item in items:
         if item.get_closest_marker("fullstack"):
@@ -84,7 +86,9 @@ def exporter(exporter_account: TraderAccount) -> User:
 
 
 @pytest.fixture
-def broker(broker_account: TraderAccount, importer_account: TraderAccount, exporter_account: TraderAccount) -> User:
+def broker(
+    broker_account: TraderAccount, importer_account: TraderAccount, exporter_account: TraderAccount
+) -> User:
     user = UserFactory(username="broker", role="broker")
     account_add_member(account=broker_account, user=user)
     for account in (importer_account, exporter_account):

@@ -24,7 +24,9 @@ from ..models import Declaration
 
 
 def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="", **kwargs)
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", **kwargs
+    )
 
 
 def _decimal(**kwargs: Any) -> serializers.DecimalField:
@@ -44,7 +46,9 @@ class PartySerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[k.value for k in DocumentKind], default=DocumentKind.ADDITIONAL.value)
+    kind = serializers.ChoiceField(
+        choices=[k.value for k in DocumentKind], default=DocumentKind.ADDITIONAL.value
+    )
     code = serializers.CharField(max_length=4)
     reference = _text(70)
     status = _text(2)
@@ -55,7 +59,9 @@ class ItemSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(required=False, allow_null=True, default=None)
     description = _text(512)
     commodity_code = _text(10)
-    taric_codes = serializers.ListField(child=serializers.CharField(max_length=4), required=False, default=list)
+    taric_codes = serializers.ListField(
+        child=serializers.CharField(max_length=4), required=False, default=list
+    )
     origin_country = _text(2)
     origin_type = _text(1)
     procedure_code = _text(4)
@@ -119,7 +125,9 @@ class DeclarationInputSerializer(serializers.Serializer):
         roles = [p["role"] for p in parties]
         duplicated = sorted({r for r in roles if roles.count(r) > 1})
         if duplicated:
-            raise serializers.ValidationError(f"Each party role may appear once; repeated: {', '.join(duplicated)}.")
+            raise serializers.ValidationError(
+                f"Each party role may appear once; repeated: {', '.join(duplicated)}."
+            )
         return parties
 
     def to_declaration_data(self) -> DeclarationData:
@@ -127,7 +135,8 @@ class DeclarationInputSerializer(serializers.Serializer):
         parties = [PartyData(**{**p, "role": PartyRole(p["role"])}) for p in values.pop("parties")]
         documents = [_document(d) for d in values.pop("documents")]
         items = [
-            ItemData(**{**i, "documents": [_document(d) for d in i["documents"]]}) for i in values.pop("items")
+            ItemData(**{**i, "documents": [_document(d) for d in i["documents"]]})
+            for i in values.pop("items")
         ]
         return DeclarationData(**values, parties=parties, documents=documents, items=items)
 
@@ -159,8 +168,17 @@ class DeclarationSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Declaration
         fields = [
-            "mrn", "lrn", "status", "type", "direction", "channel", "declarant", "trader",
-            "accepted_at", "items_count", "url",
+            "mrn",
+            "lrn",
+            "status",
+            "type",
+            "direction",
+            "channel",
+            "declarant",
+            "trader",
+            "accepted_at",
+            "items_count",
+            "url",
         ]
 
 
@@ -182,8 +200,14 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     xml_url = serializers.HyperlinkedIdentityField(view_name="api-declaration-xml", lookup_field="mrn")
 
     class Meta(DeclarationSummarySerializer.Meta):
-        fields = [*DeclarationSummarySerializer.Meta.fields, "version", "lodged_by", "declaration", "timeline",
-                  "xml_url"]
+        fields = [
+            *DeclarationSummarySerializer.Meta.fields,
+            "version",
+            "lodged_by",
+            "declaration",
+            "timeline",
+            "xml_url",
+        ]
 
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:
         return obj.to_data().to_dict()

@@ -9,6 +9,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, status
@@ -38,7 +39,9 @@ def _read_capped(stream: Any) -> bytes:
     cap = settings.SW_MAX_XML_BYTES
     body = stream.read(cap + 1) if stream is not None else b""
     if len(body) > cap:
-        raise BodyTooLarge("too_large", f"The request body is larger than the limit of {cap} bytes.")
+        raise BodyTooLarge(
+            "too_large", _("The request body is larger than the limit of %(cap)s bytes.") % {"cap": cap}
+        )
     return body
 
 
@@ -61,7 +64,9 @@ class CappedJSONParser(parsers.JSONParser):
         try:
             return json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise DomainError("not_json", f"The body is not valid JSON: {exc}") from None
+            raise DomainError(
+                "not_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
+            ) from None
 
 
 class DeclarationFilter(django_filters.FilterSet):
@@ -92,7 +97,9 @@ class DeclarationListCreateView(generics.GenericAPIView):
             .order_by("-accepted_at", "-pk")
         )
 
-    @extend_schema(summary="List the declarations you may see", responses=DeclarationSummarySerializer(many=True))
+    @extend_schema(
+        summary="List the declarations you may see", responses=DeclarationSummarySerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -103,12 +110,19 @@ class DeclarationListCreateView(generics.GenericAPIView):
         summary="Lodge a declaration (JSON, or WCO DM 3.6 XML with Content-Type application/xml)",
         request={"application/json": DeclarationInputSerializer, "application/xml": OpenApiTypes.BINARY},
         parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                             description="Repeat a request safely: the same key replays the first answer."),
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeat a request safely: the same key replays the first answer.",
+            ),
         ],
         responses={
             201: DeclarationDetailSerializer,
-            200: OpenApiResponse(DeclarationDetailSerializer, description="Same LRN and content lodged before"),
+            200: OpenApiResponse(
+                DeclarationDetailSerializer, description="Same LRN and content lodged before"
+            ),
             400: ErrorResponseSerializer,
             409: ErrorResponseSerializer,
             413: ErrorResponseSerializer,
@@ -116,10 +130,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         data = request.data
-        if isinstance(data, bytes):
-            body = data
-        else:
-            body = json.dumps(data, sort_keys=True, default=str).encode()
+        body = data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, default=str).encode()
         return with_idempotency(request, body, lambda: self._lodge(request, data))
 
     def _lodge(self, request: Request, data: Any) -> Response:

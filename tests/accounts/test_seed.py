@@ -50,7 +50,9 @@ def test_seed_demo_creates_the_four_agencies_the_issue_names(capsys):
     from agencies.models import Agency
 
     seed_json(capsys)
-    assert {"customs", "plant-health", "food-safety", "standards"} <= set(Agency.objects.values_list("code", flat=True))
+    assert {"customs", "plant-health", "food-safety", "standards"} <= set(
+        Agency.objects.values_list("code", flat=True)
+    )
     assert Agency.objects.get(is_customs=True).code == "customs"
 
 

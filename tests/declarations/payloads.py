@@ -17,8 +17,14 @@ IMPORT: dict[str, Any] = {
     "parties": [
         {"role": "declarant", "eori": "GB553202734852"},
         {"role": "importer", "eori": "GB553202734852"},
-        {"role": "exporter", "name": "US Clipper Inc.", "street": "1 Shaver Street", "city": "New York",
-         "postcode": "NY1 234", "country": "US"},
+        {
+            "role": "exporter",
+            "name": "US Clipper Inc.",
+            "street": "1 Shaver Street",
+            "city": "New York",
+            "postcode": "NY1 234",
+            "country": "US",
+        },
     ],
     "supervising_office": "GBLBA001",
     "border_transport_mode": "1",

@@ -26,7 +26,9 @@ def client_for(user) -> APIClient:
 
 def test_token_is_issued_for_valid_credentials_and_authenticates(importer, password):
     anonymous = APIClient()
-    response = anonymous.post("/api/v1/auth/token", {"username": "importer", "password": password}, format="json")
+    response = anonymous.post(
+        "/api/v1/auth/token", {"username": "importer", "password": password}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     anonymous.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -34,7 +36,9 @@ def test_token_is_issued_for_valid_credentials_and_authenticates(importer, passw
 
 
 def test_token_is_refused_for_a_wrong_password(importer):
-    response = APIClient().post("/api/v1/auth/token", {"username": "importer", "password": "nope"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token", {"username": "importer", "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"]
 
@@ -65,7 +69,12 @@ def test_accepted_declaration_writes_audit_event_and_outbox_row_together(importe
     event = AuditEvent.objects.get(action="declarations.declaration.accepted", object_id=declaration.pk)
     assert event.actor == importer
     assert event.data["to"] == "accepted"
-    assert OutboxMessage.objects.filter(topic="declarations.declaration.accepted", object_id=declaration.pk).count() == 1
+    assert (
+        OutboxMessage.objects.filter(
+            topic="declarations.declaration.accepted", object_id=declaration.pk
+        ).count()
+        == 1
+    )
 
 
 def test_json_field_errors_point_at_the_item_field(importer):
@@ -84,7 +93,9 @@ def test_unknown_hs_code_is_rejected_with_the_item_pointer_and_nothing_stored(im
     response = client_for(importer).post("/api/v1/declarations", payload, format="json")
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert any(e["field"] == "items.2.commodity_code" and e["pointer"].startswith("67A/68A[2]") for e in errors)
+    assert any(
+        e["field"] == "items.2.commodity_code" and e["pointer"].startswith("67A/68A[2]") for e in errors
+    )
     assert Declaration.objects.count() == 0
     assert AuditEvent.objects.count() == 0
 
@@ -150,8 +161,9 @@ def test_xml_with_a_doctype_is_refused_before_any_work(broker):
 
 def test_body_over_the_size_cap_is_refused_with_413(broker, settings):
     settings.SW_MAX_XML_BYTES = 1000
-    response = client_for(broker).post("/api/v1/declarations", b"<a>" + b"x" * 2000 + b"</a>",
-                                       content_type="application/xml")
+    response = client_for(broker).post(
+        "/api/v1/declarations", b"<a>" + b"x" * 2000 + b"</a>", content_type="application/xml"
+    )
     assert response.status_code == 413
     assert response.json()["errors"][0]["code"] == "too_large"
 
@@ -171,8 +183,9 @@ def test_lodging_for_an_account_the_user_may_not_act_for_is_refused(outsider, im
 
 
 def test_importer_cannot_lodge_a_sample_whose_declarant_is_the_broker(importer, broker_account):
-    response = client_for(importer).post("/api/v1/declarations", IM001A.read_bytes(),
-                                         content_type="application/xml")
+    response = client_for(importer).post(
+        "/api/v1/declarations", IM001A.read_bytes(), content_type="application/xml"
+    )
     assert response.status_code == 400
     assert "not_authorised_declarant" in {e["code"] for e in response.json()["errors"]}
 
@@ -180,8 +193,11 @@ def test_importer_cannot_lodge_a_sample_whose_declarant_is_the_broker(importer, 
 def test_declaration_lodged_by_broker_is_visible_to_importer_and_broker_but_404_to_outsider(
     broker, importer, outsider
 ):
-    mrn = client_for(broker).post("/api/v1/declarations", IM001A.read_bytes(),
-                                  content_type="application/xml").json()["mrn"]
+    mrn = (
+        client_for(broker)
+        .post("/api/v1/declarations", IM001A.read_bytes(), content_type="application/xml")
+        .json()["mrn"]
+    )
     assert client_for(importer).get(f"/api/v1/declarations/{mrn}").status_code == 200
     assert client_for(broker).get(f"/api/v1/declarations/{mrn}").status_code == 200
     assert client_for(outsider).get(f"/api/v1/declarations/{mrn}").status_code == 404

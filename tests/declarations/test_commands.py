@@ -14,7 +14,9 @@ from ..conftest import SAMPLES, TT1
 IM001A = SAMPLES / "imports" / "TT_IM001a__Step1_TT_IM001a.xml"
 EX001A = SAMPLES / "exports" / "TT_EX001a__TT_EX001a.xml"
 MALFORMED = sorted((SAMPLES / "malformed").glob("*.xml"))
-NETMASS_REJECTED = TT1 / "Imports/Rejected/Obligation_Rejection/Declaration/TT1_IM_v2.02_Rejected_Obligation_Netmass.xml"
+NETMASS_REJECTED = (
+    TT1 / "Imports/Rejected/Obligation_Rejection/Declaration/TT1_IM_v2.02_Rejected_Obligation_Netmass.xml"
+)
 
 
 def run(capsys, *args: str) -> tuple[int, list[dict]]:
@@ -71,7 +73,9 @@ def test_import_lodges_as_the_user_and_exits_zero_when_all_accepted(capsys, brok
 
 @pytest.mark.django_db
 def test_import_exits_nonzero_and_stores_nothing_for_a_rejected_file(capsys, broker):
-    code, lines = run(capsys, "import_declarations", str(NETMASS_REJECTED), str(MALFORMED[0]), "--as", "broker")
+    code, lines = run(
+        capsys, "import_declarations", str(NETMASS_REJECTED), str(MALFORMED[0]), "--as", "broker"
+    )
     assert code == 1
     assert [line["status"] for line in lines] == ["rejected", "rejected"]
     assert all(line["mrn"] is None and line["errors"] for line in lines)

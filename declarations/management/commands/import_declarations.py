@@ -35,7 +35,9 @@ class Command(BaseCommand):
             except DomainError as exc:
                 line.update(status="rejected", errors=exc.errors)
             except OSError as exc:
-                line.update(status="rejected", errors=[{"pointer": "", "code": "unreadable", "message": str(exc)}])
+                line.update(
+                    status="rejected", errors=[{"pointer": "", "code": "unreadable", "message": str(exc)}]
+                )
             else:
                 line.update(
                     mrn=result.declaration.mrn,

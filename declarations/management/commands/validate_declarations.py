@@ -32,7 +32,13 @@ class Command(BaseCommand):
 
 
 def validate_file(path: Path) -> dict[str, Any]:
-    report: dict[str, Any] = {"file": str(path), "status": "valid", "errors": [], "warnings": [], "summary": None}
+    report: dict[str, Any] = {
+        "file": str(path),
+        "status": "valid",
+        "errors": [],
+        "warnings": [],
+        "summary": None,
+    }
     try:
         body = path.read_bytes()
     except OSError as exc:
