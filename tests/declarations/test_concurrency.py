@@ -1,0 +1,50 @@
+"""Races the database must settle: the same LRN lodged concurrently creates one declaration."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from declarations.api.serializers import DeclarationInputSerializer
+from declarations.models import Channel, Declaration
+from declarations.services import declaration_lodge
+from singlewindow.models import AuditEvent
+
+from .payloads import import_payload
+
+pytestmark = [pytest.mark.fullstack, pytest.mark.django_db(transaction=True)]
+
+
+def canonical(payload):
+    serializer = DeclarationInputSerializer(data=payload)
+    assert serializer.is_valid(), serializer.errors
+    return serializer.to_declaration_data()
+
+
+def test_concurrent_identical_lodgements_of_one_lrn_create_one_declaration(importer):
+    data = canonical(import_payload(lrn="RACE-1"))
+    barrier = threading.Barrier(4)
+    results, failures = [], []
+
+    def lodge() -> None:
+        try:
+            barrier.wait()
+            results.append(declaration_lodge(user=importer, data=data, channel=Channel.API_JSON))
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lodge) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert Declaration.objects.filter(lrn="RACE-1").count() == 1
+    assert len({r.declaration.mrn for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert AuditEvent.objects.filter(action="declarations.declaration.accepted").count() == 1
