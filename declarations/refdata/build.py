@@ -9,8 +9,8 @@ so anyone can reproduce or refresh them:
 It writes, next to this file:
 
 - ``hs2022.csv.gz``: ``code,description`` for every HS 2022 chapter (2 digits), heading (4) and
-  subheading (6), from ``hs/harmonized-system.csv`` (gzip with a fixed timestamp, so an unchanged
-  source gives byte-identical output).
+  subheading (6), from ``hs/harmonized-system.csv`` without UN Comtrade's chapter 99 (gzip with a
+  fixed timestamp, so an unchanged source gives byte-identical output).
 - ``hs_edition_changes.json``: HS 2017 subheadings that HS 2022 removed, with their successors
   (the table below; every successor is checked to exist in HS 2022 and every removed code to be
   absent).
@@ -71,18 +71,20 @@ def _names(path: Path) -> dict[str, str]:
     return {str(row["code"]).strip(): str(row["en"]).strip() for row in _read_json(path)}
 
 
-def _write_json(name: str, data: object) -> None:
+def _write_json(out: Path, name: str, data: object) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    (HERE / name).write_text(text, encoding="utf-8")
+    (out / name).write_text(text, encoding="utf-8")
 
 
-def build_hs(source: Path) -> dict[str, str]:
+def build_hs(source: Path, out: Path = HERE) -> dict[str, str]:
     """Chapters, headings and subheadings of HS 2022 as ``{code: description}``."""
     codes: dict[str, str] = {}
     with (source / "hs" / "harmonized-system.csv").open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
             code = row["hscode"]
-            if code.isdigit() and len(code) in (2, 4, 6):
+            # Section "TOTAL" rows are UN Comtrade's reporting aggregates (the total and chapter 99
+            # "commodities not specified according to kind"), not part of the nomenclature.
+            if row["section"] != "TOTAL" and code.isdigit() and len(code) in (2, 4, 6):
                 codes[code] = row["description"].strip()
     for old, new in HS_2017_TO_2022.items():
         assert old not in codes, f"{old} still exists in HS 2022"
@@ -92,26 +94,27 @@ def build_hs(source: Path) -> dict[str, str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["code", "description"])
     writer.writerows(sorted(codes.items()))
-    with gzip.GzipFile(HERE / "hs2022.csv.gz", "wb", compresslevel=9, mtime=0) as out:
+    with gzip.GzipFile(out / "hs2022.csv.gz", "wb", compresslevel=9, mtime=0) as out:
         out.write(buffer.getvalue().encode("utf-8"))
     return codes
 
 
-def build(source: Path = DEFAULT_SOURCE) -> None:
+def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
+    """Write every reference-data file derived from ``source`` into ``out``."""
     lists = source / "code-lists"
-    build_hs(source)
-    _write_json("hs_edition_changes.json", HS_2017_TO_2022)
-    _write_json("countries.json", _names(lists / "countryCodes.json"))
-    _write_json("currencies.json", _names(lists / "currencyCodes.json"))
-    _write_json("offices_of_exit.json", _names(lists / "officeOfExits.json"))
-    _write_json("customs_offices.json", _names(lists / "customsOffices.json"))
-    _write_json("package_types.json", _names(lists / "packageTypes.json"))
+    build_hs(source, out)
+    _write_json(out, "hs_edition_changes.json", HS_2017_TO_2022)
+    _write_json(out, "countries.json", _names(lists / "countryCodes.json"))
+    _write_json(out, "currencies.json", _names(lists / "currencyCodes.json"))
+    _write_json(out, "offices_of_exit.json", _names(lists / "officeOfExits.json"))
+    _write_json(out, "customs_offices.json", _names(lists / "customsOffices.json"))
+    _write_json(out, "package_types.json", _names(lists / "packageTypes.json"))
     combined = _names(lists / "procedureCodes" / "procedureCodes.json")
     parts = {code[:2]: "HMRC procedureCodes.json" for code in combined}
     parts.update({code[2:]: "HMRC procedureCodes.json" for code in combined})
     for code, why in SAMPLE_PROCEDURE_CODES.items():
         parts.setdefault(code, f"accepted HMRC sample: {why}")
-    _write_json("procedure_codes.json", {"combined": combined, "parts": parts})
+    _write_json(out, "procedure_codes.json", {"combined": combined, "parts": parts})
 
 
 if __name__ == "__main__":
