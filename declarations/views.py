@@ -1,0 +1,265 @@
+"""The browser pages for declarations: list, detail, lodge by form (with drafts), upload XML.
+
+Views check access through ``selectors``, parse input with ``forms`` and call one service; the
+rules live in the service, whose issues are shown beside the fields they are about.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import accounts_member_of
+from accounts.models import User
+from singlewindow.audit import action_label, events_for
+from singlewindow.errors import DomainError
+
+from . import selectors, services
+from .canonical import Issue
+from .errors import LodgementRejected, LrnConflict
+from .forms import (
+    BaseGoodsItemFormSet,
+    DeclarationFilterForm,
+    DeclarationForm,
+    UploadForm,
+    error_summary,
+    form_to_declaration_data,
+    forms_from_payload,
+    forms_from_post,
+    issues_to_forms,
+    payload_from_post,
+)
+from .models import Channel, Declaration
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """The declarations the user may see, filtered and paginated; its drafts below."""
+    user = _user(request)
+    filters = DeclarationFilterForm(request.GET or None)
+    declarations = _filtered(selectors.declarations_visible_to(user), filters)
+    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "declarations/list.html",
+        {
+            "nav": "list",
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "drafts": list(selectors.drafts_of(user).order_by("-updated_at")),
+        },
+    )
+
+
+def _filtered(queryset: QuerySet[Declaration], filters: DeclarationFilterForm) -> QuerySet[Declaration]:
+    queryset = (
+        queryset.select_related("trader_account")
+        .annotate(items_count=Count("items"))
+        .order_by("-accepted_at", "-pk")
+    )
+    if not filters.is_bound or not filters.is_valid():
+        return queryset
+    f = filters.cleaned_data
+    if f["status"]:
+        queryset = queryset.filter(status=f["status"])
+    if f["accepted_from"]:
+        queryset = queryset.filter(accepted_at__date__gte=f["accepted_from"])
+    if f["accepted_to"]:
+        queryset = queryset.filter(accepted_at__date__lte=f["accepted_to"])
+    if f["lrn"]:
+        queryset = queryset.filter(lrn__icontains=f["lrn"].strip())
+    if f["mrn"]:
+        queryset = queryset.filter(mrn__icontains=f["mrn"])
+    return queryset
+
+
+@login_required
+def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
+    """One declaration: summary, parties, transport, goods items with documents, and its timeline."""
+    declaration = selectors.declaration_with_details(selectors.access_declaration(_user(request), mrn))
+    documents = list(declaration.documents.all())
+    items = list(declaration.items.all())
+    for item in items:
+        item.item_documents = [d for d in documents if d.item_id == item.pk]  # type: ignore[attr-defined]
+    timeline = [
+        {"event": event, "label": action_label(event.action)}
+        for event in events_for(declaration).order_by("at", "pk")
+    ]
+    parties = list(declaration.parties.all())
+    return render(
+        request,
+        "declarations/detail.html",
+        {
+            "nav": "list",
+            "declaration": declaration,
+            "parties": parties,
+            "declarant_party": next((p for p in parties if p.role == "declarant"), None),
+            "items": items,
+            "header_documents": [d for d in documents if d.item_id is None],
+            "timeline": timeline,
+            "xml_url": f"/api/v1/declarations/{declaration.mrn}/xml",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_new(request: HttpRequest) -> HttpResponse:
+    return _declaration_form(request, draft=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    return _declaration_form(request, draft=selectors.access_draft(_user(request), pk))
+
+
+def _default_declarant(user: User) -> str:
+    account = accounts_member_of(user).order_by("pk").first()
+    return account.eori if account else ""
+
+
+def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> HttpResponse:
+    user = _user(request)
+    if request.method != "POST":
+        form, formset = forms_from_payload(
+            draft.draft_payload if draft else None, default_declarant=_default_declarant(user)
+        )
+        return _render_form(request, draft, form, formset)
+
+    action = request.POST.get("action", "submit")
+    if action == "add_item":
+        form, formset = forms_from_payload(payload_from_post(request.POST), add_item=True)
+        # Without JavaScript the page reloads: put the cursor in the new item.
+        formset.forms[-1].fields["description"].widget.attrs["autofocus"] = True
+        return _render_form(request, draft, form, formset)
+    if action == "save_draft":
+        return _save_draft(request, draft)
+
+    form, formset = forms_from_post(request.POST)
+    unplaced: list[Issue] = []
+    if form.is_valid() and formset.is_valid():
+        try:
+            result = services.declaration_lodge(
+                user=user, data=form_to_declaration_data(form, formset), channel=Channel.WEB_FORM, draft=draft
+            )
+        except LodgementRejected as exc:
+            unplaced = issues_to_forms(form, formset, exc.issues)
+        except LrnConflict as exc:
+            form.add_error("lrn", exc.message)
+        except DomainError as exc:  # e.g. the draft was submitted meanwhile in another tab
+            unplaced = [Issue(exc.code, exc.message)]
+        else:
+            _announce(request, result)
+            return redirect("declarations:detail", mrn=result.declaration.mrn)
+    return _render_form(request, draft, form, formset, unplaced=unplaced, status=400)
+
+
+def _save_draft(request: HttpRequest, draft: Declaration | None) -> HttpResponse:
+    payload = payload_from_post(request.POST)
+    try:
+        draft = services.declaration_save_draft(user=_user(request), payload=payload, draft=draft)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("declarations:new")
+    messages.success(request, _("Draft saved. You can come back to it at any time from your home page."))
+    return redirect("declarations:draft", pk=draft.pk)
+
+
+def _announce(request: HttpRequest, result: services.LodgeResult) -> None:
+    mrn = result.declaration.mrn
+    if result.created:
+        messages.success(request, _("Declaration accepted. MRN %(mrn)s") % {"mrn": mrn})
+    else:
+        messages.info(request, _("This declaration was accepted before. MRN %(mrn)s") % {"mrn": mrn})
+    for warning in result.warnings:
+        messages.warning(request, warning.message)
+
+
+def _render_form(
+    request: HttpRequest,
+    draft: Declaration | None,
+    form: DeclarationForm,
+    formset: BaseGoodsItemFormSet,
+    *,
+    unplaced: list[Issue] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    errors = error_summary(form, formset, unplaced) if form.is_bound else []
+    return render(
+        request,
+        "declarations/form.html",
+        {
+            "nav": "new",
+            "draft": draft,
+            "form": form,
+            "formset": formset,
+            "errors": errors,
+            "action_url": reverse("declarations:draft", args=[draft.pk])
+            if draft
+            else reverse("declarations:new"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_upload(request: HttpRequest) -> HttpResponse:
+    """Lodge a WCO DM XML file; on rejection list every error with its WCO pointer."""
+    context: dict[str, Any] = {"nav": "upload"}
+    if request.method != "POST":
+        context["form"] = UploadForm()
+        return render(request, "declarations/upload.html", context)
+
+    form = UploadForm(request.POST, request.FILES)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "declarations/upload.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    context["filename"] = upload.name
+    try:
+        result = services.declaration_lodge_xml(
+            user=_user(request), body=upload.read(), channel=Channel.WEB_XML
+        )
+    except LodgementRejected as exc:
+        context["upload_errors"] = [
+            {"pointer": i.pointer or i.field, "code": i.code, "message": i.message} for i in exc.issues
+        ]
+    except DomainError as exc:
+        context["upload_errors"] = list(exc.errors)
+    except Exception:
+        # Whatever the file holds, the trader gets an answer, not a server error.
+        logger.exception("XML upload could not be processed")
+        context["upload_errors"] = [
+            {
+                "pointer": "",
+                "code": "unreadable",
+                "message": _("The file could not be read as a WCO declaration."),
+            }
+        ]
+    else:
+        _announce(request, result)
+        return redirect("declarations:detail", mrn=result.declaration.mrn)
+    return render(request, "declarations/upload.html", context, status=400)

@@ -1,0 +1,511 @@
+"""The declaration pages through the Django test client, with the real services behind them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from declarations import services
+from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
+from declarations.forms import issue_target
+from declarations.models import Channel, Declaration, Status
+
+from ..conftest import IMPORTER_EORI, SAMPLES
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE_IMPORT = SAMPLES / "imports" / "TT_IM001a__Step1_TT_IM001a.xml"
+
+
+def declaration_data(lrn: str, *, items: int = 1, eori: str = IMPORTER_EORI) -> DeclarationData:
+    return DeclarationData(
+        type_code="IM",
+        additional_type="A",
+        lrn=lrn,
+        goods_item_quantity=items,
+        invoice_amount=Decimal("1500"),
+        invoice_currency="GBP",
+        parties=[PartyData(PartyRole.DECLARANT, eori=eori), PartyData(PartyRole.IMPORTER, eori=eori)],
+        border_transport_mode="1",
+        border_transport_nationality="US",
+        arrival_transport_id="12345",
+        arrival_transport_id_type="10",
+        goods_location="WLALONBTW",
+        destination_country="GB",
+        export_country="US",
+        items=[
+            ItemData(
+                sequence=n,
+                description="Hair clippers with self-contained electric motor",
+                commodity_code="8510200000",
+                origin_country="US",
+                procedure_code="4000",
+                additional_procedure_codes=["000"],
+                quantity=Decimal("50"),
+                quantity_unit="NAR",
+                net_mass=Decimal("25"),
+                gross_mass=Decimal("30"),
+                value_amount=Decimal("750"),
+                value_currency="GBP",
+                documents=[DocumentData(DocumentKind.ADDITIONAL, code="N935", reference="INV-1")],
+            )
+            for n in range(1, items + 1)
+        ],
+    )
+
+
+def lodge(user: Any, lrn: str, **kwargs: Any) -> Declaration:
+    return services.declaration_lodge(
+        user=user, data=declaration_data(lrn, **kwargs), channel=Channel.API_JSON
+    ).declaration
+
+
+def form_post(
+    *, lrn: str = "WEB-0001", items: list[dict[str, str]] | None = None, **header: str
+) -> dict[str, str]:
+    """What the browser sends for the declaration form: header, management form, item rows."""
+    items = items if items is not None else [item_row()]
+    data = {
+        "type_code": "IM",
+        "additional_type": "A",
+        "lrn": lrn,
+        "declarant_eori": IMPORTER_EORI,
+        "trader_eori": IMPORTER_EORI,
+        "trader_name": "Clippers Import Ltd",
+        "trader_street": "1 Harbour Road",
+        "trader_city": "Southend",
+        "trader_postcode": "SS1 1AA",
+        "trader_country": "GB",
+        "invoice_amount": "1500",
+        "invoice_currency": "GBP",
+        "destination_country": "GB",
+        "export_country": "US",
+        "exit_office": "",
+        "border_transport_mode": "1",
+        "border_transport_nationality": "US",
+        "transport_id": "12345",
+        "transport_id_type": "10",
+        "goods_location": "WLALONBTW",
+        "items-TOTAL_FORMS": str(len(items)),
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "999",
+        "action": "submit",
+    }
+    data.update(header)
+    for index, row in enumerate(items):
+        data.update({f"items-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def item_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "description": "Hair clippers with self-contained electric motor",
+        "commodity_code": "8510 20 00 00",
+        "origin_country": "us",
+        "quantity": "50",
+        "quantity_unit": "NAR",
+        "net_mass": "25",
+        "gross_mass": "30",
+        "value_amount": "750",
+        "value_currency": "GBP",
+        "procedure_code": "4000",
+        "additional_procedure_code": "000",
+        "doc_1_code": "N935",
+        "doc_1_reference": "INV-2026-0042",
+        "doc_2_code": "",
+        "doc_2_reference": "",
+        "doc_3_code": "",
+        "doc_3_reference": "",
+    }
+    row.update(overrides)
+    return row
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/declarations/", "/declarations/new/", "/declarations/upload/", "/declarations/24GB0000000000000A/"],
+)
+def test_pages_redirect_anonymous_visitors_to_sign_in(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('login')}?next=")
+
+
+def test_outsider_gets_404_for_declaration(client, importer, outsider):
+    declaration = lodge(importer, "LRN-OUT-1")
+    client.force_login(outsider)
+
+    response = client.get(reverse("declarations:detail", args=[declaration.mrn]))
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_unknown_mrn_gets_the_same_404(client, importer):
+    client.force_login(importer)
+
+    assert client.get(reverse("declarations:detail", args=["24GB0000000000000X"])).status_code == 404
+
+
+def test_someone_elses_draft_is_404(client, importer, exporter):
+    draft = services.declaration_save_draft(user=importer, payload={"lrn": "D1", "items": []})
+    client.force_login(exporter)
+
+    assert client.get(reverse("declarations:draft", args=[draft.pk])).status_code == 404
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+def test_list_shows_only_declarations_the_user_may_see(client, importer, outsider):
+    mine = lodge(importer, "LRN-MINE")
+    client.force_login(outsider)
+    outsider_page = client.get(reverse("declarations:list")).content.decode()
+    client.force_login(importer)
+    importer_page = client.get(reverse("declarations:list")).content.decode()
+
+    assert mine.mrn not in outsider_page
+    assert mine.mrn in importer_page
+    assert "LRN-MINE" in importer_page
+
+
+def test_supervisor_sees_every_declaration(client, importer, supervisor):
+    declaration = lodge(importer, "LRN-SUP")
+    client.force_login(supervisor)
+
+    assert declaration.mrn in client.get(reverse("declarations:list")).content.decode()
+
+
+def test_list_filters_by_lrn_mrn_and_status(client, importer):
+    first = lodge(importer, "ALPHA-1")
+    second = lodge(importer, "BETA-2")
+    client.force_login(importer)
+    url = reverse("declarations:list")
+
+    by_lrn = client.get(url, {"lrn": "alpha"}).content.decode()
+    by_mrn = client.get(url, {"mrn": second.mrn.lower()}).content.decode()
+    by_status = client.get(url, {"status": Status.RELEASED}).content.decode()
+
+    assert first.mrn in by_lrn and second.mrn not in by_lrn
+    assert second.mrn in by_mrn and first.mrn not in by_mrn
+    assert first.mrn not in by_status and "No declarations match." in by_status
+
+
+def test_list_filters_by_accepted_date(client, importer):
+    old = lodge(importer, "OLD-1")
+    new = lodge(importer, "NEW-1")
+    Declaration.objects.filter(pk=old.pk).update(accepted_at="2024-01-10T10:00:00Z")
+    client.force_login(importer)
+    url = reverse("declarations:list")
+
+    january = client.get(url, {"accepted_from": "2024-01-01", "accepted_to": "2024-01-31"}).content.decode()
+    since_2025 = client.get(url, {"accepted_from": "2025-01-01"}).content.decode()
+
+    assert old.mrn in january and new.mrn not in january
+    assert new.mrn in since_2025 and old.mrn not in since_2025
+
+
+def test_list_reports_an_impossible_date_range(client, importer):
+    client.force_login(importer)
+
+    page = client.get(
+        reverse("declarations:list"), {"accepted_from": "2025-02-01", "accepted_to": "2025-01-01"}
+    )
+
+    assert "The end date must be the same as or after the start date." in page.content.decode()
+
+
+def test_list_paginates_at_25(client, importer):
+    for n in range(27):
+        lodge(importer, f"PAGE-{n:02d}")
+    client.force_login(importer)
+
+    first = client.get(reverse("declarations:list"))
+    second = client.get(reverse("declarations:list"), {"page": 2})
+
+    assert len(first.context["page"].object_list) == 25
+    assert len(second.context["page"].object_list) == 2
+    assert "Page 1 of 2" in first.content.decode()
+
+
+def test_list_lists_drafts_separately_with_resume_links(client, importer):
+    draft = services.declaration_save_draft(
+        user=importer, payload={"lrn": "DRAFT-9", "items": []}
+    )
+    client.force_login(importer)
+
+    page = client.get(reverse("declarations:list")).content.decode()
+
+    assert "Your drafts" in page
+    assert reverse("declarations:draft", args=[draft.pk]) in page
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_query_count_does_not_grow_with_declarations(client, importer, django_assert_num_queries):
+    lodge(importer, "Q-1", items=2)
+    client.force_login(importer)
+    url = reverse("declarations:list")
+    with_one = _queries(client, url)
+    for n in range(2, 12):
+        lodge(importer, f"Q-{n}", items=3)
+        services.declaration_save_draft(user=importer, payload={"lrn": f"DQ-{n}", "items": []})
+
+    with django_assert_num_queries(with_one):
+        client.get(url)
+
+
+def test_detail_query_count_does_not_grow_with_items(client, importer, django_assert_num_queries):
+    small = lodge(importer, "QD-1", items=1)
+    large = lodge(importer, "QD-2", items=12)
+    client.force_login(importer)
+    with_one_item = _queries(client, reverse("declarations:detail", args=[small.mrn]))
+
+    with django_assert_num_queries(with_one_item):
+        client.get(reverse("declarations:detail", args=[large.mrn]))
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+def test_detail_shows_summary_items_documents_and_timeline(client, importer):
+    declaration = lodge(importer, "DET-1", items=2)
+    client.force_login(importer)
+
+    page = client.get(reverse("declarations:detail", args=[declaration.mrn])).content.decode()
+
+    assert declaration.mrn in page and "DET-1" in page
+    assert "8510200000" in page
+    assert "N935" in page and "INV-1" in page
+    assert "Declaration accepted and MRN issued" in page
+    assert f"/api/v1/declarations/{declaration.mrn}/xml" in page
+
+
+# --- lodging through the form -------------------------------------------------------------------
+
+
+def test_new_form_defaults_the_declarant_to_the_users_account(client, importer):
+    client.force_login(importer)
+
+    form = client.get(reverse("declarations:new")).context["form"]
+
+    assert form.initial["declarant_eori"] == IMPORTER_EORI
+
+
+def test_form_submit_with_two_items_creates_a_declaration(client, importer):
+    client.force_login(importer)
+    data = form_post(
+        lrn="WEB-TWO", items=[item_row(), item_row(description="Hair trimmers", doc_2_code="C505")]
+    )
+
+    response = client.post(reverse("declarations:new"), data, follow=True)
+
+    declaration = Declaration.objects.get(lrn="WEB-TWO")
+    assert declaration.status == Status.ACCEPTED
+    assert declaration.channel == Channel.WEB_FORM
+    assert [i.description for i in declaration.items.order_by("position")] == [
+        "Hair clippers with self-contained electric motor",
+        "Hair trimmers",
+    ]
+    assert declaration.items.first().commodity_code == "8510200000"
+    assert declaration.items.first().origin_country == "US"
+    assert declaration.documents.count() == 3
+    assert response.redirect_chain[-1][0] == reverse("declarations:detail", args=[declaration.mrn])
+    assert f"Declaration accepted. MRN {declaration.mrn}" in response.content.decode()
+
+
+def test_blank_item_rows_are_ignored(client, importer):
+    client.force_login(importer)
+    blank = dict.fromkeys(item_row(), "")
+
+    client.post(reverse("declarations:new"), form_post(lrn="WEB-BLANK", items=[item_row(), blank]))
+
+    assert Declaration.objects.get(lrn="WEB-BLANK").items.count() == 1
+
+
+def test_form_format_errors_are_shown_in_the_summary_and_beside_the_field(client, importer):
+    client.force_login(importer)
+    data = form_post(items=[item_row(), item_row(net_mass="heavy")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in page
+    assert 'href="#id_items-1-net_mass"' in page
+    assert 'id="id_items-1-net_mass_error"' in page
+    assert not Declaration.objects.filter(lrn="WEB-0001").exists()
+
+
+def test_form_without_items_asks_for_one(client, importer):
+    client.force_login(importer)
+
+    response = client.post(reverse("declarations:new"), form_post(items=[dict.fromkeys(item_row(), "")]))
+
+    assert "Add at least one goods item." in response.content.decode()
+
+
+def test_wrong_hs_code_shows_an_error_beside_the_commodity_code(client, importer):
+    client.force_login(importer)
+    data = form_post(lrn="WEB-HS", items=[item_row(), item_row(commodity_code="99999999")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    second_item = response.context["formset"].forms[1]
+    assert response.status_code == 400
+    assert second_item.errors.get("commodity_code")
+    assert 'href="#id_items-1-commodity_code"' in response.content.decode()
+    assert not Declaration.objects.filter(lrn="WEB-HS").exists()
+
+
+def test_declarant_the_user_may_not_act_for_is_shown_beside_the_declarant(client, importer, outsider):
+    client.force_login(importer)
+
+    response = client.post(reverse("declarations:new"), form_post(declarant_eori="GB999999999999"))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["declarant_eori"]
+
+
+def test_reusing_an_lrn_with_different_content_shows_the_conflict(client, importer):
+    client.force_login(importer)
+    client.post(reverse("declarations:new"), form_post(lrn="WEB-SAME"))
+
+    response = client.post(reverse("declarations:new"), form_post(lrn="WEB-SAME", invoice_amount="99"))
+
+    assert response.status_code == 400
+    assert "already used" in str(response.context["form"].errors["lrn"])
+
+
+def test_add_item_without_javascript_adds_an_empty_row(client, importer):
+    client.force_login(importer)
+    data = form_post(items=[item_row()], action="add_item")
+
+    response = client.post(reverse("declarations:new"), data)
+
+    formset = response.context["formset"]
+    assert len(formset.forms) == 2
+    assert formset.forms[0].initial["description"].startswith("Hair clippers")
+    assert 'role="alert"' not in response.content.decode()
+
+
+def test_draft_save_and_resume(client, importer):
+    client.force_login(importer)
+    data = form_post(lrn="DRAFT-1", items=[item_row(quantity="not yet"), item_row(description="Trimmers")])
+    data["action"] = "save_draft"
+
+    saved = client.post(reverse("declarations:new"), data, follow=True)
+    draft = Declaration.objects.get(lrn="DRAFT-1", status=Status.DRAFT)
+    resumed = client.get(reverse("declarations:draft", args=[draft.pk]))
+
+    assert saved.redirect_chain[-1][0] == reverse("declarations:draft", args=[draft.pk])
+    assert "Draft saved." in saved.content.decode()
+    assert resumed.context["form"].initial["lrn"] == "DRAFT-1"
+    assert [f.initial["description"] for f in resumed.context["formset"].forms][1] == "Trimmers"
+    assert resumed.context["formset"].forms[0].initial["quantity"] == "not yet"
+
+
+def test_submitting_a_resumed_draft_lodges_that_draft(client, importer):
+    client.force_login(importer)
+    data = form_post(lrn="DRAFT-2")
+    data["action"] = "save_draft"
+    client.post(reverse("declarations:new"), data)
+    draft = Declaration.objects.get(lrn="DRAFT-2")
+
+    client.post(reverse("declarations:draft", args=[draft.pk]), form_post(lrn="DRAFT-2"))
+
+    draft.refresh_from_db()
+    assert draft.status == Status.ACCEPTED
+    assert draft.mrn
+    assert Declaration.objects.filter(lrn="DRAFT-2").count() == 1
+
+
+def test_issue_paths_map_onto_form_fields():
+    assert issue_target("items.2.commodity_code", item_count=2).__dict__ == {
+        "item": 1,
+        "field": "commodity_code",
+    }
+    assert issue_target("items.1.documents.3.code", item_count=1).field == "doc_3_code"
+    assert (
+        issue_target("items.1.additional_procedure_codes", item_count=1).field == "additional_procedure_code"
+    )
+    assert issue_target("parties.importer.eori", item_count=1).field == "trader_eori"
+    assert issue_target("parties.declarant.eori", item_count=1).field == "declarant_eori"
+    assert issue_target("arrival_transport_id", item_count=1).field == "transport_id"
+    assert issue_target("lrn", item_count=1).field == "lrn"
+    assert issue_target("items.5.commodity_code", item_count=2) is None
+    assert issue_target("documents.1.code", item_count=1) is None
+
+
+# --- upload -------------------------------------------------------------------------------------
+
+
+def test_upload_of_a_real_sample_lodges_it(client, broker):
+    client.force_login(broker)
+
+    with SAMPLE_IMPORT.open("rb") as handle:
+        response = client.post(reverse("declarations:upload"), {"file": handle}, follow=True)
+
+    declaration = Declaration.objects.get(lrn="7847767E1WB6")
+    assert declaration.channel == Channel.WEB_XML
+    assert f"MRN {declaration.mrn}" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml at all",
+        b"<?xml version='1.0'?><Declaration/>",
+        b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+        b"\xff\xfe\x00garbage",
+    ],
+    ids=["empty", "text", "empty-declaration", "entity", "binary"],
+)
+def test_upload_of_a_bad_file_lists_errors_and_never_fails(client, broker, body):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(broker)
+
+    response = client.post(reverse("declarations:upload"), {"file": SimpleUploadedFile("bad.xml", body)})
+
+    assert response.status_code == 400
+    assert not Declaration.objects.exists()
+    assert (
+        "There is a problem" in response.content.decode() or "was not accepted" in response.content.decode()
+    )
+
+
+# --- language -----------------------------------------------------------------------------------
+
+
+def test_french_page_when_the_browser_asks_for_french(client, importer):
+    client.force_login(importer)
+
+    page = client.get(reverse("declarations:new"), headers={"accept-language": "fr"}).content.decode()
+
+    assert '<html lang="fr">' in page
+    assert "Déposer une déclaration" in page
+
+
+def test_french_page_when_the_language_cookie_is_set(client, importer, settings):
+    client.force_login(importer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    page = client.get(reverse("declarations:list")).content.decode()
+
+    assert "Vos brouillons" in page
