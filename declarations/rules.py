@@ -257,7 +257,9 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
                 _("Customs office %(code)s is not in the list of customs offices: check the office code.")
                 % {"code": code},
             )
-    yield from _check_documents("documents", data.documents, _("The declaration"))
+    # Header-level additional documents are DE 2/6 deferment references (an account number, the
+    # TT1 import gives no category or type), so their code is checked only when one is given.
+    yield from _check_documents("documents", data.documents, _("The declaration"), code_required=False)
 
 
 def _check_country(field: str, label: str, code: str) -> Iterable[Issue]:
@@ -283,8 +285,12 @@ def _check_currency(field: str, code: str) -> Iterable[Issue]:
         )
 
 
-def _check_documents(prefix: str, documents: list[DocumentData], where: str) -> Iterable[Issue]:
+def _check_documents(
+    prefix: str, documents: list[DocumentData], where: str, *, code_required: bool = True
+) -> Iterable[Issue]:
     for position, document in enumerate(documents, start=1):
+        if not document.code and not code_required:
+            continue
         if not DOCUMENT_CODE_PATTERN.fullmatch(document.code):
             yield _error(
                 "document_code_format",

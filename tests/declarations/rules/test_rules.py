@@ -182,6 +182,18 @@ def test_header_document_code_must_be_four_characters(valid_import: DeclarationD
     assert codes(check_declaration(valid_import)) == [("document_code_format", "documents.2.code")]
 
 
+def test_header_deferment_reference_without_code_is_accepted(valid_import: DeclarationData) -> None:
+    valid_import.documents.append(
+        DocumentData(kind=DocumentKind.ADDITIONAL, code="", reference="GBDPO7777777")
+    )
+    assert check_declaration(valid_import) == []
+
+
+def test_item_document_without_code_is_rejected(valid_import: DeclarationData) -> None:
+    valid_import.items[0].documents[0].code = ""
+    assert codes(check_declaration(valid_import)) == [("document_code_format", "items.1.documents.1.code")]
+
+
 # --- parties ---------------------------------------------------------------------------------
 
 
