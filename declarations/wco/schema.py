@@ -1,0 +1,239 @@
+"""The DMS schemas: validation of messages and the element model that pointers and the writer use.
+
+The schemas are read from the shared data beside the project (never copied into it) and loaded
+once per process: compiling them takes tens of milliseconds and the compiled schema is immutable,
+so one instance serves every thread. lxml's validators are not documented as thread-safe, so
+validation itself runs under a lock (it is quick; the schema build is the expensive part).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from lxml import etree
+
+from declarations.canonical import Issue
+
+from .namespaces import DEC_NS, MD_NS
+
+XS = "http://www.w3.org/2001/XMLSchema"
+_XS = f"{{{XS}}}"
+
+_lock = threading.RLock()
+
+
+def schema_dir() -> Path:
+    """The folder holding WCO_DEC_2_DMS.xsd and DocumentMetaData_2_DMS.xsd.
+
+    ``settings.SW_WCO_SCHEMA_DIR`` overrides the default under ``SHARED_DATA_DIR``.
+    """
+    override = getattr(settings, "SW_WCO_SCHEMA_DIR", None)
+    if override:
+        return Path(override)
+    return Path(settings.SHARED_DATA_DIR) / "wco-dms" / "schemas" / "declaration"
+
+
+def _schema_parser() -> etree.XMLParser:
+    # The schemas are trusted local files, but there is still no reason to let them reach the
+    # network; local imports (relative schemaLocation) must keep working.
+    return etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+
+
+@cache
+def _compiled_schema() -> etree.XMLSchema:
+    """One schema that knows both the envelope and the declaration namespaces.
+
+    The envelope's ``xs:any processContents="strict"`` only validates the inner Declaration if the
+    declaration schema is loaded too, hence the small wrapper that imports both by absolute URI.
+    """
+    base = schema_dir()
+    wrapper = (
+        f'<xs:schema xmlns:xs="{XS}" targetNamespace="urn:singlewindow:wco-wrapper" '
+        'elementFormDefault="qualified">'
+        f'<xs:import namespace="{DEC_NS}" schemaLocation="{(base / "WCO_DEC_2_DMS.xsd").as_uri()}"/>'
+        f'<xs:import namespace="{MD_NS}" schemaLocation="{(base / "DocumentMetaData_2_DMS.xsd").as_uri()}"/>'
+        "</xs:schema>"
+    )
+    document = etree.fromstring(wrapper.encode(), _schema_parser(), base_url=base.as_uri() + "/")
+    return etree.XMLSchema(document)
+
+
+def compiled_schema() -> etree.XMLSchema:
+    with _lock:
+        return _compiled_schema()
+
+
+def schema_issues(element: etree._Element) -> list[Issue]:
+    """Validate a ``md:MetaData`` or ``Declaration`` element; one ``Issue`` per schema error.
+
+    Each issue has code ``schema``, the WCO pointer of the offending element and a message that
+    names the element, what is wrong and the value, without lxml's ``{namespace}`` noise.
+    """
+    from .pointers import pointer_for_element
+
+    schema = compiled_schema()
+    with _lock:
+        valid = schema.validate(element)
+        errors = list(schema.error_log)  # type: ignore[call-overload]  # lxml-stubs: not iterable
+    if valid:
+        return []
+    issues = []
+    for error in errors:
+        target = _resolve_error_path(element, error.path)
+        pointer = pointer_for_element(target) if target is not None else ""
+        issues.append(Issue(code="schema", message=_human_message(error.message, target), pointer=pointer))
+    return issues
+
+
+def _resolve_error_path(start: etree._Element, path: str | None) -> etree._Element | None:
+    """Follow lxml's error path (``/md:MetaData/*[6]/*[2]``, relative to ``start``) to the element."""
+    if not path:
+        return None
+    steps = [s for s in path.split("/") if s]
+    current = start
+    for step in steps[1:]:
+        match = re.fullmatch(r"(?:[\w.-]+:)?([\w.*-]+)(?:\[(\d+)\])?", step)
+        if match is None:
+            return current
+        name, index = match.group(1), int(match.group(2) or 1)
+        children = [
+            c for c in current if isinstance(c.tag, str) and (name == "*" or etree.QName(c).localname == name)
+        ]
+        if len(children) < index:
+            return current
+        current = children[index - 1]
+    return current
+
+
+_NS_NOISE = re.compile(r"\{[^}]*\}")
+
+
+def _human_message(raw: str, element: etree._Element | None) -> str:
+    """Turn an lxml schema message into a sentence that names the element and shows the value."""
+    text = _NS_NOISE.sub("", raw).strip()
+    name = etree.QName(element).localname if element is not None else ""
+    value = (element.text or "").strip() if element is not None else ""
+    shown = value if len(value) <= 40 else value[:37] + "..."
+
+    if m := re.search(
+        r"\[facet 'maxLength'\] The value has a length of '(\d+)'.*maximum length of '(\d+)'", text
+    ):
+        return f"{name} '{shown}' is {m.group(1)} characters long; at most {m.group(2)} are allowed."
+    if m := re.search(
+        r"\[facet 'minLength'\] The value has a length of '(\d+)'.*minimum length of '(\d+)'", text
+    ):
+        return f"{name} '{shown}' is {m.group(1)} characters long; at least {m.group(2)} are required."
+    if m := re.search(r"\[facet 'totalDigits'\].*?'(\d+)'\.?$", text):
+        return f"{name} '{shown}' has too many digits; at most {m.group(1)} are allowed."
+    if m := re.search(r"\[facet 'fractionDigits'\].*?'(\d+)'\.?$", text):
+        return f"{name} '{shown}' has too many decimal places; at most {m.group(1)} are allowed."
+    if "[facet 'enumeration']" in text:
+        allowed = re.search(r"set \{(.*)\}", text)
+        return f"{name} '{shown}' is not one of the allowed values" + (
+            f" ({allowed.group(1)})." if allowed else "."
+        )
+    if "[facet 'pattern']" in text:
+        return f"{name} '{shown}' does not have the required format."
+    if m := re.search(r"Element '([^']+)', attribute '([^']+)': (.*)", text):
+        return f"{m.group(1)}, attribute {m.group(2)}: {m.group(3)}"
+    if m := re.search(
+        r"Element '([^']+)': '([^']*)' is not a valid value of the atomic type '([^']+)'", text
+    ):
+        kind = "a number" if re.search(r"Numeric|Quantity|Amount|Measure", m.group(3)) else "valid"
+        return f"{m.group(1)} '{m.group(2)}' is not {kind}" + (
+            "." if kind == "valid" else f" ({_format_hint(m.group(3))})."
+        )
+    if m := re.search(r"Element '([^']+)': This element is not expected\.(?: Expected is (.*))?", text):
+        expected = (m.group(2) or "").strip(" ().")
+        return f"{m.group(1)} is not expected here" + (
+            f"; expected {expected.replace(' ( ', ' ').replace(' )', '')}." if expected else "."
+        )
+    if m := re.search(r"Element '([^']+)': Missing child element\(s\)\. Expected is (.*)", text):
+        return f"{m.group(1)} is missing a required element: {m.group(2).strip(' ().')}."
+    if m := re.search(r"Element '([^']+)': (.*)", text):
+        detail = m.group(2)
+        return f"{m.group(1)}: {detail}" + (f" (value '{shown}')" if shown and shown not in detail else "")
+    return text
+
+
+def _format_hint(type_name: str) -> str:
+    fmt = element_model().formats.get(type_name)
+    return f"format {fmt}" if fmt else "a decimal number"
+
+
+# --- the element model -------------------------------------------------------------------------
+
+
+@dataclass
+class ElementModel:
+    """One element of the Declaration as the schema declares it."""
+
+    name: str
+    wcoid: str
+    repeats: bool  # maxOccurs > 1: instances are numbered in pointers
+    is_class: bool  # has child elements (a WCO class), as opposed to a data element
+    children: dict[str, ElementModel] = field(default_factory=dict)  # in xs:sequence order
+
+    def order(self, name: str) -> int:
+        """Position of a child in the schema's sequence (unknown names sort last)."""
+        try:
+            return list(self.children).index(name)
+        except ValueError:
+            return len(self.children)
+
+
+@dataclass
+class _Model:
+    root: ElementModel
+    formats: dict[str, str]  # data-set type name → WCO format (``n..5``), for messages
+
+
+@cache
+def _build_model() -> _Model:
+    path = schema_dir() / "WCO_DEC_2_DMS.xsd"
+    document = etree.parse(str(path), _schema_parser()).getroot()
+    named = {ct.get("name"): ct for ct in document.findall(f"{_XS}complexType")}
+    top = document.find(f"{_XS}element[@name='Declaration']")
+    assert top is not None, f"{path} declares no Declaration element"
+
+    def wcoid(element: etree._Element) -> str:
+        found = element.find(f"{_XS}annotation/{_XS}documentation/{{*}}WCOID")
+        return (found.text or "").strip() if found is not None else ""
+
+    def build(element: etree._Element) -> ElementModel:
+        complex_type = element.find(f"{_XS}complexType")
+        if complex_type is None and element.get("type") in named:
+            complex_type = named[element.get("type")]
+        node = ElementModel(
+            name=element.get("name", ""),
+            wcoid=wcoid(element),
+            repeats=element.get("maxOccurs", "1") not in ("0", "1"),
+            is_class=complex_type is not None,
+        )
+        if complex_type is not None:
+            for child in complex_type.iterfind(f"{_XS}sequence/{_XS}element"):
+                node.children[child.get("name", "")] = build(child)
+        return node
+
+    formats: dict[str, str] = {}
+    ds = etree.parse(str(schema_dir() / "WCO_DS" / "WCO_DEC_DS_2_DMS.xsd"), _schema_parser()).getroot()
+    for definition in ds:
+        fmt = definition.find(f"{_XS}annotation/{_XS}documentation/{{*}}WCOFormat")
+        if definition.get("name") and fmt is not None and fmt.text:
+            formats[definition.get("name", "")] = fmt.text.strip()
+    return _Model(root=build(top), formats=formats)
+
+
+def element_model() -> _Model:
+    with _lock:
+        return _build_model()
+
+
+def declaration_model() -> ElementModel:
+    """The ``Declaration`` element and everything below it, with WCO IDs, from the schema."""
+    return element_model().root
