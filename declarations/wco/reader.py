@@ -1,0 +1,407 @@
+"""Read a WCO DM (DMS) declaration message into the canonical ``DeclarationData``.
+
+The message may be a bare ``Declaration``, a ``Declaration`` inside the ``md:MetaData`` envelope,
+or either wrapped in a further request envelope. It is parsed by the hardened parser (which raises
+``XmlRejected`` for anything that is not safe, well-formed XML of the right namespace), validated
+against the DMS schemas (errors become issues and no data), then mapped. Values the schema lets
+through but the canonical model cannot hold become issues that point at the element; mapping
+never raises on content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from declarations.canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    Issue,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
+
+from . import paths
+from .namespaces import DEC_NS, MD_NS, dec, md
+from .parser import XmlRejected, parse_xml
+from .pointers import pointer_for_element
+from .schema import schema_issues
+
+# Classification identification types (DE 6/14-6/17). The combined nomenclature code is sent as
+# TSP; TARIC code (TRC), TARIC additional codes (TRA) and national additional codes (GN) are kept
+# in ``taric_codes``. CV is the CUS code (DE 6/13, a chemical substance number), not a commodity
+# code: it has no canonical field and is deliberately not mapped.
+COMMODITY_CODE_TYPES = frozenset({"TSP"})
+ADDITIONAL_CODE_TYPES = frozenset({"TRC", "TRA", "GN"})
+IGNORED_CODE_TYPES = frozenset({"CV"})
+KILOGRAMS = "KGM"
+
+
+@dataclass
+class ReadResult:
+    """What the reader made of a message: data (``None`` when the schema refused it) and issues."""
+
+    data: DeclarationData | None
+    issues: list[Issue] = field(default_factory=list)
+    root_kind: str = "declaration"  # "metadata" when the Declaration came in the md:MetaData envelope
+
+
+def read_declaration(body: bytes) -> ReadResult:
+    """Parse, validate and map a DMS declaration message.
+
+    Raises ``XmlRejected`` when the body is not acceptable XML at all (too large, DOCTYPE or
+    entities, not well-formed, too deep, no WCO declaration in it). Schema errors are returned as
+    issues with ``data=None``; mapping problems are returned as issues next to the data.
+    """
+    root = parse_xml(body)
+    envelope, declaration = locate_declaration(root)
+    root_kind = "metadata" if envelope is not None else "declaration"
+    issues = schema_issues(envelope if envelope is not None else declaration)
+    if issues:
+        return ReadResult(data=None, issues=issues, root_kind=root_kind)
+    mapper = _Mapper(declaration)
+    data = mapper.read()
+    return ReadResult(data=data, issues=mapper.issues, root_kind=root_kind)
+
+
+def locate_declaration(root: etree._Element) -> tuple[etree._Element | None, etree._Element]:
+    """The ``md:MetaData`` envelope (or ``None``) and the ``Declaration`` of a parsed message."""
+    candidate: etree._Element | None = root
+    if root.tag not in (md("MetaData"), dec("Declaration")):
+        candidate = next(root.iter(md("MetaData"), dec("Declaration")), None)
+    if candidate is not None and candidate.tag == md("MetaData"):
+        inner = candidate.find(dec("Declaration"))
+        if inner is None:
+            raise XmlRejected(
+                "wrong_namespace",
+                f"The MetaData envelope holds no 'Declaration' in '{DEC_NS}'; only declarations are read.",
+            )
+        return candidate, inner
+    if candidate is not None:
+        return None, candidate
+    qname = etree.QName(root)
+    raise XmlRejected(
+        "wrong_namespace",
+        f"The root element is '{qname.localname}' in namespace '{qname.namespace or ''}' and it holds no "
+        f"WCO declaration; expected 'MetaData' in '{MD_NS}' or 'Declaration' in '{DEC_NS}'.",
+    )
+
+
+class _Mapper:
+    """Maps one validated ``Declaration`` element; collects issues instead of raising."""
+
+    def __init__(self, declaration: etree._Element) -> None:
+        self.declaration = declaration
+        self.issues: list[Issue] = []
+
+    # --- small helpers ---------------------------------------------------------------------------
+
+    def find(self, base: etree._Element | None, path: Sequence[str]) -> etree._Element | None:
+        element = base
+        for step in path:
+            if element is None or step.startswith("@"):
+                break
+            element = element.find(dec(step))
+        return element
+
+    def text(self, base: etree._Element | None, path: Sequence[str]) -> str:
+        element = self.find(base, path)
+        if element is None:
+            return ""
+        if path and path[-1].startswith("@"):
+            return (element.get(path[-1][1:]) or "").strip()
+        return (element.text or "").strip()
+
+    def problem(
+        self, element: etree._Element, field_path: str, message: str, *, severity: str = "error"
+    ) -> None:
+        self.issues.append(
+            Issue(
+                code="invalid_value",
+                message=message,
+                field=field_path,
+                pointer=pointer_for_element(element),
+                severity=severity,
+            )
+        )
+
+    def decimal(self, base: etree._Element | None, path: Sequence[str], field_path: str) -> Decimal | None:
+        element = self.find(base, path)
+        raw = (element.text or "").strip() if element is not None else ""
+        if element is None or not raw:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.problem(element, field_path, f"{etree.QName(element).localname} '{raw}' is not a number.")
+            return None
+        return value
+
+    def integer(self, base: etree._Element | None, path: Sequence[str], field_path: str) -> int | None:
+        element = self.find(base, path)
+        value = self.decimal(base, path, field_path)
+        if value is None or element is None:
+            return None
+        if value != value.to_integral_value():
+            self.problem(
+                element,
+                field_path,
+                f"{etree.QName(element).localname} '{element.text}' is not a whole number.",
+            )
+            return None
+        return int(value)
+
+    # --- the declaration -------------------------------------------------------------------------
+
+    def read(self) -> DeclarationData:
+        d = self.declaration
+        data = DeclarationData()
+        full_type = self.text(d, paths.HEADER["type_code"])
+        data.type_code, data.additional_type = full_type[:2], full_type[2:]
+        data.function_code = self.text(d, paths.HEADER["function_code"]) or data.function_code
+        data.lrn = self.text(d, paths.HEADER["lrn"])
+        data.goods_item_quantity = self.integer(d, paths.HEADER["goods_item_quantity"], "goods_item_quantity")
+        data.total_package_quantity = self.integer(
+            d, paths.HEADER["total_package_quantity"], "total_package_quantity"
+        )
+        data.invoice_amount = self.decimal(d, paths.HEADER["invoice_amount"], "invoice_amount")
+        data.invoice_currency = self.text(d, paths.HEADER["invoice_currency"])
+        data.exchange_rate = self.decimal(d, paths.HEADER["exchange_rate"], "exchange_rate")
+        for name in (
+            "representation_code",
+            "supervising_office",
+            "presentation_office",
+            "exit_office",
+            "border_transport_mode",
+            "border_transport_nationality",
+            "arrival_transport_id",
+            "arrival_transport_id_type",
+            "departure_transport_id",
+            "departure_transport_id_type",
+            "goods_location_type",
+            "goods_location_qualifier",
+            "goods_location_country",
+            "delivery_terms",
+            "delivery_location",
+        ):
+            setattr(data, name, self.text(d, paths.HEADER[name]))
+        # DE 5/23: the location code is sent as Name by HMRC's samples, as ID by some others.
+        data.goods_location = self.text(d, paths.HEADER["goods_location"]) or self.text(
+            d, (*paths.GOODS_LOCATION, "ID")
+        )
+        data.inland_transport_mode = self._inland_mode(data)
+        data.container = self._container()
+        data.parties = self._parties()
+        data.documents = self._documents(d, paths.HEADER_DOCUMENTS, "documents", allow_status=False)
+        data.items = [self._item(element, i) for i, element in enumerate(self._item_elements(), start=1)]
+        for name in paths.ITEM_LEVEL_ALTERNATIVES:
+            setattr(data, name, self._header_or_items(name))
+        return data
+
+    def _item_elements(self) -> list[etree._Element]:
+        shipment = self.find(self.declaration, paths.GOODS_SHIPMENT)
+        return [] if shipment is None else shipment.findall(dec("GovernmentAgencyGoodsItem"))
+
+    def _inland_mode(self, data: DeclarationData) -> str:
+        """DE 7/5 is the arrival means' mode on imports and the departure means' on exports."""
+        arrival = self.text(self.declaration, (*paths.ARRIVAL, "ModeCode"))
+        departure = self.text(self.declaration, (*paths.DEPARTURE, "ModeCode"))
+        if data.type_code in ("EX", "CO") and departure:
+            return departure
+        return arrival or departure
+
+    def _container(self) -> bool | None:
+        element = self.find(self.declaration, paths.HEADER["container"])
+        raw = (element.text or "").strip() if element is not None else ""
+        if element is None or not raw:
+            return None
+        if raw in ("0", "1"):
+            return raw == "1"
+        self.problem(
+            element, "container", f"ContainerCode '{raw}' must be 0 (no container) or 1 (container)."
+        )
+        return None
+
+    def _header_or_items(self, name: str) -> str:
+        """A header value that CDS also allows on each goods item (destination, dispatch, DE 8/5).
+
+        The canonical model holds it once per declaration: the header value when given, else the
+        value the items declare. Items that disagree cannot be represented; that is reported.
+        """
+        header = self.text(self.declaration, paths.HEADER[name])
+        if header:
+            return header
+        item_path = paths.ITEM_LEVEL_ALTERNATIVES[name]
+        values: list[tuple[etree._Element, str]] = []
+        for item in self._item_elements():
+            element = self.find(item, item_path)
+            if element is not None and (element.text or "").strip():
+                values.append((element, (element.text or "").strip()))
+        distinct = {v for _, v in values}
+        if len(distinct) > 1:
+            element = values[0][0]
+            self.problem(
+                element,
+                name,
+                f"The goods items declare different values for {etree.QName(element).localname} "
+                f"({', '.join(sorted(distinct))}); declare it once for the declaration.",
+            )
+        return values[0][1] if values else ""
+
+    # --- parties ---------------------------------------------------------------------------------
+
+    def _parties(self) -> list[PartyData]:
+        parties = []
+        for role, path in paths.PARTIES.items():
+            element = self.find(self.declaration, path)
+            if element is None and role is PartyRole.CONSIGNOR:
+                # The consignor may also be given on the header consignment.
+                element = self.find(self.declaration, ("Consignment", "Consignor"))
+            if element is None:
+                continue
+            party = PartyData(role=role)
+            for name, field_path in paths.PARTY_FIELDS.items():
+                if field_path:
+                    setattr(party, name, self.text(element, field_path))
+            if role is PartyRole.REPRESENTATIVE and not any(
+                (party.eori, party.name, party.street, party.city, party.postcode, party.country)
+            ):
+                continue  # an Agent with only its FunctionCode is DE 3/21, not a party
+            parties.append(party)
+        return parties
+
+    # --- documents -------------------------------------------------------------------------------
+
+    def _documents(
+        self,
+        base: etree._Element,
+        places: dict[DocumentKind, tuple[str, ...]],
+        field_prefix: str,
+        *,
+        allow_status: bool,
+    ) -> list[DocumentData]:
+        documents: list[DocumentData] = []
+        for kind, path in places.items():
+            parent = self.find(base, path[:-1])
+            if parent is None:
+                continue
+            for element in parent.findall(dec(path[-1])):
+                position = len(documents) + 1
+                document = DocumentData(
+                    kind=kind,
+                    code=self.text(element, ("CategoryCode",)) + self.text(element, ("TypeCode",)),
+                    reference=self.text(element, ("ID",)),
+                    status=self.text(element, ("LPCOExemptionCode",)) if allow_status else "",
+                )
+                if kind is DocumentKind.PREVIOUS:
+                    document.line = self.integer(element, ("LineNumeric",), f"{field_prefix}.{position}.line")
+                documents.append(document)
+        return documents
+
+    # --- goods items -----------------------------------------------------------------------------
+
+    def _item(self, element: etree._Element, index: int) -> ItemData:
+        prefix = f"items.{index}"
+        f = paths.ITEM_FIELDS
+        item = ItemData(
+            sequence=self.integer(element, f["sequence"], f"{prefix}.sequence"),
+            description=self.text(element, f["description"]),
+            origin_country=self.text(element, f["origin_country"]),
+            origin_type=self.text(element, f["origin_type"]),
+            quantity=self.decimal(element, f["quantity"], f"{prefix}.quantity"),
+            quantity_unit=self.text(element, f["quantity_unit"]),
+            net_mass=self._mass(element, f["net_mass"], f"{prefix}.net_mass"),
+            gross_mass=self._mass(element, f["gross_mass"], f"{prefix}.gross_mass"),
+            value_amount=self.decimal(element, f["value_amount"], f"{prefix}.value_amount"),
+            value_currency=self.text(element, f["value_currency"]),
+            statistical_value=self.decimal(element, f["statistical_value"], f"{prefix}.statistical_value"),
+            statistical_currency=self.text(element, f["statistical_currency"]),
+            valuation_method=self.text(element, f["valuation_method"]),
+            package_count=self.integer(element, f["package_count"], f"{prefix}.package_count"),
+            package_type=self.text(element, f["package_type"]),
+            package_marks=self.text(element, f["package_marks"]),
+        )
+        self._classifications(element, item, prefix)
+        self._procedures(element, item, prefix)
+        packagings = element.findall(dec("Packaging"))
+        if len(packagings) > 1:
+            self.problem(
+                packagings[1],
+                f"{prefix}.package_count",
+                "Only one Packaging per goods item is recorded; declare the goods in separate items.",
+            )
+        item.documents = self._documents(
+            element, paths.ITEM_DOCUMENTS, f"{prefix}.documents", allow_status=True
+        )
+        return item
+
+    def _mass(self, base: etree._Element, path: Sequence[str], field_path: str) -> Decimal | None:
+        value = self.decimal(base, path, field_path)
+        element = self.find(base, path)
+        unit = element.get("unitCode") if element is not None else None
+        if element is not None and value is not None and unit and unit != KILOGRAMS:
+            self.problem(
+                element,
+                field_path,
+                f"{etree.QName(element).localname} is in '{unit}'; masses are in kilograms ({KILOGRAMS}).",
+            )
+        return value
+
+    def _classifications(self, element: etree._Element, item: ItemData, prefix: str) -> None:
+        commodity = element.find(dec("Commodity"))
+        if commodity is None:
+            return
+        for classification in commodity.findall(dec("Classification")):
+            code = self.text(classification, ("ID",))
+            kind = self.text(classification, ("IdentificationTypeCode",)).upper()
+            if kind in COMMODITY_CODE_TYPES:
+                if item.commodity_code:
+                    self.problem(
+                        classification,
+                        f"{prefix}.commodity_code",
+                        f"The goods item has more than one commodity code ({item.commodity_code}, {code}).",
+                    )
+                else:
+                    item.commodity_code = code
+            elif kind in ADDITIONAL_CODE_TYPES:
+                item.taric_codes.append(code)
+            elif kind not in IGNORED_CODE_TYPES:
+                self.problem(
+                    classification,
+                    f"{prefix}.commodity_code",
+                    f"Classification identification type '{kind}' is not one the portal reads "
+                    "(TSP, TRC, TRA, GN, CV).",
+                    severity="warning",
+                )
+
+    def _procedures(self, element: etree._Element, item: ItemData, prefix: str) -> None:
+        """DE 1/10 (current + previous procedure, four digits) and DE 1/11 (three characters each).
+
+        The procedure is the GovernmentProcedure with a PreviousCode or, failing that, the first
+        one whose CurrentCode is not three characters long; every other one is an additional
+        procedure code.
+        """
+        procedures = element.findall(dec("GovernmentProcedure"))
+        main = next((p for p in procedures if p.find(dec("PreviousCode")) is not None), None)
+        if main is None:
+            main = next((p for p in procedures if len(self.text(p, ("CurrentCode",))) != 3), None)
+        for procedure in procedures:
+            current = self.text(procedure, ("CurrentCode",))
+            previous = self.text(procedure, ("PreviousCode",))
+            if procedure is main:
+                item.procedure_code = current + previous
+            elif procedure.find(dec("PreviousCode")) is not None:
+                self.problem(
+                    procedure,
+                    f"{prefix}.procedure_code",
+                    f"The goods item has two procedure codes ({item.procedure_code}, {current}{previous}).",
+                )
+            elif current:
+                item.additional_procedure_codes.append(current)
