@@ -94,8 +94,8 @@ def build_hs(source: Path, out: Path = HERE) -> dict[str, str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["code", "description"])
     writer.writerows(sorted(codes.items()))
-    with gzip.GzipFile(out / "hs2022.csv.gz", "wb", compresslevel=9, mtime=0) as out:
-        out.write(buffer.getvalue().encode("utf-8"))
+    with gzip.GzipFile(out / "hs2022.csv.gz", "wb", compresslevel=9, mtime=0) as gz:
+        gz.write(buffer.getvalue().encode("utf-8"))
     return codes
 
 
