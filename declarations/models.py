@@ -45,8 +45,6 @@ class DirectionChoice(models.TextChoices):
     EXPORT = "export", _("Export")
 
 
-AMOUNT = {"max_digits": 18, "decimal_places": 3, "null": True, "blank": True}
-MASS = {"max_digits": 16, "decimal_places": 3, "null": True, "blank": True}
 
 
 class Declaration(models.Model):
@@ -77,7 +75,7 @@ class Declaration(models.Model):
     function_code = models.CharField(max_length=2, default="9")
     goods_item_quantity = models.PositiveIntegerField(null=True, blank=True)
     total_package_quantity = models.PositiveIntegerField(null=True, blank=True)
-    invoice_amount = models.DecimalField(_("invoice amount"), **AMOUNT)  # type: ignore[call-overload]
+    invoice_amount = models.DecimalField(_("invoice amount"), max_digits=18, decimal_places=3, null=True, blank=True)
     invoice_currency = models.CharField(_("invoice currency"), max_length=3, blank=True)
     exchange_rate = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
     representation_code = models.CharField(max_length=1, blank=True)
@@ -227,13 +225,13 @@ class GoodsItem(models.Model):
     origin_type = models.CharField(max_length=1, blank=True)
     procedure_code = models.CharField(_("procedure code"), max_length=4, blank=True)
     additional_procedure_codes = models.JSONField(default=list, blank=True)
-    quantity = models.DecimalField(_("quantity"), **MASS)  # type: ignore[call-overload]
+    quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=3, null=True, blank=True)
     quantity_unit = models.CharField(_("unit"), max_length=10, blank=True)
-    net_mass = models.DecimalField(_("net mass (kg)"), **MASS)  # type: ignore[call-overload]
-    gross_mass = models.DecimalField(_("gross mass (kg)"), **MASS)  # type: ignore[call-overload]
-    value_amount = models.DecimalField(_("value"), **AMOUNT)  # type: ignore[call-overload]
+    net_mass = models.DecimalField(_("net mass (kg)"), max_digits=16, decimal_places=3, null=True, blank=True)
+    gross_mass = models.DecimalField(_("gross mass (kg)"), max_digits=16, decimal_places=3, null=True, blank=True)
+    value_amount = models.DecimalField(_("value"), max_digits=18, decimal_places=3, null=True, blank=True)
     value_currency = models.CharField(_("currency"), max_length=3, blank=True)
-    statistical_value = models.DecimalField(**AMOUNT)  # type: ignore[call-overload]
+    statistical_value = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
     valuation_method = models.CharField(max_length=1, blank=True)
     package_count = models.PositiveIntegerField(null=True, blank=True)
     package_type = models.CharField(max_length=2, blank=True)
