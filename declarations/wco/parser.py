@@ -106,8 +106,14 @@ def _syntax_rejection(exc: etree.XMLSyntaxError) -> XmlRejected:
     if "Excessive depth" in msg:
         return XmlRejected("too_deep", f"The XML is nested too deeply (more than {MAX_DEPTH} levels).")
     line, column = exc.position if exc.position else (exc.lineno, 0)
+    hint = ""
+    if "comment" in msg.lower() and ("--" in msg or "double hyphen" in msg.lower()):
+        # libxml2 reports the next '<!--' it meets inside an unclosed comment as a double hyphen.
+        hint = (
+            " A comment must not contain '--': a comment before this point may be missing its closing '-->'."
+        )
     return XmlRejected(
-        "not_well_formed", f"The XML is not well-formed: {msg} (line {line}, column {column})."
+        "not_well_formed", f"The XML is not well-formed: {msg} (line {line}, column {column}).{hint}"
     )
 
 

@@ -259,7 +259,9 @@ class _Mapper:
 
     def _parties(self) -> list[PartyData]:
         parties = []
-        for role, path in paths.PARTIES.items():
+        # DMS gives parties no order; the canonical order is that of PartyRole.
+        for role in PartyRole:
+            path = paths.PARTIES[role]
             element = self.find(self.declaration, path)
             if element is None and role is PartyRole.CONSIGNOR:
                 # The consignor may also be given on the header consignment.

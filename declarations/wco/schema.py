@@ -110,55 +110,70 @@ def _resolve_error_path(start: etree._Element, path: str | None) -> etree._Eleme
     return current
 
 
-_NS_NOISE = re.compile(r"\{[^}]*\}")
+# ``{urn:…}Name``: namespace URIs have a scheme and no spaces or quotes, unlike the value sets
+# (``{'0', '1'}``) and pattern quantifiers (``[A-Z]{3}``) in the same messages.
+_NS_NOISE = re.compile(r"\{[^}\s':]+:[^}\s']*\}")
+_SUBJECT = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.DOTALL)
+_LAST_NUMBER = re.compile(r"'(\d+)'\)?\.?$")
 
 
 def _human_message(raw: str, element: etree._Element | None) -> str:
     """Turn an lxml schema message into a sentence that names the element and shows the value."""
-    text = _NS_NOISE.sub("", raw).strip()
-    name = etree.QName(element).localname if element is not None else ""
-    value = (element.text or "").strip() if element is not None else ""
+    text = " ".join(_NS_NOISE.sub("", raw).split())
+    match = _SUBJECT.match(text)
+    if match is None:
+        return text
+    name, attribute, detail = match.groups()
+    subject = f"{name} attribute {attribute}" if attribute else name
+    quoted = re.search(r"The value '([^']*)'", detail)
+    if quoted:
+        value = quoted.group(1)
+    elif attribute and element is not None:
+        value = element.get(attribute) or ""
+    else:
+        value = (element.text or "").strip() if element is not None else ""
     shown = value if len(value) <= 40 else value[:37] + "..."
+    limit = _LAST_NUMBER.search(detail)
+    bound = limit.group(1) if limit else ""
 
-    if m := re.search(
-        r"\[facet 'maxLength'\] The value has a length of '(\d+)'.*maximum length of '(\d+)'", text
-    ):
-        return f"{name} '{shown}' is {m.group(1)} characters long; at most {m.group(2)} are allowed."
-    if m := re.search(
-        r"\[facet 'minLength'\] The value has a length of '(\d+)'.*minimum length of '(\d+)'", text
-    ):
-        return f"{name} '{shown}' is {m.group(1)} characters long; at least {m.group(2)} are required."
-    if m := re.search(r"\[facet 'totalDigits'\].*?'(\d+)'\.?$", text):
-        return f"{name} '{shown}' has too many digits; at most {m.group(1)} are allowed."
-    if m := re.search(r"\[facet 'fractionDigits'\].*?'(\d+)'\.?$", text):
-        return f"{name} '{shown}' has too many decimal places; at most {m.group(1)} are allowed."
-    if "[facet 'enumeration']" in text:
-        allowed = re.search(r"set \{(.*)\}", text)
-        return f"{name} '{shown}' is not one of the allowed values" + (
+    if "[facet 'maxLength']" in detail:
+        length = re.search(r"length of '(\d+)'", detail)
+        size = length.group(1) if length else "too many"
+        return f"{subject} '{shown}' is {size} characters long; at most {bound} are allowed."
+    if "[facet 'minLength']" in detail:
+        return f"{subject} '{shown}' is too short; at least {bound} characters are required."
+    if "[facet 'totalDigits']" in detail:
+        return f"{subject} '{shown}' has too many digits; at most {bound} are allowed."
+    if "[facet 'fractionDigits']" in detail:
+        return f"{subject} '{shown}' has too many decimal places; at most {bound} are allowed."
+    if "[facet 'enumeration']" in detail:
+        allowed = re.search(r"set \{(.*)\}", detail)
+        return f"{subject} '{shown}' is not one of the allowed values" + (
             f" ({allowed.group(1)})." if allowed else "."
         )
-    if "[facet 'pattern']" in text:
-        return f"{name} '{shown}' does not have the required format."
-    if m := re.search(r"Element '([^']+)', attribute '([^']+)': (.*)", text):
-        return f"{m.group(1)}, attribute {m.group(2)}: {m.group(3)}"
-    if m := re.search(
-        r"Element '([^']+)': '([^']*)' is not a valid value of the atomic type '([^']+)'", text
-    ):
-        kind = "a number" if re.search(r"Numeric|Quantity|Amount|Measure", m.group(3)) else "valid"
-        return f"{m.group(1)} '{m.group(2)}' is not {kind}" + (
-            "." if kind == "valid" else f" ({_format_hint(m.group(3))})."
+    if "[facet 'pattern']" in detail:
+        pattern = re.search(r"pattern '([^']*)'", detail)
+        return f"{subject} '{shown}' does not have the required format" + (
+            f" ({pattern.group(1)})." if pattern else "."
         )
-    if m := re.search(r"Element '([^']+)': This element is not expected\.(?: Expected is (.*))?", text):
-        expected = (m.group(2) or "").strip(" ().")
-        return f"{m.group(1)} is not expected here" + (
-            f"; expected {expected.replace(' ( ', ' ').replace(' )', '')}." if expected else "."
-        )
-    if m := re.search(r"Element '([^']+)': Missing child element\(s\)\. Expected is (.*)", text):
-        return f"{m.group(1)} is missing a required element: {m.group(2).strip(' ().')}."
-    if m := re.search(r"Element '([^']+)': (.*)", text):
-        detail = m.group(2)
-        return f"{m.group(1)}: {detail}" + (f" (value '{shown}')" if shown and shown not in detail else "")
-    return text
+    if m := re.search(r"'([^']*)' is not a valid value of the atomic type '([^']+)'", detail):
+        if re.search(r"Numeric|Quantity|Amount|Measure|decimal", m.group(2)):
+            return f"{subject} '{m.group(1)}' is not a number ({_format_hint(m.group(2))})."
+        return f"{subject} '{m.group(1)}' is not a valid value."
+    if m := re.match(r"This element is not expected\.(?: Expected is (.*))?", detail):
+        expected = _names(m.group(1) or "")
+        return f"{subject} is not expected here" + (f"; expected {expected}." if expected else ".")
+    if m := re.match(r"Missing child element\(s\)\. Expected is (.*)", detail):
+        return f"{subject} is missing a required element: {_names(m.group(1))}."
+    if shown and shown not in detail:
+        return f"{subject}: {detail} (value '{shown}')"
+    return f"{subject}: {detail}"
+
+
+def _names(expected: str) -> str:
+    """``one of ( A, B )`` → ``one of A, B``; ``( A )`` → ``A``."""
+    names = re.findall(r"[A-Za-z_][\w.-]*", expected.replace("one of", ""))
+    return ("one of " if "one of" in expected else "") + ", ".join(names)
 
 
 def _format_hint(type_name: str) -> str:
