@@ -40,7 +40,7 @@ PERM_REPRESENT = "represent_account"
 class User(AbstractUser):
     """A person who signs in. Custom from the first migration so it can grow without pain."""
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
 
     @property

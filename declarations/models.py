@@ -45,8 +45,6 @@ class DirectionChoice(models.TextChoices):
     EXPORT = "export", _("Export")
 
 
-
-
 class Declaration(models.Model):
     mrn = models.CharField(_("MRN"), max_length=18, unique=True, null=True, blank=True)
     lrn = models.CharField(_("LRN"), max_length=22, blank=True)
@@ -75,7 +73,9 @@ class Declaration(models.Model):
     function_code = models.CharField(max_length=2, default="9")
     goods_item_quantity = models.PositiveIntegerField(null=True, blank=True)
     total_package_quantity = models.PositiveIntegerField(null=True, blank=True)
-    invoice_amount = models.DecimalField(_("invoice amount"), max_digits=18, decimal_places=3, null=True, blank=True)
+    invoice_amount = models.DecimalField(
+        _("invoice amount"), max_digits=18, decimal_places=3, null=True, blank=True
+    )
     invoice_currency = models.CharField(_("invoice currency"), max_length=3, blank=True)
     exchange_rate = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
     representation_code = models.CharField(max_length=1, blank=True)
@@ -228,7 +228,9 @@ class GoodsItem(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=3, null=True, blank=True)
     quantity_unit = models.CharField(_("unit"), max_length=10, blank=True)
     net_mass = models.DecimalField(_("net mass (kg)"), max_digits=16, decimal_places=3, null=True, blank=True)
-    gross_mass = models.DecimalField(_("gross mass (kg)"), max_digits=16, decimal_places=3, null=True, blank=True)
+    gross_mass = models.DecimalField(
+        _("gross mass (kg)"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
     value_amount = models.DecimalField(_("value"), max_digits=18, decimal_places=3, null=True, blank=True)
     value_currency = models.CharField(_("currency"), max_length=3, blank=True)
     statistical_value = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)

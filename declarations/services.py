@@ -26,6 +26,7 @@ from .canonical import DeclarationData, Issue
 from .errors import LodgementRejected, LrnConflict
 from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
 from .mrn import mrn_new
+from .wco.reader import read_declaration
 
 TOPIC_ACCEPTED = "declarations.declaration.accepted"
 
@@ -315,8 +316,6 @@ def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> Lodge
     Raises ``XmlRejected`` for hostile or broken input (before any work), ``LodgementRejected``
     for schema, mapping or rule errors (each pointing at the element), ``LrnConflict``.
     """
-    from .wco.reader import read_declaration
-
     result = read_declaration(body)
     errors = [i for i in result.issues if i.severity == "error"]
     if result.data is None or errors:

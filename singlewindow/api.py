@@ -73,14 +73,15 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
     is the request content as parsed (the stream is read once), fingerprinted to detect reuse.
     """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key:
+    user = request.user
+    if not key or not user.is_authenticated:
         return handler()
     if len(key) > 200:
         raise DomainError(
             "idempotency_key_too_long", _("The Idempotency-Key header is at most 200 characters.")
         )
     body_hash = hashlib.sha256(body).hexdigest()
-    stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     if stored is None:
         try:
             response = handler()
@@ -93,7 +94,7 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(
-                    user=request.user,
+                    user=user,
                     key=key,
                     request_hash=body_hash,
                     status_code=response.status_code,
@@ -102,7 +103,7 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
                 )
         except IntegrityError:
             # A concurrent request with the same key finished first; answer as it did.
-            stored = IdempotencyKey.objects.get(user=request.user, key=key)
+            stored = IdempotencyKey.objects.get(user=user, key=key)
         else:
             return response
     if stored.request_hash != body_hash:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from singlewindow.audit import action_label, events_for
@@ -153,7 +154,7 @@ class IssueSerializer(serializers.Serializer):
 
 
 class ErrorResponseSerializer(serializers.Serializer):
-    errors = IssueSerializer(many=True)
+    errors = IssueSerializer(many=True)  # type: ignore[assignment]  # the field, not Serializer.errors
 
 
 class DeclarationSummarySerializer(serializers.ModelSerializer):
@@ -184,10 +185,10 @@ class DeclarationSummarySerializer(serializers.ModelSerializer):
 
 class TimelineEntrySerializer(serializers.Serializer):
     action = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.label
     at = serializers.DateTimeField()
     actor = serializers.CharField(allow_null=True)
-    data = serializers.DictField()
+    data = serializers.DictField()  # type: ignore[assignment]  # the field, not Serializer.data
 
 
 class DeclarationDetailSerializer(DeclarationSummarySerializer):
@@ -209,9 +210,11 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
             "xml_url",
         ]
 
+    @extend_schema_field(DeclarationInputSerializer)
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:
         return obj.to_data().to_dict()
 
+    @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj: Declaration) -> list[dict[str, Any]]:
         return [
             {

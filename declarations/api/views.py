@@ -22,6 +22,7 @@ from singlewindow.errors import DomainError
 
 from .. import selectors, services
 from ..models import Channel, Declaration, Status
+from ..wco.writer import write_declaration
 from .serializers import (
     DeclarationDetailSerializer,
     DeclarationInputSerializer,
@@ -50,8 +51,8 @@ class XmlBodyParser(parsers.BaseParser):
 
     media_type = "application/xml"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> bytes:
-        return _read_capped(stream)
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return _read_capped(stream)  # bytes: request.data is the raw document
 
 
 class TextXmlBodyParser(XmlBodyParser):
@@ -170,8 +171,6 @@ class DeclarationXmlView(generics.GenericAPIView):
         responses={(200, "application/xml"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, mrn: str) -> HttpResponse:
-        from ..wco.writer import write_declaration  # TODO(lodgement): top-level once the writer lands
-
         declaration = _detail(request, mrn)
         response = HttpResponse(write_declaration(declaration.to_data()), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{declaration.mrn}.xml"'
