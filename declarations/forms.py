@@ -622,17 +622,35 @@ class SummaryEntry:
 
 
 def error_summary(
-    form: DeclarationForm, formset: BaseGoodsItemFormSet, unplaced: list[Issue] | None = None
+    form: DeclarationForm,
+    formset: BaseGoodsItemFormSet,
+    unplaced: list[Issue] | None = None,
+    *,
+    service_messages: frozenset[str] = frozenset(),
 ) -> list[SummaryEntry]:
-    """Every error on the page, in page order, each linking to its field."""
+    """Every error on the page, in page order, each linking to its field.
+
+    Format errors ("Enter a number.") are prefixed with where they are; the service's messages
+    already say where (``Goods item 2, commodity code …``), so they are not prefixed again.
+    """
+
+    def where(label: str, message: str) -> str:
+        return "" if message in service_messages else label
+
     entries = [SummaryEntry(str(m), anchor="declaration-header") for m in form.non_field_errors()]
-    entries += [SummaryEntry(str(e), b.id_for_label, str(b.label)) for b in form for e in b.errors]
+    entries += [
+        SummaryEntry(str(e), b.id_for_label, where(str(b.label), str(e))) for b in form for e in b.errors
+    ]
     entries += [SummaryEntry(str(m), anchor="goods-items") for m in formset.non_form_errors()]
     for number, item in enumerate(formset.forms, start=1):
-        where = _("Goods item %(n)s") % {"n": number}
-        entries += [SummaryEntry(str(m), f"goods-item-{number}", str(where)) for m in item.non_field_errors()]
+        name = str(_("Goods item %(n)s") % {"n": number})
         entries += [
-            SummaryEntry(str(e), b.id_for_label, f"{where}, {b.label}") for b in item for e in b.errors
+            SummaryEntry(str(m), f"goods-item-{number}", where(name, str(m))) for m in item.non_field_errors()
+        ]
+        entries += [
+            SummaryEntry(str(e), b.id_for_label, where(f"{name}, {b.label}", str(e)))
+            for b in item
+            for e in b.errors
         ]
     entries += [SummaryEntry(i.message, pointer=i.pointer or i.field) for i in unplaced or []]
     return entries

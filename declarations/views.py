@@ -159,6 +159,7 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
 
     form, formset = forms_from_post(request.POST)
     unplaced: list[Issue] = []
+    service_messages: frozenset[str] = frozenset()
     if form.is_valid() and formset.is_valid():
         try:
             result = services.declaration_lodge(
@@ -166,14 +167,18 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
             )
         except LodgementRejected as exc:
             unplaced = issues_to_forms(form, formset, exc.issues)
+            service_messages = frozenset(i.message for i in exc.issues)
         except LrnConflict as exc:
             form.add_error("lrn", exc.message)
+            service_messages = frozenset([exc.message])
         except DomainError as exc:  # e.g. the draft was submitted meanwhile in another tab
             unplaced = [Issue(exc.code, exc.message)]
         else:
             _announce(request, result)
             return redirect("declarations:detail", mrn=result.declaration.mrn)
-    return _render_form(request, draft, form, formset, unplaced=unplaced, status=400)
+    return _render_form(
+        request, draft, form, formset, unplaced=unplaced, service_messages=service_messages, status=400
+    )
 
 
 def _save_draft(request: HttpRequest, draft: Declaration | None) -> HttpResponse:
@@ -204,9 +209,12 @@ def _render_form(
     formset: BaseGoodsItemFormSet,
     *,
     unplaced: list[Issue] | None = None,
+    service_messages: frozenset[str] = frozenset(),
     status: int = 200,
 ) -> HttpResponse:
-    errors = error_summary(form, formset, unplaced) if form.is_bound else []
+    errors = (
+        error_summary(form, formset, unplaced, service_messages=service_messages) if form.is_bound else []
+    )
     return render(
         request,
         "declarations/form.html",

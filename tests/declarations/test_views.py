@@ -239,9 +239,7 @@ def test_list_paginates_at_25(client, importer):
 
 
 def test_list_lists_drafts_separately_with_resume_links(client, importer):
-    draft = services.declaration_save_draft(
-        user=importer, payload={"lrn": "DRAFT-9", "items": []}
-    )
+    draft = services.declaration_save_draft(user=importer, payload={"lrn": "DRAFT-9", "items": []})
     client.force_login(importer)
 
     page = client.get(reverse("declarations:list")).content.decode()
