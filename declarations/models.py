@@ -234,6 +234,7 @@ class GoodsItem(models.Model):
     value_amount = models.DecimalField(_("value"), max_digits=18, decimal_places=3, null=True, blank=True)
     value_currency = models.CharField(_("currency"), max_length=3, blank=True)
     statistical_value = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    statistical_currency = models.CharField(max_length=3, blank=True)
     valuation_method = models.CharField(max_length=1, blank=True)
     package_count = models.PositiveIntegerField(null=True, blank=True)
     package_type = models.CharField(max_length=2, blank=True)
@@ -268,6 +269,7 @@ class GoodsItem(models.Model):
             value_amount=_norm(self.value_amount),
             value_currency=self.value_currency,
             statistical_value=_norm(self.statistical_value),
+            statistical_currency=self.statistical_currency,
             valuation_method=self.valuation_method,
             package_count=self.package_count,
             package_type=self.package_type,

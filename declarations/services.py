@@ -233,6 +233,7 @@ def _store(
             value_amount=item.value_amount,
             value_currency=item.value_currency,
             statistical_value=item.statistical_value,
+            statistical_currency=item.statistical_currency,
             valuation_method=item.valuation_method,
             package_count=item.package_count,
             package_type=item.package_type,

@@ -76,6 +76,7 @@ class ItemSerializer(serializers.Serializer):
     value_amount = _decimal(min_value=0)
     value_currency = _text(3)
     statistical_value = _decimal(min_value=0)
+    statistical_currency = _text(3)
     valuation_method = _text(1)
     package_count = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
     package_type = _text(2)
