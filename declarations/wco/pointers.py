@@ -113,6 +113,9 @@ def pointer_for_field(field: str, data: DeclarationData | None = None) -> str:
     if not parts:
         return ""
     head = parts[0]
+    if field in ("items", "documents", "parties"):
+        # The collection itself: the class without a position (``67A/68A``), or the declaration.
+        return {"items": "67A/68A", "documents": "42A/02A", "parties": DECLARATION_CODE}[field]
     if head == "items":
         return _item_pointer(parts[1:], data)
     if head == "parties":
@@ -130,8 +133,6 @@ def pointer_for_field(field: str, data: DeclarationData | None = None) -> str:
 
 def _item_pointer(parts: list[str], data: DeclarationData | None) -> str:
     item_path = paths.ITEM
-    if not parts:
-        return pointer_for_steps(_steps(item_path))
     index = _int(parts[0])
     if index is None:
         return ""
@@ -180,8 +181,8 @@ def _document_pointer(
     prefix: tuple[str, ...],
     prefix_positions: dict[int, int] | None = None,
 ) -> str:
-    if not parts:
-        return pointer_for_steps(_steps((*prefix, *places[DocumentKind.ADDITIONAL]), prefix_positions))
+    if not parts:  # all documents of an item
+        return pointer_for_steps(_steps((*prefix, *places[DocumentKind.ADDITIONAL]), prefix_positions))[:-3]
     index = _int(parts[0])
     if index is None:
         return ""
