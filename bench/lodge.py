@@ -88,8 +88,12 @@ def main() -> None:
             headers={"Content-Type": "application/json"},
         )
         token = json.loads(urllib.request.urlopen(token_request).read())["token"]
-        for body in samples[:4]:  # warm up every worker's caches (schemas, code lists)
-            post(base, token, LRN.sub(b"<FunctionalReferenceID>WARMUP</FunctionalReferenceID>", body))
+        for n, body in enumerate(samples[:8]):  # warm up every worker's caches (schemas, code lists)
+            post(
+                base,
+                token,
+                LRN.sub(f"<FunctionalReferenceID>WARMUP{n}</FunctionalReferenceID>".encode(), body),
+            )
         started = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
             results = list(pool.map(lambda b: post(base, token, b), bodies))
