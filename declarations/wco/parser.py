@@ -106,6 +106,12 @@ def _syntax_rejection(exc: etree.XMLSyntaxError) -> XmlRejected:
     if "Excessive depth" in msg:
         return XmlRejected("too_deep", f"The XML is nested too deeply (more than {MAX_DEPTH} levels).")
     line, column = exc.position if exc.position else (exc.lineno, 0)
+    if "entity" in msg.lower():
+        # libxml2's own guards (undefined entity, amplification limit) fire here when an entity
+        # slipped past the byte scan; the answer is the same as for a declared one.
+        return XmlRejected(
+            "entity", f"The XML uses entities, which are not accepted: {msg} (line {line}, column {column})."
+        )
     hint = ""
     if "comment" in msg.lower() and ("--" in msg or "double hyphen" in msg.lower()):
         # libxml2 reports the next '<!--' it meets inside an unclosed comment as a double hyphen.
