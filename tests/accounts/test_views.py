@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from declarations import services
@@ -99,3 +102,33 @@ def test_login_page_in_french(client):
     page = client.get(reverse("login"), headers={"accept-language": "fr"}).content.decode()
 
     assert "Se connecter" in page
+
+
+def test_home_query_count_does_not_grow_with_declarations(client, importer, django_assert_num_queries):
+    lodge(importer, "HQ-1")
+    client.force_login(importer)
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("home"))
+    for n in range(2, 8):
+        lodge(importer, f"HQ-{n}", items=2)
+        services.declaration_save_draft(user=importer, payload={"lrn": f"HQD-{n}", "items": []})
+
+    with django_assert_num_queries(len(first)):
+        client.get(reverse("home"))
+
+
+def test_server_error_page_renders_without_a_request():
+    page = render_to_string("500.html")
+
+    assert "Sorry, there is a problem with the service" in page
+    assert "portal.css" in page
+
+
+def test_unknown_address_gets_the_portal_404_page(client, importer):
+    client.force_login(importer)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "Sign out" in response.content.decode()
