@@ -109,6 +109,11 @@ class _Mapper:
             element = element.find(dec(step))
         return element
 
+    def at(self, element: etree._Element, child: str) -> etree._Element:
+        """``element``'s child ``child`` when present (a more precise pointer), else ``element``."""
+        found = element.find(dec(child))
+        return found if found is not None else element
+
     def text(self, base: etree._Element | None, path: Sequence[str]) -> str:
         element = self.find(base, path)
         if element is None:
@@ -335,7 +340,7 @@ class _Mapper:
         packagings = element.findall(dec("Packaging"))
         if len(packagings) > 1:
             self.problem(
-                packagings[1],
+                self.at(packagings[1], "QuantityQuantity"),
                 f"{prefix}.package_count",
                 "Only one Packaging per goods item is recorded; declare the goods in separate items.",
             )
@@ -366,7 +371,7 @@ class _Mapper:
             if kind in COMMODITY_CODE_TYPES:
                 if item.commodity_code:
                     self.problem(
-                        classification,
+                        self.at(classification, "ID"),
                         f"{prefix}.commodity_code",
                         f"The goods item has more than one commodity code ({item.commodity_code}, {code}).",
                     )
@@ -376,7 +381,7 @@ class _Mapper:
                 item.taric_codes.append(code)
             elif kind not in IGNORED_CODE_TYPES:
                 self.problem(
-                    classification,
+                    self.at(classification, "IdentificationTypeCode"),
                     f"{prefix}.commodity_code",
                     f"Classification identification type '{kind}' is not one the portal reads "
                     "(TSP, TRC, TRA, GN, CV).",
@@ -401,7 +406,7 @@ class _Mapper:
                 item.procedure_code = current + previous
             elif procedure.find(dec("PreviousCode")) is not None:
                 self.problem(
-                    procedure,
+                    self.at(procedure, "CurrentCode"),
                     f"{prefix}.procedure_code",
                     f"The goods item has two procedure codes ({item.procedure_code}, {current}{previous}).",
                 )
