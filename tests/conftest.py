@@ -9,6 +9,7 @@ authorised to represent importer, exporter and their XI twins), ``supervisor``, 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,13 @@ def outsider(db: None) -> User:
 def _fast_password_hashing(settings) -> None:
     """Sign-in and seeding are exercised, not the cost of PBKDF2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings) -> Iterator[None]:
+    """Each test starts in English: a French request must not leak its language into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
