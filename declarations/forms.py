@@ -86,7 +86,7 @@ class CommodityCodeField(forms.CharField):
     """HS codes are often written with spaces or dots (``8510 20 00``); store the digits."""
 
     def to_python(self, value: Any) -> str:
-        return re.sub(r"[\s.]", "", super().to_python(value))
+        return re.sub(r"[\s.]", "", super().to_python(value) or "")
 
 
 def _text(width: str = "medium", **attrs: str) -> forms.TextInput:
@@ -244,7 +244,7 @@ class DeclarationForm(forms.Form):
     ]
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        return [(str(title), [self[name] for name in names]) for title, names in self.SECTIONS]
 
 
 class GoodsItemForm(forms.Form):
@@ -374,7 +374,7 @@ class GoodsItemForm(forms.Form):
         return " ".join(codes)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for n in range(1, DOCUMENT_ROWS + 1):
             if cleaned.get(f"doc_{n}_reference") and not cleaned.get(f"doc_{n}_code"):
                 self.add_error(f"doc_{n}_code", _("Enter the type of the document, like N935."))
@@ -438,7 +438,8 @@ def forms_from_payload(
     items = [dict(row) for row in payload.get("items") or [] if isinstance(row, dict)]
     if add_item or not items:
         items.append({})
-    return DeclarationForm(initial=header), GoodsItemFormSet(initial=items, prefix=ITEMS_PREFIX)
+    formset: BaseGoodsItemFormSet = GoodsItemFormSet(initial=items, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
+    return DeclarationForm(initial=header), formset
 
 
 def forms_from_post(data: QueryDict) -> tuple[DeclarationForm, BaseGoodsItemFormSet]:
@@ -446,7 +447,8 @@ def forms_from_post(data: QueryDict) -> tuple[DeclarationForm, BaseGoodsItemForm
     data = data.copy()
     # Rows rendered from a draft count as "initial" forms, which Django would require to be filled.
     data[f"{ITEMS_PREFIX}-INITIAL_FORMS"] = "0"
-    return DeclarationForm(data), GoodsItemFormSet(data, prefix=ITEMS_PREFIX)
+    formset: BaseGoodsItemFormSet = GoodsItemFormSet(data, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
+    return DeclarationForm(data), formset
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,7 +530,7 @@ def _item_data(position: int, c: dict[str, Any]) -> ItemData:
 # Service issues → form errors
 
 # Canonical header paths whose form field has another name.
-HEADER_FIELD_FOR = {
+HEADER_FIELD_FOR: dict[str, str | None] = {
     "parties.declarant.eori": "declarant_eori",
     "parties.declarant": "declarant_eori",
     "arrival_transport_id": "transport_id",
@@ -580,8 +582,8 @@ def issue_target(path: str, *, item_count: int) -> IssueTarget | None:
         attribute = parts[2] if len(parts) >= 3 and parts[2] in TRADER_PARTY_FIELDS else "eori"
         return IssueTarget(None, f"trader_{attribute}")
     if path in HEADER_FIELD_FOR:
-        name = HEADER_FIELD_FOR[path]
-        return IssueTarget(None, name) if name else None
+        header_field = HEADER_FIELD_FOR[path]
+        return IssueTarget(None, header_field) if header_field else None
     if parts[0] in DeclarationForm.base_fields:
         return IssueTarget(None, parts[0])
     return None
@@ -684,7 +686,7 @@ class DeclarationFilterForm(forms.Form):
     mrn = UpperCharField(label=_("MRN"), required=False, max_length=18)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         start, end = cleaned.get("accepted_from"), cleaned.get("accepted_to")
         if start and end and start > end:
             self.add_error("accepted_to", _("The end date must be the same as or after the start date."))

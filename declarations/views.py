@@ -28,6 +28,7 @@ from . import selectors, services
 from .canonical import Issue
 from .errors import LodgementRejected, LrnConflict
 from .forms import (
+    TRANSPORT_MODE_CHOICES,
     BaseGoodsItemFormSet,
     DeclarationFilterForm,
     DeclarationForm,
@@ -119,6 +120,7 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
             "header_documents": [d for d in documents if d.item_id is None],
             "timeline": timeline,
             "xml_url": f"/api/v1/declarations/{declaration.mrn}/xml",
+            "transport_mode": dict(TRANSPORT_MODE_CHOICES).get(declaration.border_transport_mode, ""),
         },
     )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from declarations import services
 
@@ -89,7 +91,15 @@ def test_home_does_not_show_other_traders_declarations(client, importer, outside
     assert declaration.mrn not in client.get(reverse("home")).content.decode()
 
 
-def test_language_switch_sets_french(client, importer):
+@pytest.fixture
+def english_afterwards():
+    """LocaleMiddleware leaves the language a request asked for active in this thread; put English back
+    so later tests that call gettext outside a request are not answered in French."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_language_switch_sets_french(client, importer, english_afterwards):
     client.force_login(importer)
 
     response = client.post(reverse("set_language"), {"language": "fr", "next": "/"}, follow=True)
@@ -98,7 +108,7 @@ def test_language_switch_sets_french(client, importer):
     assert "Vos comptes" in response.content.decode()
 
 
-def test_login_page_in_french(client):
+def test_login_page_in_french(client, english_afterwards):
     page = client.get(reverse("login"), headers={"accept-language": "fr"}).content.decode()
 
     assert "Se connecter" in page

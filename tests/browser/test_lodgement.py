@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -85,6 +86,7 @@ def test_wrong_hs_code_shows_an_error_beside_the_field(page: Page, importer, pas
 
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_focused()
     error = page.locator("#id_items-0-commodity_code_error")
     expect(error).to_be_visible()
     expect(page.get_by_label("Commodity code")).to_have_attribute("aria-invalid", "true")
@@ -146,3 +148,41 @@ def test_switching_to_french_shows_the_french_page(page: Page, importer, passwor
     page.goto("/declarations/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Déposer une déclaration")
     screenshot("08-form-french")
+
+
+def test_add_item_works_without_javascript(browser, live_server, importer, password):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "importer", password)
+    page.goto("/declarations/new/")
+    page.locator("#goods-item-1").get_by_label("Description of goods").fill("First item")
+    page.get_by_role("button", name="Add another goods item").click()
+
+    expect(page.locator("#goods-item-2")).to_be_visible()
+    expect(page.locator("#goods-item-1").get_by_label("Description of goods")).to_have_value("First item")
+    context.close()
+
+
+def test_someone_elses_declaration_shows_the_not_found_page(
+    page: Page, importer, outsider, password, screenshot
+):
+    sign_in(page, "outsider", password)
+    page.goto("/declarations/26GBNOTYOURS000000/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    screenshot("09-not-found")
+
+
+def test_declaration_xml_downloads_with_the_session(page: Page, importer, password):
+    sign_in(page, "importer", password)
+    page.goto("/declarations/new/")
+    fill_header(page, "BROWSER-XML")
+    fill_item(page, 1, description="Hair clippers", commodity_code="8510200000")
+    page.get_by_role("button", name="Submit declaration").click()
+    expect(page.get_by_role("status").first).to_contain_text("Declaration accepted.")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download WCO XML").click()
+
+    assert download.value.suggested_filename.endswith(".xml")
+    assert b"BROWSER-XML" in Path(download.value.path()).read_bytes()

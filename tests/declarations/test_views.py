@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from declarations import services
 from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
@@ -289,6 +291,7 @@ def test_detail_shows_summary_items_documents_and_timeline(client, importer):
     assert declaration.mrn in page and "DET-1" in page
     assert "8510200000" in page
     assert "N935" in page and "INV-1" in page
+    assert "1 – Sea" in page
     assert "Declaration accepted and MRN issued" in page
     assert f"/api/v1/declarations/{declaration.mrn}/xml" in page
 
@@ -491,7 +494,15 @@ def test_upload_of_a_bad_file_lists_errors_and_never_fails(client, broker, body)
 # --- language -----------------------------------------------------------------------------------
 
 
-def test_french_page_when_the_browser_asks_for_french(client, importer):
+@pytest.fixture
+def english_afterwards():
+    """LocaleMiddleware leaves the language a request asked for active in this thread; put English back
+    so later tests that call gettext outside a request are not answered in French."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_french_page_when_the_browser_asks_for_french(client, importer, english_afterwards):
     client.force_login(importer)
 
     page = client.get(reverse("declarations:new"), headers={"accept-language": "fr"}).content.decode()
@@ -500,7 +511,7 @@ def test_french_page_when_the_browser_asks_for_french(client, importer):
     assert "Déposer une déclaration" in page
 
 
-def test_french_page_when_the_language_cookie_is_set(client, importer, settings):
+def test_french_page_when_the_language_cookie_is_set(client, importer, english_afterwards):
     client.force_login(importer)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
 
