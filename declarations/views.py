@@ -6,9 +6,9 @@ rules live in the service, whose issues are shown beside the fields they are abo
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -41,8 +41,6 @@ from .forms import (
     payload_from_post,
 )
 from .models import Channel, Declaration
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
@@ -249,26 +247,16 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
         return render(request, "declarations/upload.html", context, status=400)
     upload = form.cleaned_data["file"]
     context["filename"] = upload.name
+    # The size cap applies before the file is read into memory.
+    body = upload.read(settings.SW_MAX_XML_BYTES + 1)
     try:
-        result = services.declaration_lodge_xml(
-            user=_user(request), body=upload.read(), channel=Channel.WEB_XML
-        )
+        result = services.declaration_lodge_xml(user=_user(request), body=body, channel=Channel.WEB_XML)
     except LodgementRejected as exc:
         context["upload_errors"] = [
             {"pointer": i.pointer or i.field, "code": i.code, "message": i.message} for i in exc.issues
         ]
     except DomainError as exc:
         context["upload_errors"] = list(exc.errors)
-    except Exception:
-        # Whatever the file holds, the trader gets an answer, not a server error.
-        logger.exception("XML upload could not be processed")
-        context["upload_errors"] = [
-            {
-                "pointer": "",
-                "code": "unreadable",
-                "message": _("The file could not be read as a WCO declaration."),
-            }
-        ]
     else:
         _announce(request, result)
         return redirect("declarations:detail", mrn=result.declaration.mrn)
