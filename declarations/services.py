@@ -7,6 +7,7 @@ documents, the message as received, the audit event and the outbox row commit to
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from singlewindow.errors import Conflict
 from singlewindow.outbox import outbox_put
 
 from . import validation
-from .canonical import DeclarationData, Issue
+from .canonical import DeclarationData, DocumentData, Issue, ItemData
 from .errors import LodgementRejected, LrnConflict
 from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
 from .mrn import mrn_new
@@ -30,38 +31,11 @@ from .wco.reader import read_declaration
 
 TOPIC_ACCEPTED = "declarations.declaration.accepted"
 
+# Every scalar of the canonical header is a column of Declaration with the same name.
 HEADER_FIELDS = [
-    "type_code",
-    "additional_type",
-    "function_code",
-    "lrn",
-    "goods_item_quantity",
-    "total_package_quantity",
-    "invoice_amount",
-    "invoice_currency",
-    "exchange_rate",
-    "representation_code",
-    "supervising_office",
-    "presentation_office",
-    "exit_office",
-    "border_transport_mode",
-    "border_transport_nationality",
-    "inland_transport_mode",
-    "arrival_transport_id",
-    "arrival_transport_id_type",
-    "departure_transport_id",
-    "departure_transport_id_type",
-    "container",
-    "goods_location",
-    "goods_location_type",
-    "goods_location_qualifier",
-    "goods_location_country",
-    "destination_country",
-    "export_country",
-    "transaction_nature",
-    "delivery_terms",
-    "delivery_location",
+    f.name for f in dataclasses.fields(DeclarationData) if f.name not in {"parties", "documents", "items"}
 ]
+ITEM_FIELDS = [f.name for f in dataclasses.fields(ItemData) if f.name != "documents"]
 
 
 @dataclass
@@ -217,56 +191,15 @@ def _store(
         GoodsItem(
             declaration=declaration,
             position=position,
-            sequence=item.sequence or position,
-            description=item.description,
-            commodity_code=item.commodity_code,
             hs_subheading=item.commodity_code[:6],
-            taric_codes=item.taric_codes,
-            origin_country=item.origin_country,
-            origin_type=item.origin_type,
-            procedure_code=item.procedure_code,
-            additional_procedure_codes=item.additional_procedure_codes,
-            quantity=item.quantity,
-            quantity_unit=item.quantity_unit,
-            net_mass=item.net_mass,
-            gross_mass=item.gross_mass,
-            value_amount=item.value_amount,
-            value_currency=item.value_currency,
-            statistical_value=item.statistical_value,
-            statistical_currency=item.statistical_currency,
-            valuation_method=item.valuation_method,
-            package_count=item.package_count,
-            package_type=item.package_type,
-            package_marks=item.package_marks,
+            **{name: getattr(item, name) for name in ITEM_FIELDS},
         )
         for position, item in enumerate(data.items, start=1)
     )
-    documents = [
-        Document(
-            declaration=declaration,
-            item=None,
-            position=pos,
-            kind=d.kind.value,
-            code=d.code,
-            reference=d.reference,
-            status=d.status,
-            line=d.line,
-        )
-        for pos, d in enumerate(data.documents, start=1)
-    ]
+    documents = [_document_row(declaration, None, pos, d) for pos, d in enumerate(data.documents, start=1)]
     for stored, item in zip(items, data.items, strict=True):
         documents.extend(
-            Document(
-                declaration=declaration,
-                item=stored,
-                position=pos,
-                kind=d.kind.value,
-                code=d.code,
-                reference=d.reference,
-                status=d.status,
-                line=d.line,
-            )
-            for pos, d in enumerate(item.documents, start=1)
+            _document_row(declaration, stored, pos, d) for pos, d in enumerate(item.documents, start=1)
         )
     Document.objects.bulk_create(documents)
     if source_body:
@@ -288,6 +221,21 @@ def _store(
     )
     outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
     return declaration
+
+
+def _document_row(
+    declaration: Declaration, item: GoodsItem | None, position: int, doc: DocumentData
+) -> Document:
+    return Document(
+        declaration=declaration,
+        item=item,
+        position=position,
+        kind=doc.kind.value,
+        code=doc.code,
+        reference=doc.reference,
+        status=doc.status,
+        line=doc.line,
+    )
 
 
 @transaction.atomic(durable=True)
