@@ -6,8 +6,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import Declaration, Document, GoodsItem, Party
+from . import refdata
+from .models import Declaration, Document, GoodsItem, Party, ReferenceCode
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -63,3 +65,45 @@ class DeclarationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Reference codes, unlike declarations, are edited here: they are the administrator's layer over
+# the shipped reference data (see ``declarations.refdata``). The admin's history (LogEntry) and
+# ``updated_by`` with the row's note record who changed what and why.
+@admin.register(ReferenceCode)
+class ReferenceCodeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code_list",
+        "code",
+        "description",
+        "shipped_value",
+        "is_active",
+        "updated_at",
+        "updated_by",
+    )
+    list_filter = ("code_list", "is_active")
+    search_fields = ("code", "description")
+    list_select_related = ("updated_by",)
+    fields = (
+        "code_list",
+        "code",
+        "shipped_value",
+        "description",
+        "is_active",
+        "note",
+        "updated_at",
+        "updated_by",
+    )
+    readonly_fields = ("shipped_value", "updated_at", "updated_by")
+
+    @admin.display(description=_("shipped value"))
+    def shipped_value(self, obj: ReferenceCode) -> str:
+        """What the shipped files say about this code, so the administrator sees what they override."""
+        if not obj.code:
+            return str(_("shown once the code is saved"))
+        shipped = refdata.shipped_description(obj.code_list, obj.code)
+        return shipped if shipped is not None else str(_("not in the shipped data"))
+
+    def save_model(self, request: HttpRequest, obj: ReferenceCode, form: Any, change: bool) -> None:
+        obj.updated_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

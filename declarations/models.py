@@ -318,3 +318,127 @@ class SourceMessage(models.Model):
 
     def __str__(self) -> str:
         return f"source of {self.declaration_id}"
+
+
+class ReferenceCodeList(models.TextChoices):
+    """The code lists the rules check, one per lookup family of ``declarations.refdata``."""
+
+    HS = "hs", _("HS 2022 nomenclature")
+    COUNTRY = "country", _("Country")
+    CURRENCY = "currency", _("Currency")
+    CUSTOMS_OFFICE = "customs_office", _("Customs office")
+    EXIT_OFFICE = "exit_office", _("Office of exit")
+    PACKAGE_TYPE = "package_type", _("Package type")
+    PROCEDURE = "procedure", _("Procedure code")
+
+
+# What a code looks like in each list, as the shipped files write it: HS chapters, headings and
+# subheadings; ISO/HMRC country and currency codes; HMRC office codes (GBLBA001, GB000093,
+# GBREX001); UN/ECE package types (BX, 1A, 43); a two-digit procedure (either half of DE 1/10)
+# or a combined four-digit one.
+REFERENCE_CODE_PATTERNS: dict[str, str] = {
+    ReferenceCodeList.HS: r"[0-9]{2}(?:[0-9]{2}){0,2}",
+    ReferenceCodeList.COUNTRY: r"[A-Z]{2}",
+    ReferenceCodeList.CURRENCY: r"[A-Z]{3}",
+    ReferenceCodeList.CUSTOMS_OFFICE: r"[A-Z]{2}[A-Z0-9]{6}",
+    ReferenceCodeList.EXIT_OFFICE: r"[A-Z]{2}[A-Z0-9]{6}",
+    ReferenceCodeList.PACKAGE_TYPE: r"[A-Z0-9]{2}",
+    ReferenceCodeList.PROCEDURE: r"[0-9]{2}(?:[0-9]{2})?",
+}
+
+
+class ReferenceCode(models.Model):
+    """An administrator's change to the reference data shipped in ``declarations/refdata``.
+
+    The shipped files stay the facts; a row here is layered on top by the loader: an active row
+    adds a code or renames one (its description wins), an inactive row withdraws a code the files
+    carry (an office that closed). Deleting the row restores what the files say.
+    """
+
+    code_list = models.CharField(_("code list"), max_length=20, choices=ReferenceCodeList.choices)
+    code = models.CharField(_("code"), max_length=10)
+    description = models.CharField(
+        _("description"),
+        max_length=512,
+        blank=True,
+        help_text=_("The name messages give the code. Required for an active code."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Active: the code is accepted, with this description. Inactive: the code is withdrawn and "
+            "declarations using it are refused, even if the shipped data lists it."
+        ),
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Why the change was made, for the audit trail.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # PROTECT, like AuditEvent.actor: who changed a code the rules apply is part of the audit trail.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("reference code")
+        verbose_name_plural = _("reference codes")
+        ordering = ["code_list", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code_list", "code"], name="reference_code_once_per_list"),
+            models.CheckConstraint(
+                condition=models.Q(code_list__in=ReferenceCodeList.values), name="reference_code_list_known"
+            ),
+            # An added or renamed code is named in messages; only a withdrawal may leave it blank.
+            models.CheckConstraint(
+                condition=models.Q(is_active=False) | ~models.Q(description=""),
+                name="reference_code_active_described",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_list} {self.code}"
+
+    def clean(self) -> None:
+        import re
+
+        from django.core.exceptions import ValidationError
+
+        self.code = self.code.strip().upper()
+        self.description = self.description.strip()
+        errors: dict[str, object] = {}
+        pattern = REFERENCE_CODE_PATTERNS.get(self.code_list)
+        if pattern is not None and not re.fullmatch(pattern, self.code):
+            errors["code"] = _("%(code)s is not a valid code for the list “%(list)s”.") % {
+                "code": self.code,
+                "list": self.get_code_list_display(),
+            }
+        if self.is_active and not self.description:
+            errors["description"] = _(
+                "Describe an active code: messages name it by this description. To withdraw a code, "
+                "untick “active” instead."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _reference_code_changed(**kwargs: object) -> None:
+    # Another process notices a change within SW_REFDATA_REFRESH_SECONDS (the loader's freshness
+    # check); this process must see it at once, so the administrator's next lodgement test agrees
+    # with what they just saved. Imported here: refdata reads this model lazily, not at import.
+    from . import refdata
+
+    refdata.overrides_reset()
+
+
+models.signals.post_save.connect(
+    _reference_code_changed, sender=ReferenceCode, dispatch_uid="declarations.reference_code.saved"
+)
+models.signals.post_delete.connect(
+    _reference_code_changed, sender=ReferenceCode, dispatch_uid="declarations.reference_code.deleted"
+)

@@ -1,4 +1,4 @@
-"""Reference data the portal's rules check declarations against, loaded once per process.
+"""Reference data the portal's rules check declarations against: shipped facts plus overrides.
 
 The files beside this module are facts derived from public sources by ``build.py`` (run it to
 regenerate them): the HS 2022 nomenclature, the HS 2017→2022 subheadings that were split, and
@@ -9,6 +9,13 @@ Countries and currencies are the union of ISO (pycountry) and HMRC's lists: HMRC
 user-assigned codes that ISO does not define (``XK`` Kosovo, ``XC`` Ceuta, ``XL`` Melilla, the
 ``Z?`` continental-shelf sectors) and currency codes ISO has withdrawn (``HRK``, ``BGN`` ...)
 that older invoices still carry; a declaration HMRC accepts must not be refused here.
+
+Administrators change the lists in the admin (``declarations.models.ReferenceCode``) without a
+release: every public lookup answers from the shipped files merged with those overrides, an
+active row adding or renaming a code and an inactive one withdrawing it. Deleting the row
+restores the shipped fact. The shipped files are read once per process; the overrides are one
+small query, cached per process and kept fresh as ``_current`` describes. The HS edition changes
+(``hs_successors``) are a historical table, not a code list, and are not overridden.
 """
 
 from __future__ import annotations
@@ -18,11 +25,37 @@ import functools
 import gzip
 import io
 import json
+import time
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pycountry
 
 HERE = Path(__file__).resolve().parent
+
+# The code lists an administrator can override: ``ReferenceCode.code_list`` values.
+HS = "hs"
+COUNTRY = "country"
+CURRENCY = "currency"
+CUSTOMS_OFFICE = "customs_office"
+EXIT_OFFICE = "exit_office"
+PACKAGE_TYPE = "package_type"
+PROCEDURE = "procedure"
+
+DEFAULT_REFRESH_SECONDS = 5.0
+# The freshness check compares max(updated_at) and count(*). Those stamps come from the writing
+# process's clock, so two edits of existing rows on servers whose clocks differ could leave the
+# max unchanged; reloading the rows outright every this many refresh periods bounds such a miss.
+FULL_RELOAD_PERIODS = 12
+
+# Read through this name so tests can move the clock without sleeping.
+_clock: Callable[[], float] = time.monotonic
+
+
+# --- shipped facts ----------------------------------------------------------------------------
 
 
 @functools.cache
@@ -39,16 +72,231 @@ def _names(name: str) -> dict[str, str]:
 
 
 @functools.cache
-def hs_codes() -> dict[str, str]:
-    """HS 2022 chapters (2 digits), headings (4) and subheadings (6) with their descriptions."""
+def _shipped_hs() -> dict[str, str]:
     with gzip.open(HERE / "hs2022.csv.gz", "rb") as f:
         text = f.read().decode("utf-8")
     return {row["code"]: row["description"] for row in csv.DictReader(io.StringIO(text))}
 
 
+@functools.cache
+def _shipped_countries() -> dict[str, str]:
+    names = {c.alpha_2: c.name for c in pycountry.countries}
+    names.update(_names("countries.json"))
+    return names
+
+
+@functools.cache
+def _shipped_currencies() -> dict[str, str]:
+    names = {c.alpha_3: c.name for c in pycountry.currencies}
+    names.update(_names("currencies.json"))
+    return names
+
+
+@functools.cache
+def _procedure_section(section: str) -> dict[str, str]:
+    codes = _json("procedure_codes.json")[section]
+    assert isinstance(codes, dict)
+    return {code: str(text) for code, text in codes.items()}
+
+
+@functools.cache
+def _shipped_procedures() -> dict[str, str]:
+    # Two-digit halves ("parts") and combined four-digit codes never collide, so one list holds
+    # both and the length of an override's code says which it changes.
+    return {**_procedure_section("parts"), **_procedure_section("combined")}
+
+
+_SHIPPED: dict[str, Callable[[], Mapping[str, str]]] = {
+    HS: _shipped_hs,
+    COUNTRY: _shipped_countries,
+    CURRENCY: _shipped_currencies,
+    CUSTOMS_OFFICE: lambda: _names("customs_offices.json"),
+    EXIT_OFFICE: lambda: _names("offices_of_exit.json"),
+    PACKAGE_TYPE: lambda: _names("package_types.json"),
+    PROCEDURE: _shipped_procedures,
+}
+
+
+def shipped_description(code_list: str, code: str) -> str | None:
+    """What the shipped files say about ``code`` in ``code_list``, ignoring overrides."""
+    shipped = _SHIPPED.get(code_list)
+    return None if shipped is None else shipped().get(code)
+
+
+# --- administrator overrides ------------------------------------------------------------------
+
+Stamp = tuple[datetime | None, int]  # max(updated_at), count(*) of ReferenceCode
+
+
+@dataclass(frozen=True)
+class _Overrides:
+    """One read of ``ReferenceCode``, shared by threads: only its memoised views are filled in later."""
+
+    added: Mapping[str, Mapping[str, str]]  # code list -> {code: description}
+    withdrawn: Mapping[str, frozenset[str]]
+    stamp: Stamp | None  # None: read from the shipped files only (no database)
+    loaded_at: float
+    _merged: dict[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def describe(self, code_list: str, code: str) -> str | None:
+        if code in self.withdrawn.get(code_list, ()):
+            return None
+        added = self.added.get(code_list, {}).get(code)
+        return added if added is not None else shipped_description(code_list, code)
+
+    def merged(self, code_list: str) -> Mapping[str, str]:
+        """The whole list with overrides applied, built once per read (not per lookup)."""
+        if (cached := self._merged.get(code_list)) is not None:
+            return cached
+        names = dict(_SHIPPED[code_list]())
+        names.update(self.added.get(code_list, {}))
+        for code in self.withdrawn.get(code_list, ()):
+            names.pop(code, None)
+        view = types.MappingProxyType(names)
+        self._merged[code_list] = view
+        return view
+
+    @functools.cached_property
+    def procedure_parts(self) -> frozenset[str]:
+        # Asked once per goods item: built once per read.
+        return frozenset(code for code in self.merged(PROCEDURE) if len(code) == 2)
+
+
+# No overrides: what lookups use when the database cannot answer. Its views are memoised like any
+# read's, so a process without a database still builds each merged list once.
+_SHIPPED_ONLY = _Overrides(added={}, withdrawn={}, stamp=None, loaded_at=0.0)
+
+
+# The last read and when its freshness was last checked, replaced as one tuple so that a thread
+# never sees one without the other. Two threads may both refresh at once: that costs a query, not
+# correctness.
+_state: tuple[_Overrides, float] | None = None
+
+
+def overrides_reset() -> None:
+    """Forget the cached overrides; the next lookup reads them again (called on save and delete)."""
+    global _state
+    _state = None
+
+
+def _refresh_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "SW_REFDATA_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
+
+
+def _django_ready() -> bool:
+    from django.apps import apps
+    from django.conf import settings
+
+    # build.py and plain scripts use the shipped data without configuring Django.
+    return settings.configured and apps.ready
+
+
+def _database_unavailable() -> tuple[type[BaseException], ...]:
+    from django.db import DatabaseError
+
+    # DatabaseError: no database yet, or the table is missing (before ``migrate``, or while it
+    # runs). RuntimeError: pytest-django raises it for database access in a test not marked
+    # ``django_db``; the rule tests check canned declarations without a database and must get
+    # the shipped facts, as the portal would with no overrides.
+    return (DatabaseError, RuntimeError)
+
+
+def _load(now: float) -> _Overrides:
+    """Every override in one query; the shipped data alone if the database cannot answer."""
+    from django.db import connection, transaction
+
+    from ..models import ReferenceCode
+
+    try:
+        query = ReferenceCode.objects.values_list(
+            "code_list", "code", "description", "is_active", "updated_at"
+        )
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            # A failed statement aborts a PostgreSQL transaction: contain a missing table in a
+            # savepoint so the caller's transaction (``migrate`` runs in one) survives. Outside a
+            # transaction, which is how the portal validates (no ATOMIC_REQUESTS, lodgement checks
+            # before its transaction), no savepoint is needed.
+            with transaction.atomic():
+                rows = list(query)
+        else:
+            rows = list(query)
+    except _database_unavailable():
+        return _SHIPPED_ONLY
+    added: dict[str, dict[str, str]] = {}
+    withdrawn: dict[str, set[str]] = {}
+    for code_list, code, description, is_active, _updated_at in rows:
+        if is_active:
+            # A check constraint refuses an active row without a description; should one exist
+            # anyway, the code is still added, under its shipped name if it has one.
+            added.setdefault(code_list, {})[code] = (
+                description or shipped_description(code_list, code) or code
+            )
+        else:
+            withdrawn.setdefault(code_list, set()).add(code)
+    latest = max((row[4] for row in rows), default=None)
+    return _Overrides(
+        added=added,
+        withdrawn={code_list: frozenset(codes) for code_list, codes in withdrawn.items()},
+        stamp=(latest, len(rows)),
+        loaded_at=now,
+    )
+
+
+def _read_stamp() -> Stamp | None:
+    from django.db.models import Count, Max
+
+    from ..models import ReferenceCode
+
+    try:
+        # No savepoint needed: a stamp is read only after a load succeeded, so the table exists.
+        found = ReferenceCode.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
+    except _database_unavailable():
+        return None
+    return (found["latest"], found["count"])
+
+
+def _current() -> _Overrides:
+    """The overrides to apply now: cached, checked for freshness at most once per refresh period.
+
+    Within the period no query runs, so a validation costs at most one query however many items
+    it has. After it, one ``SELECT max(updated_at), count(*)`` tells whether another process (an
+    administrator in another worker) changed anything; only then are the rows read again. A save
+    or delete in this process resets the cache at once (``overrides_reset``). A queryset
+    ``update()`` or ``bulk_create`` sends no signal and is seen through the freshness check.
+    """
+    global _state
+    if not _django_ready():
+        return _SHIPPED_ONLY
+    now = _clock()
+    period = _refresh_seconds()
+    state = _state
+    if state is not None and now - state[1] < period:
+        return state[0]
+    cached = state[0] if state is not None else None
+    if cached is None or cached.stamp is None or now - cached.loaded_at >= FULL_RELOAD_PERIODS * period:
+        fresh = _load(now)
+    else:
+        stamp = _read_stamp()
+        # The database not answering now keeps the last overrides it gave: better than reverting to
+        # the shipped data while it is briefly away.
+        fresh = cached if stamp is None or stamp == cached.stamp else _load(now)
+    _state = (fresh, now)
+    return fresh
+
+
+# --- lookups ----------------------------------------------------------------------------------
+
+
+def hs_codes() -> Mapping[str, str]:
+    """HS 2022 chapters (2 digits), headings (4) and subheadings (6) with their descriptions."""
+    return _current().merged(HS)
+
+
 def hs_description(code: str) -> str | None:
     """Description of an HS 2022 chapter, heading or subheading (by its 2, 4 or 6 digits)."""
-    return hs_codes().get(code)
+    return _current().describe(HS, code)
 
 
 @functools.cache
@@ -66,54 +314,42 @@ def hs_successors(subheading: str) -> tuple[str, ...]:
     return hs_edition_changes().get(subheading, ())
 
 
-@functools.cache
-def countries() -> dict[str, str]:
-    names = {c.alpha_2: c.name for c in pycountry.countries}
-    names.update(_names("countries.json"))
-    return names
+def countries() -> Mapping[str, str]:
+    return _current().merged(COUNTRY)
 
 
 def country_name(code: str) -> str | None:
-    return countries().get(code)
+    return _current().describe(COUNTRY, code)
 
 
-@functools.cache
-def currencies() -> dict[str, str]:
-    names = {c.alpha_3: c.name for c in pycountry.currencies}
-    names.update(_names("currencies.json"))
-    return names
+def currencies() -> Mapping[str, str]:
+    return _current().merged(CURRENCY)
 
 
 def currency_name(code: str) -> str | None:
-    return currencies().get(code)
+    return _current().describe(CURRENCY, code)
 
 
 def office_of_exit(code: str) -> str | None:
     """Name of an office of exit (DE 5/12) in HMRC's list."""
-    return _names("offices_of_exit.json").get(code)
+    return _current().describe(EXIT_OFFICE, code)
 
 
 def customs_office(code: str) -> str | None:
     """Name of a customs office (supervising, presentation) in HMRC's list."""
-    return _names("customs_offices.json").get(code)
+    return _current().describe(CUSTOMS_OFFICE, code)
 
 
 def package_type(code: str) -> str | None:
     """Name of a UN/ECE package type (DE 6/9)."""
-    return _names("package_types.json").get(code)
+    return _current().describe(PACKAGE_TYPE, code)
 
 
-@functools.cache
 def procedure_code_parts() -> frozenset[str]:
     """Two-digit procedure codes accepted as either half of a DE 1/10 procedure code."""
-    parts = _json("procedure_codes.json")["parts"]
-    assert isinstance(parts, dict)
-    return frozenset(parts)
+    return _current().procedure_parts
 
 
 def procedure_code_name(code: str) -> str | None:
     """HMRC's name for a combined four-digit procedure code, when HMRC's list has it."""
-    combined = _json("procedure_codes.json")["combined"]
-    assert isinstance(combined, dict)
-    name = combined.get(code)
-    return None if name is None else str(name)
+    return _current().describe(PROCEDURE, code) if len(code) == 4 else None
