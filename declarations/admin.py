@@ -1,12 +1,15 @@
-"""Declarations in the admin: read-only; they change only through services, never by hand."""
+"""Declarations (read-only: they change only through services) and reference-data overrides."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from singlewindow.audit import audit_log
 
 from . import refdata
 from .models import Declaration, Document, GoodsItem, Party, ReferenceCode
@@ -106,4 +109,28 @@ class ReferenceCodeAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ReferenceCode, form: Any, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_log(
+                action="declarations.reference_code.changed",
+                obj=obj,
+                actor=request.user,
+                data={
+                    "list": obj.code_list,
+                    "code": obj.code,
+                    "active": obj.is_active,
+                    "description": obj.description,
+                    "note": obj.note,
+                    "created": not change,
+                },
+            )
+
+    def delete_model(self, request: HttpRequest, obj: ReferenceCode) -> None:
+        with transaction.atomic():
+            audit_log(
+                action="declarations.reference_code.removed",
+                obj=obj,
+                actor=request.user,
+                data={"list": obj.code_list, "code": obj.code, "note": obj.note},
+            )
+            super().delete_model(request, obj)

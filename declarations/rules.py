@@ -573,7 +573,11 @@ def _check_commodity_code(field: str, where: str, code: str) -> Iterable[Issue]:
         return
     subheading = code[:6]
     if successors := refdata.hs_successors(subheading):
-        choices = [f"{new} ({refdata.hs_description(new)})" for new in successors]
+        # A successor withdrawn by an administrator has no description: name the bare code.
+        choices = [
+            f"{new} ({description})" if (description := refdata.hs_description(new)) else new
+            for new in successors
+        ]
         yield _warning(
             "hs_edition_change",
             field,

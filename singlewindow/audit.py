@@ -14,6 +14,10 @@ ACTION_LABELS: dict[str, Any] = {
     "declarations.declaration.drafted": _("Draft saved"),
     "declarations.declaration.accepted": _("Declaration accepted and MRN issued"),
     "declarations.declaration.lodge_replayed": _("Identical lodgement received again; first answer returned"),
+    "declarations.reference_code.changed": _("Reference data override saved"),
+    "declarations.reference_code.removed": _(
+        "Reference data override removed; the shipped value applies again"
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from declarations import refdata
 from declarations.models import ReferenceCode, ReferenceCodeList
 from declarations.rules import check_declaration
+from singlewindow.models import AuditEvent
 from tests.factories import UserFactory
 
 from .builders import build_export, build_import, codes, import_item
@@ -341,6 +342,19 @@ def test_administrator_withdrawing_an_office_is_recorded_and_applies_at_once(
     saved = ReferenceCode.objects.get()
     assert (saved.code, saved.is_active, saved.updated_by) == (CLOSED_OFFICE, False, administrator)
     assert refdata.customs_office(CLOSED_OFFICE) is None
+    event = AuditEvent.objects.get(action="declarations.reference_code.changed")
+    assert (event.actor, event.data["code"], event.data["note"]) == (
+        administrator,
+        CLOSED_OFFICE,
+        "Office closed on 1 April",
+    )
+
+    client.post(reverse("admin:declarations_referencecode_delete", args=[saved.pk]), {"post": "yes"})
+    assert not ReferenceCode.objects.exists()
+    assert AuditEvent.objects.filter(
+        action="declarations.reference_code.removed", actor=administrator
+    ).exists()
+    assert refdata.customs_office(CLOSED_OFFICE) is not None  # the shipped fact applies again
 
 
 @pytest.mark.django_db
