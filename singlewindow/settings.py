@@ -159,7 +159,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "National Single Window API",
     "DESCRIPTION": "Lodge goods declarations (JSON or WCO DM 3.6 XML) and follow them to release.",
-    "VERSION": "1",
+    "VERSION": "1.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from this site: government networks are often closed, and nothing loads from a CDN.

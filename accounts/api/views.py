@@ -21,6 +21,8 @@ class TokenView(APIView):
     serializer_class = AuthTokenSerializer
 
     @extend_schema(
+        summary="Obtain an API token",
+        tags=["Authentication"],
         request=AuthTokenSerializer,
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )

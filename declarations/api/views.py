@@ -99,7 +99,9 @@ class DeclarationListCreateView(generics.GenericAPIView):
         )
 
     @extend_schema(
-        summary="List the declarations you may see", responses=DeclarationSummarySerializer(many=True)
+        tags=["Declarations"],
+        summary="List the declarations you may see",
+        responses=DeclarationSummarySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -108,6 +110,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(
+        tags=["Declarations"],
         summary="Lodge a declaration (JSON, or WCO DM 3.6 XML with Content-Type application/xml)",
         request={"application/json": DeclarationInputSerializer, "application/xml": OpenApiTypes.BINARY},
         parameters=[
@@ -157,7 +160,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
 class DeclarationDetailView(generics.GenericAPIView):
     serializer_class = DeclarationDetailSerializer
 
-    @extend_schema(summary="Read one declaration: status, content and timeline")
+    @extend_schema(tags=["Declarations"], summary="Read one declaration: status, content and timeline")
     def get(self, request: Request, mrn: str) -> Response:
         declaration = _detail(request, mrn)
         return Response(DeclarationDetailSerializer(declaration, context={"request": request}).data)
@@ -167,6 +170,7 @@ class DeclarationXmlView(generics.GenericAPIView):
     serializer_class = DeclarationDetailSerializer  # for the schema generator only
 
     @extend_schema(
+        tags=["Declarations"],
         summary="Download the declaration as WCO DM 3.6 XML",
         responses={(200, "application/xml"): OpenApiTypes.BINARY},
     )
