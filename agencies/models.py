@@ -1,8 +1,18 @@
-"""Government agencies that have a say over goods. Routing and review queues come with clearance."""
+"""Government agencies that have a say over goods, the rules that route goods to them, and their reviews.
+
+An ``AgencyReview`` is one agency's part of one declaration: the goods items that concern it, why
+(the rules that matched), and its decision. The review queue is this table, not a broker queue:
+officers page, filter and claim from it. Statuses change only through ``agencies.services``.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -17,6 +27,25 @@ class Agency(models.Model):
     )
     service_level_hours = models.PositiveIntegerField(_("service level (hours)"), default=24)
     is_active = models.BooleanField(_("active"), default=True)
+    auto_decide = models.BooleanField(
+        _("decide automatically"),
+        default=False,
+        help_text=_(
+            "Every review of this agency is approved by the system as soon as it is routed "
+            "(demonstrations and load tests; not for production)."
+        ),
+    )
+    webhook_url = models.URLField(
+        _("webhook endpoint"),
+        blank=True,
+        help_text=_("The agency's own back-office system: new reviews are delivered there as signed JSON."),
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shared secret for the HMAC-SHA256 signature of each delivery."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -32,6 +61,11 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def queue_name(self) -> str:
+        """The Celery queue that carries this agency's outgoing deliveries (``agency.<code>``)."""
+        return f"agency.{self.code}"
+
 
 class AgencyUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Agency, on_delete=models.CASCADE)
@@ -39,3 +73,284 @@ class AgencyUserObjectPermission(UserObjectPermissionBase):
 
 class AgencyGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Agency, on_delete=models.CASCADE)
+
+
+class RuleDirection(models.TextChoices):
+    ANY = "any", _("Any")
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+    TRANSIT = "transit", _("Transit")
+
+
+hs_prefix_validator = RegexValidator(
+    r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$",
+    _("An HS prefix is a chapter (2 digits), a heading (4) or a subheading (6)."),
+)
+country_validator = RegexValidator(r"^[A-Z]{2}$", _("A country is a two-letter ISO code, e.g. CN."))
+procedure_validator = RegexValidator(r"^[0-9]{1,4}$", _("A procedure code prefix is 1 to 4 digits."))
+
+
+class RoutingRule(models.Model):
+    """Goods an agency has a say over. Every non-blank condition must hold for a goods item.
+
+    A blank condition matches anything. ``required_documents`` lists DE 2/3 document codes
+    (``N851``); with ``auto_approve_when_documents_present`` the system approves the agency's review
+    itself when every item routed by this rule carries them (the licence on file decides).
+    """
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="rules", verbose_name=_("agency")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    hs_prefix = models.CharField(
+        _("HS code prefix"),
+        max_length=6,
+        blank=True,
+        validators=[hs_prefix_validator],
+        help_text=_("Chapter (2 digits), heading (4) or subheading (6). Blank: any goods."),
+    )
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=RuleDirection.choices, default=RuleDirection.ANY
+    )
+    origin_country = models.CharField(
+        _("country of origin"),
+        max_length=2,
+        blank=True,
+        validators=[country_validator],
+        help_text=_("The goods item's country of origin. Blank: any."),
+    )
+    destination_country = models.CharField(
+        _("country of destination"),
+        max_length=2,
+        blank=True,
+        validators=[country_validator],
+        help_text=_("The declaration's country of destination. Blank: any."),
+    )
+    procedure_code = models.CharField(
+        _("procedure code prefix"),
+        max_length=4,
+        blank=True,
+        validators=[procedure_validator],
+        help_text=_("Prefix of the goods item's procedure code (DE 1/10), e.g. 40. Blank: any."),
+    )
+    required_documents = models.JSONField(
+        _("required documents"),
+        default=list,
+        blank=True,
+        help_text=_('DE 2/3 document codes the agency requires, as a list, e.g. ["N851", "C085"].'),
+    )
+    auto_approve_when_documents_present = models.BooleanField(
+        _("approve automatically when the documents are present"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["agency__name", "name", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        indexes = [models.Index(fields=["is_active", "agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}: {self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        self.origin_country = self.origin_country.strip().upper()
+        self.destination_country = self.destination_country.strip().upper()
+        docs = self.required_documents
+        if not isinstance(docs, list) or not all(isinstance(c, str) and c.strip() for c in docs):
+            raise ValidationError({"required_documents": _('Give a list of document codes, e.g. ["N851"].')})
+        self.required_documents = sorted({c.strip().upper() for c in docs})
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    IN_REVIEW = "in_review", _("In review")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INSPECTION_REQUIRED = "inspection_required", _("Inspection required")
+    APPROVED = "approved", _("Approved")
+    AUTO_APPROVED = "auto_approved", _("Approved automatically")
+    REJECTED = "rejected", _("Rejected")
+
+
+# A review in one of these states has its agency's final word.
+DECIDED_STATUSES = frozenset({ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED, ReviewStatus.REJECTED})
+OPEN_STATUSES = frozenset(
+    {
+        ReviewStatus.PENDING,
+        ReviewStatus.IN_REVIEW,
+        ReviewStatus.INFO_REQUESTED,
+        ReviewStatus.INSPECTION_REQUIRED,
+    }
+)
+APPROVED_STATUSES = frozenset({ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED})
+
+
+class AgencyReview(models.Model):
+    """One agency's part of one declaration: the items that concern it and its decision."""
+
+    declaration = models.ForeignKey(
+        "declarations.Declaration", on_delete=models.CASCADE, related_name="reviews"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reviews")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    items = models.ManyToManyField("declarations.GoodsItem", related_name="reviews", blank=True)
+    # Why the agency got it: [{"rule": id, "rule_name": str, "item": sequence}] ("default" for customs).
+    reasons = models.JSONField(default=list, blank=True)
+    missing_documents = models.JSONField(default=list, blank=True)  # required codes absent at routing
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("agency review")
+        verbose_name_plural = _("agency reviews")
+        constraints = [
+            # Routing is idempotent: one review per declaration and agency, whatever runs twice.
+            models.UniqueConstraint(fields=["declaration", "agency"], name="review_once_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ReviewStatus]), name="review_status_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"], name="review_queue"),
+            models.Index(fields=["agency", "claimed_by"], name="review_mine"),
+            models.Index(fields=["agency", "-decided_at"], name="review_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.declaration_id}: {self.status}"
+
+    @staticmethod
+    def due_for(agency: Agency, created_at: datetime) -> datetime:
+        return created_at + timedelta(hours=agency.service_level_hours)
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_decided and self.due_at < timezone.now()
+
+    @property
+    def time_left(self) -> timedelta | None:
+        """Until the service level runs out (negative when overdue); None once decided."""
+        return None if self.is_decided else self.due_at - timezone.now()
+
+
+class InformationRequest(models.Model):
+    """An officer's question to the trader; the review waits until it is answered."""
+
+    review = models.ForeignKey(AgencyReview, on_delete=models.CASCADE, related_name="info_requests")
+    question = models.TextField(_("question"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+        verbose_name = _("information request")
+        verbose_name_plural = _("information requests")
+        constraints = [
+            # At most one open question per review: the officer asks again after the answer.
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=models.Q(answered_at__isnull=True),
+                name="one_open_request_per_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"request {self.pk} on review {self.review_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never trusts the uploaded one beyond its extension.
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"info-requests/{instance.request_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file the trader sent with an answer (PDF, PNG, JPEG, XML or plain text, size-capped)."""
+
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """A review sent to an agency's own system; every attempt and the last error are kept."""
+
+    EVENT_REVIEW_CREATED = "review.created"
+
+    review = models.ForeignKey(AgencyReview, on_delete=models.CASCADE, related_name="deliveries")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50, default=EVENT_REVIEW_CREATED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    payload = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            # Enqueuing is idempotent: one delivery per review and event, replays reuse the row.
+            models.UniqueConstraint(fields=["review", "event"], name="delivery_once_per_event")
+        ]
+        indexes = [models.Index(fields=["agency", "status", "created_at"], name="delivery_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.agency_id} ({self.status})"

@@ -139,6 +139,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@singlewindow
 SW_MAX_XML_BYTES = env.int("SW_MAX_XML_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
+# Files traders attach to answers (agencies.Attachment): stored under MEDIA_ROOT, never served
+# directly; pages and the API hand them out after an access check.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+SW_MAX_ATTACHMENT_BYTES = env.int("SW_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 # How often a process checks the reference-data overrides administrators edit in the admin.
 SW_REFDATA_REFRESH_SECONDS = env.float("SW_REFDATA_REFRESH_SECONDS", default=5.0)
 # Country code in issued MRNs (positions 3–4).

@@ -1,0 +1,92 @@
+"""The outcome of clearance: one release decision per declaration, and what the trader is told.
+
+``ReleaseDecision`` rows are written only by ``clearance.services`` (consolidation, and a
+supervisor's override through the same writer).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(models.TextChoices):
+    RELEASED = "released", _("Released")
+    REFUSED = "refused", _("Refused")
+
+
+class ReleaseDecision(models.Model):
+    """The single release decision, recorded against the declaration and so the trader's account."""
+
+    declaration = models.OneToOneField(
+        "declarations.Declaration", on_delete=models.PROTECT, related_name="release_decision"
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    automatic = models.BooleanField(_("decided by the system"), default=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Each agency's part: [{"agency", "agency_name", "status", "reason", "decided_at"}]
+    reasons = models.JSONField(default=list, blank=True)
+    override = models.BooleanField(_("overridden by a supervisor"), default=False)
+    override_reason = models.TextField(_("override reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("release decision")
+        verbose_name_plural = _("release decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[o.value for o in Outcome]), name="release_outcome_known"
+            ),
+            # An override always says why and who.
+            models.CheckConstraint(
+                condition=models.Q(override=False)
+                | (~models.Q(override_reason="") & models.Q(decided_by__isnull=False)),
+                name="release_override_explained",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: {self.outcome}"
+
+
+class NotificationKind(models.TextChoices):
+    RELEASED = "released", _("Released")
+    REFUSED = "refused", _("Refused")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+
+
+class Notification(models.Model):
+    """A message in a user's portal inbox about one of its declarations."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    trader_account = models.ForeignKey(
+        "accounts.TraderAccount",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    declaration = models.ForeignKey(
+        "declarations.Declaration",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
