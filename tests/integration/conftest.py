@@ -1,0 +1,382 @@
+"""The full stack under test: the real PostgreSQL, a private Redis and a real Celery worker process.
+
+Nothing here touches the machine's shared Redis: each test session starts its own ``redis-server``
+on a free port, with persistence off, and tests stop and start it at will ("Redis is down"). The
+worker is a real ``celery worker`` subprocess (prefork pool, late acknowledgement, the production
+settings) pointed at pytest-django's test database and at that Redis; the test process publishes to
+the same broker (``task_always_eager`` off for the duration of each test).
+
+Beat is not run. A scheduler process only adds a clock to the tests: what beat does is call the
+sweeps, and the tests call the same functions (``Stack.sweep``) at the moment the scenario needs
+them, with "stuck for longer than" set to zero. The sweeps publish to the private broker like beat's
+task would, and the worker does the work.
+
+No test sleeps to "let things happen": ``wait_until`` polls the database with a deadline and, on
+timeout, fails with the worker's log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import redis as redis_client
+from django.db import connection
+
+from clearance.demo import AGENCIES as DEMO_AGENCIES
+from singlewindow.celery import app as celery_app
+
+from ..conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = Path(sys.executable).with_name("celery")
+
+# Queues the worker consumes: the default one and one per agency that can receive deliveries.
+TEST_AGENCY_CODES = ("webhook-agency",)
+AGENCY_QUEUES = tuple(f"agency.{code}" for code, *_ in DEMO_AGENCIES) + tuple(
+    f"agency.{code}" for code in TEST_AGENCY_CODES
+)
+
+STARTUP_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 20.0
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(
+    predicate: Callable[[], T],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "condition",
+) -> T:
+    """Poll ``predicate`` until it returns something truthy (and return that), or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            text = message() if callable(message) else message
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {text}", pytrace=False)
+        time.sleep(interval)
+
+
+def _require(binary: str | Path, what: str) -> str:
+    path = shutil.which(str(binary))
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"CI: {what} needs {binary} on PATH", pytrace=False)
+        pytest.skip(f"{what} needs {binary} on PATH")
+    return path
+
+
+class RedisServer:
+    """A private ``redis-server`` on its own port: no persistence, so a restart loses every message."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.binary = _require("redis-server", "the full-stack tests")
+        self.port = free_port()
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def client(self) -> redis_client.Redis:
+        return redis_client.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1)
+
+    def _answers(self) -> bool:
+        try:
+            with self.client() as client:
+                return bool(client.ping())
+        except redis_client.RedisError:
+            return False
+
+    def start(self) -> None:
+        assert self.process is None, "redis-server is already running"
+        with (self.workdir / "redis.log").open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until(self._answers, timeout=STARTUP_TIMEOUT, message="redis-server to answer PING")
+
+    def stop(self) -> None:
+        """Shut it down; every queued and unacknowledged message is gone with it."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def idle(self) -> bool:
+        """No message waits in a queue and none is held unacknowledged (running, or waiting its ETA)."""
+        with self.client() as client:
+            if client.hlen("unacked"):
+                return False
+            return not any(
+                client.type(key) == b"list" and client.llen(key) for key in client.scan_iter(count=500)
+            )
+
+    def flush(self) -> None:
+        with self.client() as client:
+            client.flushall()
+
+
+def database_url() -> str:
+    """The URL of the database this test process uses (pytest-django's test database, once set up)."""
+    s = connection.settings_dict
+    user = s.get("USER") or ""
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = s.get("HOST") or "127.0.0.1"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{s['NAME']}"
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process; ``kill`` is a crash (SIGKILL to the worker and its pool)."""
+
+    def __init__(self, *, broker_url: str, workdir: Path, concurrency: int = 2) -> None:
+        self.broker_url = broker_url
+        self.concurrency = concurrency
+        self.log_path = workdir / "worker.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.nodename = ""
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CELERY_"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="singlewindow.settings",
+            DATABASE_URL=database_url(),
+            CELERY_BROKER_URL=self.broker_url,
+            CONN_MAX_AGE="0",
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self) -> None:
+        assert self.process is None, "the worker is already running"
+        self.nodename = f"itest-{uuid.uuid4().hex[:8]}@localhost"
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            log.write(f"\n===== starting {self.nodename} =====\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [
+                    str(CELERY),
+                    "-A",
+                    "singlewindow",
+                    "worker",
+                    "-n",
+                    self.nodename,
+                    "-Q",
+                    ",".join(("celery", *AGENCY_QUEUES)),
+                    "--concurrency",
+                    str(self.concurrency),
+                    "--pool",
+                    "prefork",
+                    "-l",
+                    "warning",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own process group, so that a crash takes the pool processes down with it.
+                start_new_session=True,
+            )
+        wait_until(self._answers_ping, timeout=STARTUP_TIMEOUT, interval=0.1, message=self.describe)
+
+    def _answers_ping(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            pytest.fail(f"the celery worker exited with {self.process.returncode}\n{self.log_tail()}")
+        replies = celery_app.control.ping(destination=[self.nodename], timeout=0.5)
+        return any(self.nodename in reply for reply in replies)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once: nothing is acknowledged or cleaned up."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return "(no worker log)"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "worker log:\n" + "\n".join(text[-lines:])
+
+    def describe(self) -> str:
+        return f"the celery worker {self.nodename} to answer\n{self.log_tail()}"
+
+
+@dataclass
+class Stack:
+    """What a full-stack test drives: the private Redis, the worker, and beat's sweeps."""
+
+    redis: RedisServer
+    worker: CeleryWorker
+    sweeps: list[Callable[[], Any]] = field(default_factory=list)
+
+    def sweep(self) -> None:
+        """Do what beat does, now: every periodic re-drive, with "stuck for longer than" at zero."""
+        from singlewindow.outbox import outbox_sweep
+
+        outbox_sweep(older_than=timedelta(0))
+        for extra in self.sweeps:
+            extra()
+
+    def wait_until(self, predicate: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str) -> T:
+        return wait_until(predicate, timeout=timeout, message=lambda: f"{what}\n{self.worker.log_tail()}")
+
+
+def _stuck_declaration_sweep() -> Callable[[], Any] | None:
+    """The clearance sweep that re-drives declarations stuck in the pipeline, once it exists."""
+    try:
+        from clearance import services
+    except ImportError:
+        return None
+    sweep = getattr(services, "declarations_sweep_stuck", None)
+    if sweep is None:
+        return None
+    return lambda: sweep(older_than=timedelta(0))
+
+
+def _reset_producer_pool() -> None:
+    # The app caches its broker connection pool on first publish; a new broker URL needs a new pool.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+def _settles(redis_server: RedisServer, timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # Twice, apart: a message moves from its queue to the unacknowledged set in two steps.
+        if redis_server.idle():
+            time.sleep(0.05)
+            if redis_server.idle():
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_broker(redis_server: RedisServer) -> Iterator[str]:
+    """This process publishes to the private Redis, and tasks no longer run in-process."""
+    keys = ("broker_url", "task_always_eager")
+    saved = {key: celery_app.conf[key] for key in keys}
+    celery_app.conf.broker_url = redis_server.url
+    celery_app.conf.task_always_eager = False
+    _reset_producer_pool()
+    yield redis_server.url
+    celery_app.conf.update(saved)
+    _reset_producer_pool()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, celery_broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    # Started after the test database exists and stopped before it is dropped (fixture order).
+    worker = CeleryWorker(broker_url=celery_broker, workdir=tmp_path_factory.mktemp("worker"))
+    worker.start()
+    yield worker
+    worker.kill()  # nothing it holds matters any more, and a warm shutdown takes seconds
+
+
+@pytest.fixture
+def stack(
+    redis_server: RedisServer,
+    celery_worker_process: CeleryWorker,
+    settings: Any,
+    transactional_db: None,
+) -> Iterator[Stack]:
+    """A clean full stack for one test: Redis up and empty, a worker that answers, eager mode off.
+
+    A test that crashes the worker or leaves work in flight (retries waiting for their time) hands
+    the next test a fresh worker, so nothing of one test runs during another.
+    """
+    settings.CELERY_BROKER_URL = redis_server.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    if not redis_server.running:
+        redis_server.start()
+    redis_server.flush()
+    if not celery_worker_process.running:
+        celery_worker_process.start()
+    sweeps = [s for s in (_stuck_declaration_sweep(),) if s is not None]
+    stack = Stack(redis=redis_server, worker=celery_worker_process, sweeps=sweeps)
+    yield stack
+    # Nothing of this test may run in the next one (or hold a lock while the tables are emptied):
+    # a worker that does not fall idle at once (retries waiting for their time) is replaced.
+    if not (redis_server.running and celery_worker_process.running and _settles(redis_server)):
+        celery_worker_process.kill()
+    if not redis_server.running:
+        redis_server.start()
+    redis_server.flush()
