@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from declarations.canonical import Issue
@@ -66,31 +67,34 @@ def parse_xml(
     if len(body) > limit:
         raise XmlRejected(
             "too_large",
-            f"The XML body is {len(body):,} bytes; the limit is {limit:,} bytes.",
+            _("The XML body is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"size": f"{len(body):,}", "limit": f"{limit:,}"},
             status=413,
         )
     if not body.strip():
-        raise XmlRejected("empty", "The body is empty; a WCO declaration in XML was expected.")
+        raise XmlRejected("empty", _("The body is empty; a WCO declaration in XML was expected."))
     if body.startswith(_UTF16_32_BOMS) or b"\x00" in body[:1024]:
         # The byte scans below only work on ASCII-compatible encodings; DMS messages are UTF-8.
-        raise XmlRejected("unsupported_encoding", "The XML must be encoded in UTF-8.")
+        raise XmlRejected("unsupported_encoding", _("The XML must be encoded in UTF-8."))
     if _DOCTYPE.search(body):
         raise XmlRejected(
-            "doctype", "The XML contains a DOCTYPE declaration; document type definitions are not accepted."
+            "doctype",
+            _("The XML contains a DOCTYPE declaration; document type definitions are not accepted."),
         )
     if _ENTITY.search(body):
-        raise XmlRejected("entity", "The XML declares an entity; entity declarations are not accepted.")
+        raise XmlRejected("entity", _("The XML declares an entity; entity declarations are not accepted."))
 
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise _syntax_rejection(exc) from None
     if root is None:  # pragma: no cover - lxml raises on an empty document; kept for the type checker
-        raise XmlRejected("empty", "The body holds no XML element.")
+        raise XmlRejected("empty", _("The body holds no XML element."))
 
     if getattr(root.getroottree().docinfo, "doctype", ""):  # lxml-stubs lack doctype
         raise XmlRejected(
-            "doctype", "The XML contains a DOCTYPE declaration; document type definitions are not accepted."
+            "doctype",
+            _("The XML contains a DOCTYPE declaration; document type definitions are not accepted."),
         )
     _check_tree(root)
     if expected_namespaces is not None:
@@ -104,23 +108,31 @@ def _syntax_rejection(exc: etree.XMLSyntaxError) -> XmlRejected:
     if len(msg) > 160:
         msg = msg[:157] + "..."
     if "Excessive depth" in msg:
-        return XmlRejected("too_deep", f"The XML is nested too deeply (more than {MAX_DEPTH} levels).")
+        return XmlRejected("too_deep", _too_deep())
     line, column = exc.position if exc.position else (exc.lineno, 0)
     if "entity" in msg.lower():
         # libxml2's own guards (undefined entity, amplification limit) fire here when an entity
         # slipped past the byte scan; the answer is the same as for a declared one.
         return XmlRejected(
-            "entity", f"The XML uses entities, which are not accepted: {msg} (line {line}, column {column})."
+            "entity",
+            _("The XML uses entities, which are not accepted: %(error)s (line %(line)s, column %(column)s).")
+            % {"error": msg, "line": line, "column": column},
         )
-    hint = ""
+    message = _("The XML is not well-formed: %(error)s (line %(line)s, column %(column)s).") % {
+        "error": msg,
+        "line": line,
+        "column": column,
+    }
     if "comment" in msg.lower() and ("--" in msg or "double hyphen" in msg.lower()):
         # libxml2 reports the next '<!--' it meets inside an unclosed comment as a double hyphen.
-        hint = (
-            " A comment must not contain '--': a comment before this point may be missing its closing '-->'."
+        message += " " + _(
+            "A comment must not contain '--': a comment before this point may be missing its closing '-->'."
         )
-    return XmlRejected(
-        "not_well_formed", f"The XML is not well-formed: {msg} (line {line}, column {column}).{hint}"
-    )
+    return XmlRejected("not_well_formed", message)
+
+
+def _too_deep() -> str:
+    return _("The XML is nested too deeply (more than %(depth)s levels).") % {"depth": MAX_DEPTH}
 
 
 def _check_tree(root: etree._Element) -> None:
@@ -133,11 +145,13 @@ def _check_tree(root: etree._Element) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise XmlRejected("too_deep", f"The XML is nested too deeply (more than {MAX_DEPTH} levels).")
+            raise XmlRejected("too_deep", _too_deep())
         for child in element:
             if isinstance(child, etree._Entity):
                 raise XmlRejected(
-                    "entity", f"The XML refers to the entity {child.text}; entities are not accepted."
+                    "entity",
+                    _("The XML refers to the entity %(entity)s; entities are not accepted.")
+                    % {"entity": child.text},
                 )
             if isinstance(child.tag, str):
                 stack.append((child, depth + 1))
@@ -150,17 +164,25 @@ def _check_namespace(root: etree._Element, expected: Collection[str]) -> None:
         if isinstance(element.tag, str) and etree.QName(element).namespace in expected:
             return  # wrapped in a further request envelope; the reader finds it
     qname = etree.QName(root)
-    found = (
-        f"'{qname.localname}' in namespace '{qname.namespace}'"
-        if qname.namespace
-        else (f"'{qname.localname}' with no namespace")
-    )
-    message = (
-        f"The root element is {found}; expected a WCO declaration: 'MetaData' in '{MD_NS}' "
-        f"or 'Declaration' in '{DEC_NS}'."
-    )
+    values = {"name": qname.localname, "namespace": qname.namespace, "md_ns": MD_NS, "dec_ns": DEC_NS}
+    if qname.namespace:
+        message = (
+            _(
+                "The root element is '%(name)s' in namespace '%(namespace)s'; expected a WCO declaration: "
+                "'MetaData' in '%(md_ns)s' or 'Declaration' in '%(dec_ns)s'."
+            )
+            % values
+        )
+    else:
+        message = (
+            _(
+                "The root element is '%(name)s' with no namespace; expected a WCO declaration: "
+                "'MetaData' in '%(md_ns)s' or 'Declaration' in '%(dec_ns)s'."
+            )
+            % values
+        )
     if qname.namespace and _squashed(qname.namespace) in {_squashed(ns) for ns in expected}:
-        message += " The names look stripped of their ':' and '_' characters."
+        message += " " + _("The names look stripped of their ':' and '_' characters.")
     raise XmlRejected("wrong_namespace", message)
 
 

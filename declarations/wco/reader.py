@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from declarations.canonical import (
@@ -79,7 +80,8 @@ def locate_declaration(root: etree._Element) -> tuple[etree._Element | None, etr
         if inner is None:
             raise XmlRejected(
                 "wrong_namespace",
-                f"The MetaData envelope holds no 'Declaration' in '{DEC_NS}'; only declarations are read.",
+                _("The MetaData envelope holds no 'Declaration' in '%(dec_ns)s'; only declarations are read.")
+                % {"dec_ns": DEC_NS},
             )
         return candidate, inner
     if candidate is not None:
@@ -87,8 +89,11 @@ def locate_declaration(root: etree._Element) -> tuple[etree._Element | None, etr
     qname = etree.QName(root)
     raise XmlRejected(
         "wrong_namespace",
-        f"The root element is '{qname.localname}' in namespace '{qname.namespace or ''}' and it holds no "
-        f"WCO declaration; expected 'MetaData' in '{MD_NS}' or 'Declaration' in '{DEC_NS}'.",
+        _(
+            "The root element is '%(name)s' in namespace '%(namespace)s' and it holds no WCO declaration; "
+            "expected 'MetaData' in '%(md_ns)s' or 'Declaration' in '%(dec_ns)s'."
+        )
+        % {"name": qname.localname, "namespace": qname.namespace or "", "md_ns": MD_NS, "dec_ns": DEC_NS},
     )
 
 
@@ -145,7 +150,12 @@ class _Mapper:
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
-            self.problem(element, field_path, f"{etree.QName(element).localname} '{raw}' is not a number.")
+            self.problem(
+                element,
+                field_path,
+                _("%(element)s '%(value)s' is not a number.")
+                % {"element": etree.QName(element).localname, "value": raw},
+            )
             return None
         return value
 
@@ -158,7 +168,8 @@ class _Mapper:
             self.problem(
                 element,
                 field_path,
-                f"{etree.QName(element).localname} '{element.text}' is not a whole number.",
+                _("%(element)s '%(value)s' is not a whole number.")
+                % {"element": etree.QName(element).localname, "value": element.text},
             )
             return None
         return int(value)
@@ -230,7 +241,9 @@ class _Mapper:
         if raw in ("0", "1"):
             return raw == "1"
         self.problem(
-            element, "container", f"ContainerCode '{raw}' must be 0 (no container) or 1 (container)."
+            element,
+            "container",
+            _("ContainerCode '%(value)s' must be 0 (no container) or 1 (container).") % {"value": raw},
         )
         return None
 
@@ -249,14 +262,17 @@ class _Mapper:
             element = self.find(item, item_path)
             if element is not None and (element.text or "").strip():
                 values.append((element, (element.text or "").strip()))
-        distinct = {v for _, v in values}
+        distinct = {v for _element, v in values}
         if len(distinct) > 1:
             element = values[0][0]
             self.problem(
                 element,
                 name,
-                f"The goods items declare different values for {etree.QName(element).localname} "
-                f"({', '.join(sorted(distinct))}); declare it once for the declaration.",
+                _(
+                    "The goods items declare different values for %(element)s (%(values)s); "
+                    "declare it once for the declaration."
+                )
+                % {"element": etree.QName(element).localname, "values": ", ".join(sorted(distinct))},
             )
         return values[0][1] if values else ""
 
@@ -342,7 +358,7 @@ class _Mapper:
             self.problem(
                 self.at(packagings[1], "QuantityQuantity"),
                 f"{prefix}.package_count",
-                "Only one Packaging per goods item is recorded; declare the goods in separate items.",
+                _("Only one Packaging per goods item is recorded; declare the goods in separate items."),
             )
         item.documents = self._documents(
             element, paths.ITEM_DOCUMENTS, f"{prefix}.documents", allow_status=True
@@ -357,7 +373,8 @@ class _Mapper:
             self.problem(
                 element,
                 field_path,
-                f"{etree.QName(element).localname} is in '{unit}'; masses are in kilograms ({KILOGRAMS}).",
+                _("%(element)s is in '%(unit)s'; masses are in kilograms (%(kilograms)s).")
+                % {"element": etree.QName(element).localname, "unit": unit, "kilograms": KILOGRAMS},
             )
         return value
 
@@ -373,7 +390,8 @@ class _Mapper:
                     self.problem(
                         self.at(classification, "ID"),
                         f"{prefix}.commodity_code",
-                        f"The goods item has more than one commodity code ({item.commodity_code}, {code}).",
+                        _("The goods item has more than one commodity code (%(first)s, %(second)s).")
+                        % {"first": item.commodity_code, "second": code},
                     )
                 else:
                     item.commodity_code = code
@@ -383,8 +401,11 @@ class _Mapper:
                 self.problem(
                     self.at(classification, "IdentificationTypeCode"),
                     f"{prefix}.commodity_code",
-                    f"Classification identification type '{kind}' is not one the portal reads "
-                    "(TSP, TRC, TRA, GN, CV).",
+                    _(
+                        "Classification identification type '%(kind)s' is not one the portal reads "
+                        "(%(known)s)."
+                    )
+                    % {"kind": kind, "known": "TSP, TRC, TRA, GN, CV"},
                     severity="warning",
                 )
 
@@ -408,7 +429,8 @@ class _Mapper:
                 self.problem(
                     self.at(procedure, "CurrentCode"),
                     f"{prefix}.procedure_code",
-                    f"The goods item has two procedure codes ({item.procedure_code}, {current}{previous}).",
+                    _("The goods item has two procedure codes (%(first)s, %(second)s).")
+                    % {"first": item.procedure_code, "second": current + previous},
                 )
             elif current:
                 item.additional_procedure_codes.append(current)

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from declarations.canonical import Issue
@@ -124,7 +125,11 @@ def _human_message(raw: str, element: etree._Element | None) -> str:
     if match is None:
         return text
     name, attribute, detail = match.groups()
-    subject = f"{name} attribute {attribute}" if attribute else name
+    subject = (
+        _("%(element)s attribute %(attribute)s") % {"element": name, "attribute": attribute}
+        if attribute
+        else name
+    )
     quoted = re.search(r"The value '([^']*)'", detail)
     if quoted:
         value = quoted.group(1)
@@ -138,47 +143,114 @@ def _human_message(raw: str, element: etree._Element | None) -> str:
 
     if "[facet 'maxLength']" in detail:
         length = re.search(r"length of '(\d+)'", detail)
-        size = length.group(1) if length else "too many"
-        return f"{subject} '{shown}' is {size} characters long; at most {bound} are allowed."
+        if length:
+            return _(
+                "%(subject)s '%(value)s' is %(size)s characters long; at most %(bound)s are allowed."
+            ) % {
+                "subject": subject,
+                "value": shown,
+                "size": length.group(1),
+                "bound": bound,
+            }
+        return _("%(subject)s '%(value)s' is too many characters long; at most %(bound)s are allowed.") % {
+            "subject": subject,
+            "value": shown,
+            "bound": bound,
+        }
     if "[facet 'minLength']" in detail:
-        return f"{subject} '{shown}' is too short; at least {bound} characters are required."
+        return _("%(subject)s '%(value)s' is too short; at least %(bound)s characters are required.") % {
+            "subject": subject,
+            "value": shown,
+            "bound": bound,
+        }
     if "[facet 'totalDigits']" in detail:
-        return f"{subject} '{shown}' has too many digits; at most {bound} are allowed."
+        return _("%(subject)s '%(value)s' has too many digits; at most %(bound)s are allowed.") % {
+            "subject": subject,
+            "value": shown,
+            "bound": bound,
+        }
     if "[facet 'fractionDigits']" in detail:
-        return f"{subject} '{shown}' has too many decimal places; at most {bound} are allowed."
+        return _("%(subject)s '%(value)s' has too many decimal places; at most %(bound)s are allowed.") % {
+            "subject": subject,
+            "value": shown,
+            "bound": bound,
+        }
     if "[facet 'enumeration']" in detail:
         allowed = re.search(r"set \{(.*)\}", detail)
-        return f"{subject} '{shown}' is not one of the allowed values" + (
-            f" ({allowed.group(1)})." if allowed else "."
-        )
+        if allowed:
+            return _("%(subject)s '%(value)s' is not one of the allowed values (%(allowed)s).") % {
+                "subject": subject,
+                "value": shown,
+                "allowed": allowed.group(1),
+            }
+        return _("%(subject)s '%(value)s' is not one of the allowed values.") % {
+            "subject": subject,
+            "value": shown,
+        }
     if "[facet 'pattern']" in detail:
         pattern = re.search(r"pattern '([^']*)'", detail)
-        return f"{subject} '{shown}' does not have the required format" + (
-            f" ({pattern.group(1)})." if pattern else "."
-        )
+        if pattern:
+            return _("%(subject)s '%(value)s' does not have the required format (%(pattern)s).") % {
+                "subject": subject,
+                "value": shown,
+                "pattern": pattern.group(1),
+            }
+        return _("%(subject)s '%(value)s' does not have the required format.") % {
+            "subject": subject,
+            "value": shown,
+        }
     if m := re.search(r"'([^']*)' is not a valid value of the atomic type '([^']+)'", detail):
         if re.search(r"Numeric|Quantity|Amount|Measure|decimal", m.group(2)):
-            return f"{subject} '{m.group(1)}' is not a number ({_format_hint(m.group(2))})."
-        return f"{subject} '{m.group(1)}' is not a valid value."
+            fmt = element_model().formats.get(m.group(2))
+            if fmt:
+                return _("%(subject)s '%(value)s' is not a number (format %(format)s).") % {
+                    "subject": subject,
+                    "value": m.group(1),
+                    "format": fmt,
+                }
+            return _("%(subject)s '%(value)s' is not a number (a decimal number).") % {
+                "subject": subject,
+                "value": m.group(1),
+            }
+        return _("%(subject)s '%(value)s' is not a valid value.") % {"subject": subject, "value": m.group(1)}
     if m := re.match(r"This element is not expected\.(?: Expected is (.*))?", detail):
-        expected = _names(m.group(1) or "")
-        return f"{subject} is not expected here" + (f"; expected {expected}." if expected else ".")
+        names, one_of = _names(m.group(1) or "")
+        if not names:
+            return _("%(subject)s is not expected here.") % {"subject": subject}
+        if one_of:
+            return _("%(subject)s is not expected here; expected one of %(names)s.") % {
+                "subject": subject,
+                "names": names,
+            }
+        return _("%(subject)s is not expected here; expected %(names)s.") % {
+            "subject": subject,
+            "names": names,
+        }
     if m := re.match(r"Missing child element\(s\)\. Expected is (.*)", detail):
-        return f"{subject} is missing a required element: {_names(m.group(1))}."
+        names, one_of = _names(m.group(1))
+        if one_of:
+            return _("%(subject)s is missing a required element: one of %(names)s.") % {
+                "subject": subject,
+                "names": names,
+            }
+        return _("%(subject)s is missing a required element: %(names)s.") % {
+            "subject": subject,
+            "names": names,
+        }
     if shown and shown not in detail:
-        return f"{subject}: {detail} (value '{shown}')"
-    return f"{subject}: {detail}"
+        # ``detail`` is libxml2's own (English) wording for a case not rephrased above.
+        return _("%(subject)s: %(detail)s (value '%(value)s')") % {
+            "subject": subject,
+            "detail": detail,
+            "value": shown,
+        }
+    return _("%(subject)s: %(detail)s") % {"subject": subject, "detail": detail}
 
 
-def _names(expected: str) -> str:
-    """``one of ( A, B )`` → ``one of A, B``; ``( A )`` → ``A``."""
+def _names(expected: str) -> tuple[str, bool]:
+    """``one of ( A, B )`` → ``("A, B", True)``; ``( A )`` → ``("A", False)``."""
     names = re.findall(r"[A-Za-z_][\w.-]*", expected.replace("one of", ""))
-    return ("one of " if "one of" in expected else "") + ", ".join(names)
-
-
-def _format_hint(type_name: str) -> str:
-    fmt = element_model().formats.get(type_name)
-    return f"format {fmt}" if fmt else "a decimal number"
+    return ", ".join(names), "one of" in expected
 
 
 # --- the element model -------------------------------------------------------------------------
