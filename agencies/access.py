@@ -22,3 +22,9 @@ def agencies_of(user: User) -> QuerySet[Agency]:
 
 def agency_add_officer(*, agency: Agency, user: User) -> None:
     assign_perm(PERM_OFFICER, user, agency)
+
+
+def is_officer_of(user: User, agency: Agency | int) -> bool:
+    """Whether the user works the review queue of ``agency`` (an active agency)."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return agencies_of(user).filter(pk=agency_id).exists()

@@ -176,6 +176,15 @@ class ReviewStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class DecisionOutcome(models.TextChoices):
+    """What an officer (or an agency's system) may decide on a review."""
+
+    APPROVED = "approved", _("Approve")
+    REJECTED = "rejected", _("Reject")
+    INFO_REQUESTED = "info_requested", _("Request information")
+    INSPECTION_REQUIRED = "inspection_required", _("Require inspection")
+
+
 # A review in one of these states has its agency's final word.
 DECIDED_STATUSES = frozenset({ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED, ReviewStatus.REJECTED})
 OPEN_STATUSES = frozenset(

@@ -1,5 +1,20 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClearanceConfig(AppConfig):
     name = "clearance"
+    verbose_name = _("Clearance")
+
+    def ready(self) -> None:
+        """Listen to the outbox: accepted declarations are routed, decided reviews consolidated."""
+        from agencies.services import TOPIC_REVIEW_DECIDED
+        from declarations.services import TOPIC_ACCEPTED
+        from singlewindow.outbox import register_handler
+
+        from . import tasks
+
+        register_handler(TOPIC_ACCEPTED, tasks.on_declaration_accepted)
+        register_handler(TOPIC_REVIEW_DECIDED, tasks.on_review_decided)

@@ -14,7 +14,7 @@ from django.db import transaction
 from accounts.access import account_add_member, account_authorise_representative, user_set_role
 from accounts.models import Role, TraderAccount, User
 from agencies.access import agency_add_officer
-from agencies.models import Agency
+from agencies.models import Agency, RoutingRule, RuleDirection
 
 AGENCIES = [
     ("customs", "Customs and Excise", True, 4),
@@ -22,6 +22,27 @@ AGENCIES = [
     ("food-safety", "Food Safety Authority", False, 24),
     ("standards", "Bureau of Standards", False, 48),
     ("veterinary", "Veterinary Border Service", False, 12),
+]
+
+# Agency code, rule name, HS chapter, required DE 2/3 documents (auto-approved when all present).
+# Customs has no rule: it reviews alone whatever no other agency claims.
+ROUTING_RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    *[
+        ("veterinary", f"Live animals and animal products, chapter {c}", c, ("N853",))
+        for c in ("01", "02", "03", "04", "05")
+    ],
+    *[
+        ("plant-health", f"Plants and plant products, chapter {c}", c, ("N851",))
+        for c in ("06", "07", "08", "09", "10", "11", "12", "13", "14")
+    ],
+    ("plant-health", "Wood and articles of wood, chapter 44", "44", ("N851",)),
+    *[
+        ("food-safety", f"Food, chapter {c}", c, ())
+        for c in ("02", "03", "04", "07", "08", "09", "10", "11", *(f"{n}" for n in range(15, 23)))
+    ],
+    ("standards", "Machinery, chapter 84", "84", ()),
+    ("standards", "Electrical equipment, chapter 85", "85", ()),
+    ("standards", "Toys, games and sports requisites, chapter 95", "95", ()),
 ]
 
 # EORI, name, is_broker. Every declarant, importer and exporter EORI in the real samples.
@@ -79,12 +100,34 @@ DEMO_USERS = [
 
 
 @transaction.atomic
-def seed_demo() -> list[dict[str, str]]:
-    """Create (or refresh) the demo data; returns the demo users as the ``--json`` list."""
+def seed_demo(*, auto_decide: bool = False) -> list[dict[str, str]]:
+    """Create (or refresh) the demo data; returns the demo users as the ``--json`` list.
+
+    ``auto_decide`` sets every agency to decide automatically (benchmarks, unattended demos);
+    without it the agencies' officers decide (and a second run turns automatic decisions off).
+    """
     agencies = {}
     for code, name, is_customs, hours in AGENCIES:
         agencies[code], _ = Agency.objects.update_or_create(
-            code=code, defaults={"name": name, "is_customs": is_customs, "service_level_hours": hours}
+            code=code,
+            defaults={
+                "name": name,
+                "is_customs": is_customs,
+                "service_level_hours": hours,
+                "auto_decide": auto_decide,
+            },
+        )
+    for code, rule_name, chapter, documents in ROUTING_RULES:
+        RoutingRule.objects.update_or_create(
+            agency=agencies[code],
+            name=rule_name,
+            defaults={
+                "hs_prefix": chapter,
+                "direction": RuleDirection.ANY,
+                "required_documents": list(documents),
+                "auto_approve_when_documents_present": bool(documents),
+                "is_active": True,
+            },
         )
     accounts = {}
     for eori, name, is_broker in ACCOUNTS:

@@ -1,27 +1,80 @@
-"""Permission-scoped reads of declarations. Views, the API and tasks obtain declarations here only."""
+"""Permission-scoped reads of declarations. Views, the API and tasks obtain declarations here only.
+
+Apps downstream of ``declarations`` (agencies, clearance) widen or narrow what a role sees by
+registering hooks here at start-up (``register_role_scope``, ``register_partial_view``,
+``register_timeline_source``), so this module never imports them (ARCHITECTURE §4).
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.access import accounts_member_of
 from accounts.models import Role, User
+from singlewindow.models import AuditEvent
 
-from .models import Declaration, Status
+from .models import Declaration, Document, GoodsItem, Status
+
+RoleScope = Callable[[User, QuerySet[Declaration]], QuerySet[Declaration]]
+
+
+@dataclass(frozen=True)
+class PartialView:
+    """What a user who may see only part of a declaration sees of it (an agency officer).
+
+    ``items``: the goods items shown (documents follow their items; header documents stay).
+    ``reviews``: a filter on the declaration's ``reviews`` (string lookups, so no import here).
+    """
+
+    items: QuerySet[GoodsItem]
+    reviews: Q
+
+
+PartialViewHook = Callable[[User, Declaration], PartialView | None]
+TimelineSource = Callable[[Declaration, User | None], Q | None]
+
+_ROLE_SCOPES: dict[Role, RoleScope] = {}
+_PARTIAL_VIEWS: list[PartialViewHook] = []
+_TIMELINE_SOURCES: list[TimelineSource] = []
+
+
+def register_role_scope(role: Role, scope: RoleScope) -> None:
+    """Let an app decide which lodged declarations users of ``role`` see (agencies: officers)."""
+    _ROLE_SCOPES[role] = scope
+
+
+def register_partial_view(hook: PartialViewHook) -> None:
+    """Let an app limit what a user sees inside a declaration; the first hook that answers wins."""
+    if hook not in _PARTIAL_VIEWS:
+        _PARTIAL_VIEWS.append(hook)
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    """Add audit events of related objects (reviews, requests) to a declaration's timeline."""
+    if source not in _TIMELINE_SOURCES:
+        _TIMELINE_SOURCES.append(source)
 
 
 def declarations_visible_to(user: User) -> QuerySet[Declaration]:
     """Lodged declarations the user may see: its accounts' (as declarant or trader), and what it lodged.
 
-    Supervisors see all. Agency officers see those routed to their agency (clearance, next issue):
-    until then none. Drafts are personal and listed by ``drafts_of``.
+    Supervisors and administrators see all. Agency officers see those routed to their agency (the
+    scope ``agencies`` registers). Drafts are personal and listed by ``drafts_of``.
     """
     lodged = Declaration.objects.exclude(status=Status.DRAFT)
     if not user.is_authenticated or not user.is_active:
         return lodged.none()
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+    role = user.role
+    if role in (Role.SUPERVISOR, Role.ADMIN):
         return lodged
+    if role is not None and role in _ROLE_SCOPES:
+        return _ROLE_SCOPES[role](user, lodged)
+    if role is Role.OFFICER:
+        return lodged.none()  # no agency app registered: an officer sees nothing
     accounts = accounts_member_of(user).values("pk")
     return lodged.filter(
         Q(trader_account__in=accounts) | Q(declarant_account__in=accounts) | Q(lodged_by=user)
@@ -47,10 +100,62 @@ def access_draft(user: User, pk: int) -> Declaration:
         raise Http404("No such draft.") from None
 
 
-def declaration_with_details(declaration: Declaration) -> Declaration:
-    """The same declaration with parties, items and documents loaded in three queries."""
+def partial_view(user: User | None, declaration: Declaration) -> PartialView | None:
+    """The part of ``declaration`` a user limited to part of it may see; None: the whole of it."""
+    if user is None:
+        return None
+    for hook in _PARTIAL_VIEWS:
+        view = hook(user, declaration)
+        if view is not None:
+            return view
+    return None
+
+
+def items_visible_to(user: User | None, declaration: Declaration) -> QuerySet[GoodsItem]:
+    """The goods items of ``declaration`` the user may see (an officer: only those routed to it)."""
+    view = partial_view(user, declaration)
+    return view.items if view is not None else GoodsItem.objects.filter(declaration=declaration)
+
+
+def declaration_with_details(declaration: Declaration, *, user: User | None = None) -> Declaration:
+    """The same declaration with parties, items, documents, reviews and release decision loaded.
+
+    Five queries whatever its size. With ``user``, items, their documents and the agency reviews
+    are limited to what that user may see (an officer: its agency's items and review).
+    """
+    view = partial_view(user, declaration)
+    items = GoodsItem.objects.all()
+    documents = Document.objects.all()
+    reviews = Q()
+    if view is not None:
+        items = view.items
+        documents = documents.filter(Q(item__isnull=True) | Q(item__in=view.items.values("pk")))
+        reviews = view.reviews
+    review_model = Declaration._meta.get_field("reviews").related_model
     return (
-        Declaration.objects.select_related("declarant_account", "trader_account", "lodged_by")
-        .prefetch_related("parties", "items", "documents")
+        Declaration.objects.select_related(
+            "declarant_account", "trader_account", "lodged_by", "release_decision"
+        )
+        .prefetch_related(
+            "parties",
+            Prefetch("items", queryset=items),
+            Prefetch("documents", queryset=documents),
+            Prefetch(
+                "reviews",
+                queryset=review_model._default_manager.filter(reviews)  # type: ignore[union-attr]
+                .select_related("agency")
+                .order_by("agency__name"),
+            ),
+        )
         .get(pk=declaration.pk)
     )
+
+
+def declaration_timeline(declaration: Declaration, *, user: User | None = None) -> QuerySet[AuditEvent]:
+    """Audit events of the declaration and, through registered sources, of its reviews, oldest first."""
+    condition = Q(object_type=Declaration._meta.label_lower, object_id=declaration.pk)
+    for source in _TIMELINE_SOURCES:
+        extra = source(declaration, user)
+        if extra is not None:
+            condition |= extra
+    return AuditEvent.objects.filter(condition).select_related("actor").order_by("at", "pk")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,3 +278,49 @@ def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> Lodge
         source_content_type="application/xml",
         extra_issues=result.issues,
     )
+
+
+def declaration_transition(
+    *,
+    declaration_id: int,
+    expected: Collection[str],
+    to: str,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Declaration:
+    """Move a lodged declaration from one of the ``expected`` states to ``to``; the one way to do it.
+
+    Compare-and-set (``UPDATE … WHERE status IN expected``) under the row lock, plus the audit event
+    ``action`` (from, to, reason and ``data``), in the caller's transaction (or its own). Raises
+    ``Conflict`` (code ``declaration_state``) when the declaration is in another state: someone
+    moved it first. Returns the declaration as stored after the change.
+    """
+    expected = {str(s) for s in expected}
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        before = declaration.status
+        updated = 0
+        if before in expected:
+            updated = Declaration.objects.filter(pk=declaration_id, status__in=expected).update(
+                status=to, updated_at=timezone.now()
+            )
+        if updated != 1:
+            raise Conflict(
+                "declaration_state",
+                _("Declaration %(mrn)s is %(status)s; this action needs it to be %(expected)s.")
+                % {
+                    "mrn": declaration.mrn,
+                    "status": declaration.get_status_display(),
+                    "expected": ", ".join(str(Status(s).label) for s in sorted(expected)),
+                },
+            )
+        declaration.status = to
+        audit_log(
+            action=action,
+            obj=declaration,
+            actor=actor,
+            data={"from": before, "to": to, "reason": reason, **(data or {})},
+        )
+    return declaration

@@ -7,4 +7,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("declarations.api.urls")),
+    path("", include("agencies.api.urls")),
+    path("", include("clearance.api.urls")),
 ]

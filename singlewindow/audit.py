@@ -18,6 +18,26 @@ ACTION_LABELS: dict[str, Any] = {
     "declarations.reference_code.removed": _(
         "Reference data override removed; the shipped value applies again"
     ),
+    # Declaration transitions after acceptance (declarations.services.declaration_transition).
+    "declarations.declaration.routed": _("Sent to the agencies for review"),
+    "declarations.declaration.info_requested": _("An agency asked the trader for information"),
+    "declarations.declaration.info_provided": _("The trader answered; back in review"),
+    "declarations.declaration.released": _("Goods released"),
+    "declarations.declaration.refused": _("Release refused"),
+    # Agency reviews (agencies.services).
+    "agencies.review.created": _("Routed to an agency for review"),
+    "agencies.review.auto_approved": _("Approved automatically by the agency's rules"),
+    "agencies.review.claimed": _("An officer took the review"),
+    "agencies.review.claim_released": _("The officer put the review back in the queue"),
+    "agencies.review.approved": _("Agency approved"),
+    "agencies.review.rejected": _("Agency rejected"),
+    "agencies.review.info_requested": _("Agency asked the trader for information"),
+    "agencies.review.info_answered": _("The trader answered the agency's question"),
+    "agencies.review.inspection_required": _("Agency requires an inspection"),
+    "agencies.delivery.replayed": _("Delivery to the agency's system replayed"),
+    # Release (clearance.services).
+    "clearance.release.decided": _("Release decision recorded"),
+    "clearance.release.overridden": _("Release decision overridden by a supervisor"),
 }
 
 

@@ -172,11 +172,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or an "outcome": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DeclarationStatusEnum": "declarations.models.Status",
+        "ReviewStatusEnum": "agencies.models.ReviewStatus",
+        "DecisionOutcomeEnum": "agencies.models.DecisionOutcome",
+        "ReleaseOutcomeEnum": "clearance.models.Outcome",
+    },
 }
 
 # Celery. Without a broker URL the embedded mode runs tasks in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process; the in-memory transport keeps Celery from looking for a broker at all.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -189,11 +199,25 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Longer than the longest task, so an unacknowledged task is redelivered only when its worker died.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
 CELERY_TASK_IGNORE_RESULT = True
+# The pipeline (routing, consolidation, notifications) runs on the default queue. Deliveries to an
+# agency's own system run on that agency's queue, ``agency.<code>`` (agencies.tasks.route_task), so
+# a dead endpoint never holds up the others: run workers with
+# ``-Q celery,$(python manage.py agency_queues)`` or one pool per agency queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = ["agencies.tasks.route_task"]
+# A declaration still accepted (not routed), or in review with every review decided but no
+# release decision, this long after its last change is re-driven by the clearance sweep.
+SW_STUCK_SECONDS = env.int("SW_STUCK_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     # Re-publish outbox rows the broker missed (it was down, or a process died after commit).
     "outbox-sweep": {
         "task": "singlewindow.tasks.outbox_sweep",
         "schedule": env.float("SW_SWEEP_SECONDS", default=30.0),
+    },
+    # Re-drive declarations the pipeline left behind (a task lost between broker and worker).
+    "clearance-sweep": {
+        "task": "clearance.tasks.clearance_sweep",
+        "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
 }
 

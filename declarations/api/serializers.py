@@ -11,8 +11,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from singlewindow.audit import action_label, events_for
+from singlewindow.audit import action_label
 
+from .. import selectors
 from ..canonical import (
     DeclarationData,
     DocumentData,
@@ -192,12 +193,51 @@ class TimelineEntrySerializer(serializers.Serializer):
     data = serializers.DictField()  # type: ignore[assignment]  # the field, not Serializer.data
 
 
+class AgencyReviewStatusSerializer(serializers.Serializer):
+    """One agency's part: its status, when it is due and when it decided."""
+
+    agency = serializers.CharField(source="agency.code")
+    agency_name = serializers.CharField(source="agency.name")
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    due_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(source="decision_reason")
+
+
+class ReleaseAgencyReasonSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    agency_name = serializers.CharField()
+    status = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    decided_at = serializers.CharField(allow_null=True)
+
+
+class ReleaseDecisionSummarySerializer(serializers.Serializer):
+    """The one release decision, with each agency's part and any supervisor override."""
+
+    outcome = serializers.CharField()
+    automatic = serializers.BooleanField()
+    decided_at = serializers.DateTimeField()
+    reasons = ReleaseAgencyReasonSerializer(many=True)
+    override = serializers.BooleanField()
+    override_reason = serializers.CharField(allow_blank=True)
+
+
 class DeclarationDetailSerializer(DeclarationSummarySerializer):
-    """The declaration with its canonical content, its timeline and any warnings from lodgement."""
+    """The declaration with its content, agencies' reviews, release decision, timeline, warnings.
+
+    Reviews and the release decision are read through the reverse relations ``reviews`` and
+    ``release_decision`` (string lookups: declarations does not import agencies or clearance),
+    prefetched by ``selectors.declaration_with_details``. An officer sees only its agency's items
+    and review, and the timeline of its own review.
+    """
 
     version = serializers.IntegerField()
     lodged_by = serializers.CharField(source="lodged_by.username")
     declaration = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField()
+    release_decision = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     xml_url = serializers.HyperlinkedIdentityField(view_name="api-declaration-xml", lookup_field="mrn")
 
@@ -207,9 +247,23 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
             "version",
             "lodged_by",
             "declaration",
+            "reviews",
+            "release_decision",
             "timeline",
             "xml_url",
         ]
+
+    @extend_schema_field(AgencyReviewStatusSerializer(many=True))
+    def get_reviews(self, obj: Declaration) -> list[dict[str, Any]]:
+        related = getattr(obj, "reviews", None)
+        if related is None:
+            return []
+        return AgencyReviewStatusSerializer(related.all(), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(ReleaseDecisionSummarySerializer(allow_null=True))
+    def get_release_decision(self, obj: Declaration) -> dict[str, Any] | None:
+        decision = getattr(obj, "release_decision", None)  # the reverse one-to-one raises if absent
+        return ReleaseDecisionSummarySerializer(decision).data if decision is not None else None
 
     @extend_schema_field(DeclarationInputSerializer)
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:
@@ -225,5 +279,9 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
                 "actor": e.actor.username if e.actor else None,
                 "data": e.data,
             }
-            for e in events_for(obj)
+            for e in selectors.declaration_timeline(obj, user=self._user())
         ]
+
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None) if request is not None else None

@@ -151,7 +151,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
                 source_body=json.dumps(data, default=str),
                 source_content_type="application/json",
             )
-        declaration = _with_details(result.declaration)
+        declaration = _with_details(result.declaration, user)
         payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
         payload["warnings"] = [w.as_dict() for w in result.warnings]
         return Response(payload, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -183,10 +183,11 @@ class DeclarationXmlView(generics.GenericAPIView):
 
 def _detail(request: Request, mrn: str) -> Declaration:
     user: User = request.user  # type: ignore[assignment]
-    return _with_details(selectors.access_declaration(user, mrn))
+    return _with_details(selectors.access_declaration(user, mrn), user)
 
 
-def _with_details(declaration: Declaration) -> Declaration:
-    declaration = selectors.declaration_with_details(declaration)
+def _with_details(declaration: Declaration, user: User) -> Declaration:
+    """Loaded for ``user``: an agency officer gets only the items and review of its agency."""
+    declaration = selectors.declaration_with_details(declaration, user=user)
     declaration.items_count = len(declaration.items.all())  # type: ignore[attr-defined]
     return declaration

@@ -13,9 +13,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the demo users as a JSON list")
+        parser.add_argument(
+            "--auto-decide",
+            action="store_true",
+            help="every agency decides automatically (benchmarks and unattended demos)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = seed_demo()
+        users = seed_demo(auto_decide=options["auto_decide"])
         if options["json"]:
             self.stdout.write(json.dumps(users))
             return

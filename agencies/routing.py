@@ -1,0 +1,172 @@
+"""Which agencies a declaration concerns, and why: routing rules evaluated against goods items.
+
+Pure reads: nothing here writes. ``routing_plan`` is what the pipeline acts on
+(``clearance.services.declaration_route``); ``routing_dry_run`` shows an administrator the same
+answer without acting on it.
+
+A rule matches a goods item when every condition it sets holds (a blank condition matches
+anything): the item's commodity code starts with ``hs_prefix``; the declaration's direction is
+``direction`` (``transit``: goods passing through, i.e. both the country of export and the country
+of destination are set and neither is this country, ``SW_MRN_COUNTRY``); the item's country of
+origin is ``origin_country``; the declaration's country of destination is
+``destination_country``; the item's procedure code starts with ``procedure_code``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from declarations.models import Declaration, Document, GoodsItem
+
+from .models import Agency, RoutingRule, RuleDirection
+
+
+@dataclass
+class AgencyRoute:
+    """One agency's part of a declaration: its items, the rules that put them there, the documents."""
+
+    agency: Agency
+    items: list[GoodsItem] = field(default_factory=list)
+    # {"rule": id | None, "rule_name": str, "item": sequence}; rule None: customs by default.
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    # {"item": sequence, "code": document code, "rule": id}: required by a rule, absent on the item.
+    missing_documents: list[dict[str, Any]] = field(default_factory=list)
+    # True while every (rule, item) match comes from a rule that approves automatically.
+    all_matches_auto: bool = True
+
+    @property
+    def auto_approve(self) -> bool:
+        """The system decides: the agency decides automatically, or its licences are all on file."""
+        if self.agency.auto_decide:
+            return True
+        return bool(self.reasons) and self.all_matches_auto and not self.missing_documents
+
+    @property
+    def auto_reason(self) -> str:
+        if self.agency.auto_decide:
+            return _("The agency decides automatically.")
+        codes = sorted({str(c) for r in self.reasons for c in r.get("required_documents", [])})
+        if codes:
+            return _("Required documents on file: %(codes)s.") % {"codes": ", ".join(codes)}
+        return _("The agency's rules approve these goods automatically.")
+
+    def add(self, rule: RoutingRule | None, item: GoodsItem, present_codes: set[str]) -> None:
+        if all(i.pk != item.pk for i in self.items):
+            self.items.append(item)
+        required = list(rule.required_documents) if rule is not None else []
+        self.reasons.append(
+            {
+                "rule": rule.pk if rule is not None else None,
+                "rule_name": rule.name
+                if rule is not None
+                else _("Not claimed by any agency: customs reviews"),
+                "item": item.sequence,
+                "required_documents": required,
+            }
+        )
+        missing = [code for code in required if code not in present_codes]
+        self.missing_documents.extend(
+            {"item": item.sequence, "code": code, "rule": rule.pk if rule is not None else None}
+            for code in missing
+        )
+        if rule is None or not rule.auto_approve_when_documents_present:
+            self.all_matches_auto = False
+
+
+def is_transit(declaration: Declaration) -> bool:
+    here = settings.SW_MRN_COUNTRY
+    return bool(
+        declaration.export_country
+        and declaration.destination_country
+        and declaration.export_country != here
+        and declaration.destination_country != here
+    )
+
+
+def rule_matches(rule: RoutingRule, item: GoodsItem, declaration: Declaration) -> bool:
+    """Whether every condition the rule sets holds for this goods item of this declaration."""
+    if rule.hs_prefix and not item.commodity_code.startswith(rule.hs_prefix):
+        return False
+    if rule.direction == RuleDirection.TRANSIT:
+        if not is_transit(declaration):
+            return False
+    elif rule.direction != RuleDirection.ANY and rule.direction != declaration.direction:
+        return False
+    if rule.origin_country and item.origin_country != rule.origin_country:
+        return False
+    if rule.destination_country and declaration.destination_country != rule.destination_country:
+        return False
+    return not (rule.procedure_code and not item.procedure_code.startswith(rule.procedure_code))
+
+
+def active_rules() -> list[RoutingRule]:
+    return list(
+        RoutingRule.objects.filter(is_active=True, agency__is_active=True)
+        .select_related("agency")
+        .order_by("agency__name", "pk")
+    )
+
+
+def customs_agency() -> Agency:
+    """The customs administration, which reviews what no other agency claims."""
+    try:
+        return Agency.objects.get(is_customs=True, is_active=True)
+    except Agency.DoesNotExist:
+        raise RuntimeError("No active customs agency: create one (is_customs) before routing.") from None
+
+
+def routing_plan(
+    declaration: Declaration,
+    *,
+    items: Iterable[GoodsItem] | None = None,
+    documents: Iterable[Document] | None = None,
+    rules: Iterable[RoutingRule] | None = None,
+) -> list[AgencyRoute]:
+    """One route per agency whose rules match at least one goods item, in agency name order.
+
+    When no rule matches any item, customs alone gets every item. ``items``, ``documents`` and
+    ``rules`` may be passed when the caller already loaded them; otherwise they are read (three
+    queries, plus one for customs when nothing matches).
+    """
+    items = list(items) if items is not None else list(declaration.items.all())
+    documents = list(documents) if documents is not None else list(declaration.documents.all())
+    rules = list(rules) if rules is not None else active_rules()
+    header_codes = {d.code for d in documents if d.item_id is None}
+    codes_by_item: dict[int, set[str]] = {item.pk: set(header_codes) for item in items}
+    for doc in documents:
+        if doc.item_id is not None and doc.item_id in codes_by_item:
+            codes_by_item[doc.item_id].add(doc.code)
+
+    routes: dict[int, AgencyRoute] = {}
+    for item in sorted(items, key=lambda i: i.position):
+        for rule in rules:
+            if rule_matches(rule, item, declaration):
+                route = routes.setdefault(rule.agency_id, AgencyRoute(agency=rule.agency))
+                route.add(rule, item, codes_by_item[item.pk])
+    if not routes:
+        customs = customs_agency()
+        route = AgencyRoute(agency=customs)
+        for item in sorted(items, key=lambda i: i.position):
+            route.add(None, item, codes_by_item[item.pk])
+        return [route]
+    return sorted(routes.values(), key=lambda r: (r.agency.name, r.agency.pk))
+
+
+def routing_dry_run(declaration: Declaration) -> list[dict[str, Any]]:
+    """Which agencies the active rules would route ``declaration`` to, and why; writes nothing."""
+    return [
+        {
+            "agency": route.agency.code,
+            "agency_name": route.agency.name,
+            "items": [item.sequence for item in route.items],
+            "reasons": route.reasons,
+            "missing_documents": route.missing_documents,
+            "auto_approve": route.auto_approve,
+        }
+        for route in routing_plan(declaration)
+    ]

@@ -1,0 +1,568 @@
+"""Agency reviews: opened by routing, claimed and decided by officers, answered by traders.
+
+Every review status change goes through ``_review_transition`` (a compare-and-set update plus an
+audit event in the same transaction); declaration status changes go through
+``declarations.services.declaration_transition``. What leaves the process (consolidation,
+notifications, webhook deliveries) is written to the outbox in the same transaction and published
+after commit:
+
+- ``agencies.review.decided`` (object: the review; payload ``declaration_id``, ``outcome``):
+  clearance consolidates the declaration, or tells the trader about a question.
+- ``agencies.delivery.send`` (object: the ``WebhookDelivery``; payload ``queue``): the delivery task
+  on the agency's own Celery queue.
+
+Lock order, everywhere: the declaration row first, then the review row. Two officers acting on the
+same declaration therefore serialise instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from declarations.models import Declaration
+from declarations.models import Status as DeclarationStatus
+from declarations.selectors import declarations_visible_to
+from declarations.services import declaration_transition
+from singlewindow.audit import audit_log
+from singlewindow.errors import DomainError, NotFound
+from singlewindow.outbox import outbox_put
+
+from .access import is_officer_of
+from .errors import AttachmentRefused, ReviewConflict
+from .models import (
+    AgencyReview,
+    Attachment,
+    DecisionOutcome,
+    DeliveryStatus,
+    InformationRequest,
+    ReviewStatus,
+    WebhookDelivery,
+)
+from .routing import AgencyRoute
+
+logger = logging.getLogger(__name__)
+
+TOPIC_REVIEW_DECIDED = "agencies.review.decided"
+TOPIC_DELIVERY_SEND = "agencies.delivery.send"
+
+OUTCOMES = tuple(DecisionOutcome.values)
+# An officer must say why when refusing or asking.
+REASON_REQUIRED = (ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
+# Declaration states in which agencies still decide; after release or refusal reviews are moot.
+DECLARATION_UNDER_REVIEW = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
+
+ATTACHMENT_TYPES = {
+    # content type: (extensions, leading bytes or None when any text will do)
+    "application/pdf": ((".pdf",), b"%PDF-"),
+    "image/png": ((".png",), b"\x89PNG\r\n\x1a\n"),
+    "image/jpeg": ((".jpg", ".jpeg"), b"\xff\xd8\xff"),
+    "application/xml": ((".xml",), None),
+    "text/xml": ((".xml",), None),
+    "text/plain": ((".txt",), None),
+}
+MAX_ATTACHMENTS = 10
+
+
+def _review_transition(
+    *,
+    review_id: int,
+    expected: Collection[str],
+    to: str,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    where: dict[str, Any] | None = None,
+    updates: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    conflict: str | Callable[[AgencyReview], str] = "",
+    conflict_code: str = "review_state",
+) -> AgencyReview:
+    """Move a review from one of ``expected`` to ``to``: the one way a review's status changes.
+
+    Locks the review row, then compare-and-set (``UPDATE … WHERE status IN expected AND where``)
+    with ``updates``, and writes the audit event ``action`` in the same transaction. Raises
+    ``ReviewConflict`` (``conflict_code``; ``conflict`` as its message, or a function of the
+    review as found) if the review is elsewhere.
+    """
+    expected = {str(s) for s in expected}
+    with transaction.atomic():
+        review = AgencyReview.objects.select_for_update().select_related("agency").get(pk=review_id)
+        before = review.status
+        now = timezone.now()
+        updated = 0
+        if before in expected:
+            updated = AgencyReview.objects.filter(pk=review_id, status__in=expected, **(where or {})).update(
+                status=to, updated_at=now, **(updates or {})
+            )
+        if updated != 1:
+            message = conflict(review) if callable(conflict) else conflict
+            raise ReviewConflict(
+                conflict_code,
+                message
+                or _("This review is %(status)s; it cannot be changed that way now.")
+                % {"status": review.get_status_display()},
+            )
+        review.refresh_from_db()
+        audit_log(
+            action=action,
+            obj=review,
+            actor=actor,
+            data={
+                "from": before,
+                "to": to,
+                "reason": reason,
+                "agency": review.agency.code,
+                "declaration": review.declaration_id,
+                **(data or {}),
+            },
+        )
+    return review
+
+
+def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> list[AgencyReview]:
+    """Open one review per route (the caller holds the declaration's row lock, in its transaction).
+
+    Side effects: the reviews with their items, reasons and due time (created + the agency's
+    service level); an audit event each; reviews the system may decide are auto-approved (audited);
+    for agencies with a webhook endpoint, a ``WebhookDelivery`` and an outbox row each. The
+    unique (declaration, agency) constraint makes a second run fail rather than duplicate.
+    """
+    now = timezone.now()
+    reviews = AgencyReview.objects.bulk_create(
+        AgencyReview(
+            declaration=declaration,
+            agency=route.agency,
+            reasons=route.reasons,
+            missing_documents=route.missing_documents,
+            created_at=now,
+            due_at=AgencyReview.due_for(route.agency, now),
+        )
+        for route in routes
+    )
+    through = AgencyReview.items.through
+    through.objects.bulk_create(
+        through(agencyreview_id=review.pk, goodsitem_id=item.pk)
+        for review, route in zip(reviews, routes, strict=True)
+        for item in route.items
+    )
+    opened: list[AgencyReview] = []
+    for review, route in zip(reviews, routes, strict=True):
+        audit_log(
+            action="agencies.review.created",
+            obj=review,
+            data={
+                "to": ReviewStatus.PENDING,
+                "agency": route.agency.code,
+                "declaration": declaration.pk,
+                "items": [item.sequence for item in route.items],
+            },
+        )
+        if route.auto_approve:
+            review = _review_transition(
+                review_id=review.pk,
+                expected={ReviewStatus.PENDING},
+                to=ReviewStatus.AUTO_APPROVED,
+                actor=None,
+                action="agencies.review.auto_approved",
+                reason=route.auto_reason,
+                updates={"decided_at": now, "decision_reason": route.auto_reason},
+            )
+        if route.agency.webhook_url:
+            _delivery_open(review=review, declaration=declaration, items=route)
+        opened.append(review)
+    return opened
+
+
+def _delivery_open(*, review: AgencyReview, declaration: Declaration, items: AgencyRoute) -> None:
+    from .webhooks import review_payload
+
+    delivery = WebhookDelivery.objects.create(
+        review=review,
+        agency=review.agency,
+        payload=review_payload(review=review, declaration=declaration, items=items.items),
+    )
+    outbox_put(topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": review.agency.queue_name})
+
+
+def _officer_guard(review: AgencyReview, officer: User) -> None:
+    # Same answer as "no such review": an officer of another agency learns nothing.
+    if not is_officer_of(officer, review.agency_id):
+        raise NotFound(_("No such review."))
+
+
+@transaction.atomic(durable=True)
+def review_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
+    """Take a waiting review: it becomes the officer's and moves to ``in_review``.
+
+    Two officers can claim at once: the compare-and-set (``claimed_by IS NULL AND status =
+    'pending'``) lets only the first through; the second gets ``ReviewConflict`` (409). Audited.
+    """
+    _officer_guard(review, officer)
+    current = AgencyReview.objects.get(pk=review.pk)
+    if current.claimed_by_id == officer.pk and current.status == ReviewStatus.IN_REVIEW:
+        return current  # claiming one's own review again changes nothing
+    return _review_transition(
+        review_id=review.pk,
+        expected={ReviewStatus.PENDING},
+        to=ReviewStatus.IN_REVIEW,
+        actor=officer,
+        action="agencies.review.claimed",
+        where={"claimed_by__isnull": True},
+        updates={"claimed_by": officer, "claimed_at": timezone.now()},
+        conflict=_claim_conflict,
+        conflict_code="review_claimed",
+    )
+
+
+def _claim_conflict(review: AgencyReview) -> str:
+    # Read under the lock, after the winner committed: name who has it.
+    if review.claimed_by_id is not None:
+        holder = User.objects.only("username").get(pk=review.claimed_by_id).username
+        return _("Another officer (%(user)s) has already taken this review.") % {"user": holder}
+    return _("This review is %(status)s; only a waiting review can be taken.") % {
+        "status": review.get_status_display()
+    }
+
+
+@transaction.atomic(durable=True)
+def review_release_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
+    """Put a claimed review back in the agency's queue (``pending``, unclaimed). Audited.
+
+    Only the officer who holds it may, or a customs supervisor.
+    """
+    is_supervisor = officer.role in (Role.SUPERVISOR, Role.ADMIN)
+    if not is_supervisor:
+        _officer_guard(review, officer)
+    where = {} if is_supervisor else {"claimed_by": officer}
+    return _review_transition(
+        review_id=review.pk,
+        expected={ReviewStatus.IN_REVIEW},
+        to=ReviewStatus.PENDING,
+        actor=officer,
+        action="agencies.review.claim_released",
+        where=where,
+        updates={"claimed_by": None, "claimed_at": None},
+        conflict=_("Only the officer who took this review can put it back, while it is in review."),
+    )
+
+
+@transaction.atomic(durable=True)
+def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: str = "") -> AgencyReview:
+    """Record an agency's decision on its part of a declaration.
+
+    ``outcome``: ``approved``, ``rejected`` (reason required), ``info_requested`` (reason required:
+    it is the question to the trader) or ``inspection_required``. The officer must hold the review,
+    or the review must be waiting unclaimed (deciding then claims it in the same update: what an
+    agency's own system does). A review that required an inspection is decided afterwards by the
+    officer who holds it.
+
+    Side effects, in one transaction: the review's status, decider and reason; for an information
+    request an ``InformationRequest`` and the declaration moved to ``info_requested``; audit events;
+    an outbox row (``agencies.review.decided``) from which clearance consolidates the declaration
+    or notifies the trader after commit. Raises ``DomainError`` for a bad outcome or a missing
+    reason, ``ReviewConflict`` when the review or the declaration is not open to this decision.
+    """
+    if outcome not in OUTCOMES:
+        raise DomainError(
+            "invalid_outcome",
+            _("The outcome must be one of: %(choices)s.") % {"choices": ", ".join(OUTCOMES)},
+            errors=[{"pointer": "outcome", "code": "invalid_outcome", "message": _("Unknown outcome.")}],
+        )
+    reason = (reason or "").strip()
+    if outcome in REASON_REQUIRED and not reason:
+        message = (
+            _("Say why the goods are rejected.")
+            if outcome == ReviewStatus.REJECTED
+            else _("Write the question for the trader.")
+        )
+        raise DomainError(
+            "reason_required",
+            message,
+            errors=[{"pointer": "reason", "code": "reason_required", "message": message}],
+        )
+    _officer_guard(review, officer)
+
+    # Lock order: declaration, then review.
+    declaration = Declaration.objects.select_for_update().get(pk=review.declaration_id)
+    if declaration.status not in DECLARATION_UNDER_REVIEW:
+        raise ReviewConflict(
+            "declaration_closed",
+            _("Declaration %(mrn)s is %(status)s: its reviews can no longer be decided.")
+            % {"mrn": declaration.mrn, "status": declaration.get_status_display()},
+        )
+    current = AgencyReview.objects.select_for_update().get(pk=review.pk)
+    now = timezone.now()
+    if current.status == ReviewStatus.PENDING and current.claimed_by_id is None:
+        expected = {ReviewStatus.PENDING}
+        where: dict[str, Any] = {"claimed_by__isnull": True}
+        claim: dict[str, Any] = {"claimed_by": officer, "claimed_at": now}
+    elif current.claimed_by_id is not None and current.claimed_by_id != officer.pk:
+        raise ReviewConflict("review_claimed", _("Another officer has taken this review."))
+    else:
+        expected = {ReviewStatus.IN_REVIEW, ReviewStatus.INSPECTION_REQUIRED}
+        where, claim = {"claimed_by": officer}, {}
+    if current.status == ReviewStatus.INSPECTION_REQUIRED and outcome == ReviewStatus.INSPECTION_REQUIRED:
+        raise ReviewConflict("review_state", _("An inspection is already required for this review."))
+
+    final = outcome in (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+    decided = (
+        {"decided_by": officer, "decided_at": now, "decision_reason": reason}
+        if final
+        else {"decision_reason": reason}
+    )
+    updated = _review_transition(
+        review_id=review.pk,
+        expected=expected,
+        to=outcome,
+        actor=officer,
+        action=f"agencies.review.{outcome}",
+        reason=reason,
+        where=where,
+        updates={**claim, **decided},
+        conflict=_("This review is no longer open to a decision (status: %(status)s).")
+        % {"status": current.get_status_display()},
+    )
+    if outcome == ReviewStatus.INFO_REQUESTED:
+        InformationRequest.objects.create(review=updated, question=reason, asked_by=officer, asked_at=now)
+        if declaration.status == DeclarationStatus.IN_REVIEW:
+            declaration_transition(
+                declaration_id=declaration.pk,
+                expected={DeclarationStatus.IN_REVIEW},
+                to=DeclarationStatus.INFO_REQUESTED,
+                actor=officer,
+                action="declarations.declaration.info_requested",
+                reason=reason,
+                data={"agency": updated.agency.code},
+            )
+    outbox_put(
+        topic=TOPIC_REVIEW_DECIDED,
+        object_id=updated.pk,
+        payload={"declaration_id": declaration.pk, "outcome": outcome},
+    )
+    return updated
+
+
+def information_answer(
+    *,
+    information_request: InformationRequest,
+    user: User,
+    answer: str,
+    attachments: Sequence[UploadedFile] = (),
+) -> InformationRequest:
+    """The trader answers an agency's question, with text and optional files.
+
+    Files are checked (type, size) and written to storage before the transaction (removed again if
+    it fails). Then, in one transaction: the answer, the attachments, the review back to
+    ``in_review`` for the officer who asked, and the declaration back to ``in_review`` when no other
+    question is open on it; audit events. Raises ``NotFound`` when the user may not see the
+    declaration, ``DomainError`` for an empty answer or a refused file, ``ReviewConflict`` when the
+    question was already answered.
+    """
+    declaration_id = information_request.review.declaration_id
+    if user.role not in (Role.TRADER, Role.BROKER) or not (
+        declarations_visible_to(user).filter(pk=declaration_id).exists()
+    ):
+        raise NotFound(_("No such information request."))
+    answer = (answer or "").strip()
+    if not answer:
+        message = _("Write an answer to the agency's question.")
+        raise DomainError(
+            "answer_required",
+            message,
+            errors=[{"pointer": "answer", "code": "answer_required", "message": message}],
+        )
+    checked = [_attachment_check(f) for f in attachments]
+    if len(checked) > MAX_ATTACHMENTS:
+        raise AttachmentRefused(
+            "too_many_attachments", _("Attach at most %(n)s files.") % {"n": MAX_ATTACHMENTS}
+        )
+    stored: list[tuple[str, UploadedFile, str]] = []
+    try:
+        for upload, content_type in checked:
+            name = Attachment.file.field.generate_filename(
+                Attachment(request=information_request), upload.name or "attachment"
+            )
+            stored.append((default_storage.save(name, upload), upload, content_type))
+        return _answer_record(
+            information_request=information_request, user=user, answer=answer, stored=stored
+        )
+    except BaseException:
+        for name, _upload, _type in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _attachment_check(upload: UploadedFile) -> tuple[UploadedFile, str]:
+    from pathlib import PurePath
+
+    from django.conf import settings
+
+    name = upload.name or ""
+    cap = settings.SW_MAX_ATTACHMENT_BYTES
+    if upload.size is None or upload.size > cap:
+        raise AttachmentRefused(
+            "attachment_too_large",
+            _("%(name)s is larger than the limit of %(cap)s bytes.") % {"name": name, "cap": cap},
+        )
+    suffix = PurePath(name).suffix.lower()
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    allowed = ATTACHMENT_TYPES.get(declared)
+    if allowed is None:
+        # Browsers are vague about XML and text; go by the extension among the allowed types.
+        declared, allowed = next(((t, a) for t, a in ATTACHMENT_TYPES.items() if suffix in a[0]), ("", None))
+    if allowed is None or suffix not in allowed[0]:
+        raise AttachmentRefused(
+            "attachment_type",
+            _("%(name)s: attach a PDF, PNG, JPEG, XML or plain text file.") % {"name": name},
+        )
+    magic = allowed[1]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if magic is not None and not head.startswith(magic):
+        raise AttachmentRefused(
+            "attachment_type", _("%(name)s is not the kind of file its name says.") % {"name": name}
+        )
+    return upload, declared
+
+
+@transaction.atomic(durable=True)
+def _answer_record(
+    *,
+    information_request: InformationRequest,
+    user: User,
+    answer: str,
+    stored: list[tuple[str, UploadedFile, str]],
+) -> InformationRequest:
+    review = information_request.review
+    declaration = Declaration.objects.select_for_update().get(pk=review.declaration_id)
+    now = timezone.now()
+    answered = InformationRequest.objects.filter(pk=information_request.pk, answered_at__isnull=True).update(
+        answer=answer, answered_by=user, answered_at=now
+    )
+    if answered != 1:
+        raise ReviewConflict("request_answered", _("This question has already been answered."))
+    Attachment.objects.bulk_create(
+        Attachment(
+            request=information_request,
+            file=name,
+            original_name=(upload.name or "attachment")[:200],
+            content_type=content_type,
+            size=upload.size or 0,
+            uploaded_by=user,
+            uploaded_at=now,
+        )
+        for name, upload, content_type in stored
+    )
+    _review_transition(
+        review_id=review.pk,
+        expected={ReviewStatus.INFO_REQUESTED},
+        to=ReviewStatus.IN_REVIEW,
+        actor=user,
+        action="agencies.review.info_answered",
+        data={"request": information_request.pk, "attachments": len(stored)},
+    )
+    still_open = InformationRequest.objects.filter(
+        review__declaration_id=declaration.pk, answered_at__isnull=True
+    ).exists()
+    if not still_open and declaration.status == DeclarationStatus.INFO_REQUESTED:
+        declaration_transition(
+            declaration_id=declaration.pk,
+            expected={DeclarationStatus.INFO_REQUESTED},
+            to=DeclarationStatus.IN_REVIEW,
+            actor=user,
+            action="declarations.declaration.info_provided",
+            data={"agency": review.agency.code},
+        )
+    information_request.refresh_from_db()
+    return information_request
+
+
+# Webhook deliveries -------------------------------------------------------------------------
+
+
+def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
+    """POST one delivery to its agency's endpoint, signed; record the attempt on the row.
+
+    Idempotent: a delivered row is not sent again. On success the row is ``delivered``. On failure
+    the attempt and error are recorded and ``DeliveryError`` is raised so the task retries, unless
+    ``final_attempt``: then the row is ``failed`` (an administrator can replay it). No transaction
+    is held during the HTTP call. Delivery is at least once: agencies de-duplicate by the
+    ``X-SingleWindow-Delivery`` header.
+    """
+    import requests
+
+    from .errors import DeliveryError
+    from .webhooks import signed_request
+
+    delivery = WebhookDelivery.objects.select_related("agency").get(pk=delivery_id)
+    if delivery.status == DeliveryStatus.DELIVERED:
+        return delivery
+    agency = delivery.agency
+    error = ""
+    status_code: int | None = None
+    if not agency.webhook_url:
+        error = "the agency has no webhook endpoint"
+    else:
+        body, headers = signed_request(delivery)
+        try:
+            response = requests.post(agency.webhook_url, data=body, headers=headers, timeout=(3.05, 10))
+            status_code = response.status_code
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}: {response.text[:500]}"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "attempts": F("attempts") + 1,
+        "last_attempt_at": now,
+        "last_status_code": status_code,
+        "last_error": error,
+    }
+    if not error:
+        fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+    elif final_attempt:
+        fields.update(status=DeliveryStatus.FAILED)
+    # Never downgrade a row another attempt delivered meanwhile.
+    WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERED).update(**fields)
+    delivery.refresh_from_db()
+    if error and not final_attempt:
+        raise DeliveryError(error)
+    if error:
+        logger.warning("webhook delivery %s to %s failed for good: %s", delivery.pk, agency.code, error)
+    return delivery
+
+
+@transaction.atomic(durable=True)
+def delivery_replay(*, delivery: WebhookDelivery, actor: User) -> WebhookDelivery:
+    """An administrator sends a failed (or stuck) delivery again: back to pending, re-enqueued.
+
+    Side effects: the row reset to ``pending`` (attempts kept), an audit event, an outbox row that
+    publishes the delivery task on the agency's queue after commit. A delivered row is left alone.
+    """
+    updated = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+    ).update(status=DeliveryStatus.PENDING)
+    delivery.refresh_from_db()
+    if updated != 1:
+        return delivery
+    audit_log(
+        action="agencies.delivery.replayed",
+        obj=delivery,
+        actor=actor,
+        data={"agency": delivery.agency.code, "review": delivery.review_id, "attempts": delivery.attempts},
+    )
+    outbox_put(
+        topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": delivery.agency.queue_name}
+    )
+    return delivery

@@ -1,0 +1,122 @@
+"""What an agency's own system receives: the review as JSON, signed with the agency's secret.
+
+Each delivery is a POST of ``application/json`` with these headers:
+
+- ``X-SingleWindow-Event``: ``review.created``
+- ``X-SingleWindow-Delivery``: the delivery id (the same on every retry: de-duplicate by it)
+- ``X-SingleWindow-Timestamp``: Unix seconds when this attempt was signed
+- ``X-SingleWindow-Signature``: ``sha256=<hex>``, the HMAC-SHA256 with the agency's secret of
+  ``<timestamp>.<body>`` (the timestamp, a full stop, then the exact body bytes)
+
+The receiver recomputes the HMAC over the raw body, compares in constant time and refuses
+timestamps older than a few minutes (``signature_verify`` does all three). It answers any 2xx to
+acknowledge; anything else, or no answer within the timeout, is retried with backoff. It decides
+through the API (``POST /api/v1/reviews/{id}/decision``) with the token of a user who is an officer
+of the agency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+
+from declarations.models import Declaration, GoodsItem
+
+from .models import AgencyReview, WebhookDelivery
+
+SIGNATURE_HEADER = "X-SingleWindow-Signature"
+TIMESTAMP_HEADER = "X-SingleWindow-Timestamp"
+DELIVERY_HEADER = "X-SingleWindow-Delivery"
+EVENT_HEADER = "X-SingleWindow-Event"
+
+
+def review_payload(
+    *, review: AgencyReview, declaration: Declaration, items: Iterable[GoodsItem]
+) -> dict[str, Any]:
+    """The review as the agency's system sees it: only the goods items routed to the agency."""
+    documents_by_item: dict[int, list[dict[str, str]]] = {}
+    for doc in declaration.documents.all():
+        if doc.item_id is not None:
+            documents_by_item.setdefault(doc.item_id, []).append(
+                {"code": doc.code, "reference": doc.reference, "status": doc.status}
+            )
+    return {
+        "event": WebhookDelivery.EVENT_REVIEW_CREATED,
+        "review": {
+            "id": review.pk,
+            "agency": review.agency.code,
+            "status": review.status,
+            "created_at": review.created_at.isoformat(),
+            "due_at": review.due_at.isoformat(),
+            "reasons": review.reasons,
+            "missing_documents": review.missing_documents,
+            "decision_url": reverse("api-review-decision", kwargs={"pk": review.pk}),
+        },
+        "declaration": {
+            "mrn": declaration.mrn,
+            "type": declaration.full_type,
+            "direction": declaration.direction,
+            "trader": declaration.trader_account.eori if declaration.trader_account else None,
+            "accepted_at": declaration.accepted_at.isoformat() if declaration.accepted_at else None,
+            "destination_country": declaration.destination_country,
+            "export_country": declaration.export_country,
+        },
+        "items": [
+            {
+                "sequence": item.sequence,
+                "description": item.description,
+                "commodity_code": item.commodity_code,
+                "origin_country": item.origin_country,
+                "procedure_code": item.procedure_code,
+                "net_mass": str(item.net_mass) if item.net_mass is not None else None,
+                "documents": documents_by_item.get(item.pk, []),
+            }
+            for item in sorted(items, key=lambda i: i.position)
+        ],
+    }
+
+
+def signature_for(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256(secret, ``<timestamp>.<body>``)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def signature_verify(
+    *,
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    signature: str,
+    tolerance: int = 300,
+    now: float | None = None,
+) -> bool:
+    """What a receiving agency does: constant-time compare, and no replay of old messages."""
+    try:
+        age = abs((now if now is not None else time.time()) - int(timestamp))
+    except ValueError:
+        return False
+    if age > tolerance:
+        return False
+    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+
+
+def signed_request(delivery: WebhookDelivery, *, now: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt, signed afresh (the timestamp is the attempt's)."""
+    body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
+    timestamp = str(int(now if now is not None else time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "SingleWindow-Webhook/1",
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: str(delivery.pk),
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature_for(delivery.agency.webhook_secret, timestamp, body),
+    }
+    return body, headers

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("declarations/<str:mrn>/override", views.ReleaseOverrideView.as_view(), name="api-release-override"),
+    path("declarations/<str:mrn>/release-note", views.ReleaseNoteView.as_view(), name="api-release-note"),
+    path("notifications", views.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read", views.NotificationReadView.as_view(), name="api-notification-read"),
+]

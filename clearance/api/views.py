@@ -1,0 +1,110 @@
+"""Supervisor override, the release note, and the user's notifications."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from declarations.api.serializers import ErrorResponseSerializer
+from declarations.selectors import access_declaration
+from singlewindow.api import with_idempotency
+
+from .. import selectors, services
+from ..models import Notification
+from .serializers import NotificationSerializer, OverrideInputSerializer, ReleaseDecisionSerializer
+
+
+class ReleaseOverrideView(generics.GenericAPIView):
+    serializer_class = OverrideInputSerializer
+
+    @extend_schema(
+        tags=["Declarations"],
+        summary="Customs supervisor: issue or override the release decision (reason required)",
+        request=OverrideInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeat a request safely: the same key replays the first answer.",
+            )
+        ],
+        responses={
+            200: ReleaseDecisionSerializer,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request: Request, mrn: str) -> Response:
+        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+        return with_idempotency(request, body, lambda: self._override(request, mrn))
+
+    def _override(self, request: Request, mrn: str) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        declaration = access_declaration(user, mrn)
+        serializer = OverrideInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = services.release_override(
+            declaration=declaration,
+            supervisor=user,
+            outcome=serializer.validated_data["outcome"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ReleaseDecisionSerializer(decision).data)
+
+
+class ReleaseNoteView(generics.GenericAPIView):
+    serializer_class = ReleaseDecisionSerializer  # for the schema generator only
+
+    @extend_schema(
+        tags=["Declarations"],
+        summary="Download the release note of a released declaration (plain text)",
+        responses={(200, "text/plain"): OpenApiTypes.STR, 404: ErrorResponseSerializer},
+    )
+    def get(self, request: Request, mrn: str) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        declaration = access_declaration(user, mrn)
+        response = HttpResponse(
+            selectors.release_note_text(declaration), content_type="text/plain; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="release-{declaration.mrn}.txt"'
+        return response
+
+
+class NotificationListView(generics.ListAPIView):
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        user: User = self.request.user  # type: ignore[assignment]
+        return selectors.notifications_for(user, unread_only=self.request.query_params.get("unread") == "1")
+
+    @extend_schema(
+        tags=["Notifications"],
+        summary="Your portal notifications, newest first (unread=1 for unread only)",
+        parameters=[OpenApiParameter("unread", str, required=False, enum=["1"])],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationReadView(generics.GenericAPIView):
+    serializer_class = NotificationSerializer
+
+    @extend_schema(tags=["Notifications"], summary="Mark a notification read", request=None)
+    def post(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        notification = selectors.access_notification(user, pk)
+        services.notification_mark_read(notification=notification, user=user)
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)

@@ -1,0 +1,117 @@
+"""Reads for supervisors and traders: every declaration with every agency's status, notifications.
+
+Lists run a fixed number of queries (the declarations, then their reviews with agencies).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from agencies.models import OPEN_STATUSES, AgencyReview, ReviewStatus
+from declarations.models import Declaration
+from declarations.models import Status as DeclarationStatus
+
+from .models import Notification, Outcome, ReleaseDecision
+
+_OPEN_DECLARATION = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
+
+
+def _reviews_prefetch() -> Prefetch:
+    return Prefetch(
+        "reviews", queryset=AgencyReview.objects.select_related("agency").order_by("agency__name")
+    )
+
+
+def declarations_for_supervisor(
+    user: User, *, status: str = "", mrn: str = "", needs_human: bool = False
+) -> QuerySet[Declaration]:
+    """Every lodged declaration with every agency's review and the release decision (supervisors).
+
+    ``needs_human``: only those ``declarations_needing_human`` lists. Others get none. Two queries.
+    """
+    if not user.is_authenticated or user.role not in (Role.SUPERVISOR, Role.ADMIN):
+        return Declaration.objects.none()
+    declarations = Declaration.objects.exclude(status=DeclarationStatus.DRAFT)
+    if status:
+        declarations = declarations.filter(status=status)
+    if mrn:
+        declarations = declarations.filter(mrn=mrn.strip().upper())
+    if needs_human:
+        declarations = declarations.filter(_needs_human())
+    return (
+        declarations.select_related("trader_account", "release_decision")
+        .prefetch_related(_reviews_prefetch())
+        .order_by("-accepted_at", "-pk")
+    )
+
+
+def _needs_human() -> Q:
+    """Open declarations a person must move: an inspection required, or a review past its due time."""
+    inspection = AgencyReview.objects.filter(
+        declaration=OuterRef("pk"), status=ReviewStatus.INSPECTION_REQUIRED
+    )
+    overdue = AgencyReview.objects.filter(
+        declaration=OuterRef("pk"), status__in=OPEN_STATUSES, due_at__lt=timezone.now()
+    )
+    return Q(status__in=_OPEN_DECLARATION) & (Q(Exists(inspection)) | Q(Exists(overdue)))
+
+
+def declarations_needing_human(user: User) -> QuerySet[Declaration]:
+    return declarations_for_supervisor(user, needs_human=True)
+
+
+def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own portal notifications, newest first (one query)."""
+    notifications = Notification.objects.filter(user=user).select_related("declaration")
+    return notifications.filter(read_at__isnull=True) if unread_only else notifications
+
+
+def access_notification(user: User, notification_id: int | str) -> Notification:
+    try:
+        return Notification.objects.get(pk=int(notification_id), user=user)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such notification.") from None
+
+
+def release_decision_of(declaration: Declaration) -> ReleaseDecision | None:
+    return ReleaseDecision.objects.filter(declaration=declaration).select_related("decided_by").first()
+
+
+def release_note_text(declaration: Declaration) -> str:
+    """The release note a trader downloads for a released declaration, as plain text.
+
+    Raises ``Http404`` when the declaration has no release (not decided, or refused).
+    """
+    decision = release_decision_of(declaration)
+    if decision is None or decision.outcome != Outcome.RELEASED:
+        raise Http404("No release note.")
+    trader = declaration.trader_account
+    lines = [
+        _("RELEASE NOTE"),
+        "",
+        _("MRN: %(mrn)s") % {"mrn": declaration.mrn},
+        _("LRN: %(lrn)s") % {"lrn": declaration.lrn},
+        _("Declaration type: %(type)s") % {"type": declaration.full_type},
+        _("Trader: %(name)s (%(eori)s)") % {"name": trader.name, "eori": trader.eori} if trader else "",
+        _("Released at: %(at)s") % {"at": decision.decided_at.isoformat(timespec="seconds")},
+        _("Decided by: %(who)s")
+        % {
+            "who": decision.decided_by.username
+            if decision.decided_by
+            else _("the system (all agencies approved)")
+        },
+    ]
+    if decision.override:
+        lines.append(_("Supervisor's reason: %(reason)s") % {"reason": decision.override_reason})
+    lines += ["", _("Agencies:")]
+    lines += [
+        "  "
+        + _("%(agency)s: %(status)s %(at)s")
+        % {"agency": r["agency_name"], "status": r["status"], "at": r.get("decided_at") or ""}
+        for r in decision.reasons
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"

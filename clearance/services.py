@@ -1,0 +1,342 @@
+"""The clearance pipeline: route an accepted declaration, consolidate its reviews into one decision.
+
+``declaration_route`` runs once per accepted declaration (the outbox publishes it after
+lodgement); ``declaration_consolidate`` runs after every event that can complete a declaration.
+Both lock the declaration row and check its state first, so running either twice, concurrently
+or after a crash changes nothing more. ``_decision_record`` is the only writer of a
+``ReleaseDecision``: consolidation and a supervisor's override both go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PERM_MEMBER, Role, TraderAccountUserObjectPermission, User
+from agencies.models import APPROVED_STATUSES, OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
+from agencies.routing import routing_plan
+from agencies.services import reviews_open
+from declarations.models import Declaration
+from declarations.models import Status as DeclarationStatus
+from declarations.services import declaration_transition
+from singlewindow.errors import DomainError, NotFound
+
+from .models import Notification, NotificationKind, Outcome, ReleaseDecision
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RouteResult:
+    declaration: Declaration
+    reviews: list[AgencyReview]
+    decision: ReleaseDecision | None  # set when the system could decide at once (all automatic)
+
+
+@transaction.atomic(durable=True)
+def declaration_route(*, declaration_id: int) -> RouteResult | None:
+    """Open one review per agency whose rules match the declaration's goods; idempotent.
+
+    Under the declaration's row lock: nothing happens unless it is ``accepted`` (a second,
+    concurrent or post-crash run returns None). Otherwise the active rules are evaluated against
+    every goods item (``agencies.routing.routing_plan``; unclaimed goods go to customs alone), the
+    reviews are opened with their items and reasons (auto-approved where the agency's rules or
+    settings let the system decide; webhook deliveries queued), and the declaration moves to
+    ``in_review``. If every review was decided automatically, consolidation runs in the same
+    transaction and the declaration is released at once.
+    """
+    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    if declaration is None or declaration.status != DeclarationStatus.ACCEPTED:
+        return None
+    items = list(declaration.items.all())
+    documents = list(declaration.documents.all())
+    routes = routing_plan(declaration, items=items, documents=documents)
+    reviews = reviews_open(declaration=declaration, routes=routes)
+    declaration_transition(
+        declaration_id=declaration.pk,
+        expected={DeclarationStatus.ACCEPTED},
+        to=DeclarationStatus.IN_REVIEW,
+        actor=None,
+        action="declarations.declaration.routed",
+        data={"agencies": [r.agency.code for r in routes]},
+    )
+    declaration.status = DeclarationStatus.IN_REVIEW
+    decision = None
+    if all(r.status in APPROVED_STATUSES for r in reviews):
+        decision = _consolidate(declaration)
+    return RouteResult(declaration=declaration, reviews=reviews, decision=decision)
+
+
+def lane_cleared(declaration: Declaration) -> bool:
+    """Whether the risk lane lets the goods go (green, or its controls completed).
+
+    Placeholder until the risk-and-inspections issue: every declaration is cleared.
+    """
+    return True
+
+
+def paid_or_secured(declaration: Declaration) -> bool:
+    """Whether duties and fees are paid or secured by a guarantee on the trader's account.
+
+    Placeholder until the duties-and-payments issue: every declaration is paid.
+    """
+    return True
+
+
+@transaction.atomic(durable=True)
+def declaration_consolidate(*, declaration_id: int) -> ReleaseDecision | None:
+    """Turn the agencies' decisions into the one release decision, once they are all in.
+
+    Idempotent under the declaration's row lock; see ``_consolidate`` for the rule. Returns the
+    decision recorded now, or None when nothing was decided (not complete, or decided before).
+    """
+    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    if declaration is None:
+        return None
+    return _consolidate(declaration)
+
+
+def _consolidate(declaration: Declaration) -> ReleaseDecision | None:
+    """The consolidation rule; the caller holds the declaration's row lock in its transaction.
+
+    Only a declaration ``in_review`` is consolidated. It waits while any review is open (pending,
+    in review, waiting on the trader, or an inspection required: that one needs a human, the
+    supervisor, until inspections exist), until the lane is cleared and until duties are paid or
+    secured. Then: every review approved (by an officer or automatically) → released; any review
+    rejected → refused, with each agency's reasons. Side effects: the ``ReleaseDecision``
+    (``automatic``: no human overrode), the declaration's transition (audited), the trader's
+    portal notifications, and e-mails sent after commit.
+    """
+    if declaration.status != DeclarationStatus.IN_REVIEW:
+        return None
+    reviews = list(declaration.reviews.select_related("agency").order_by("agency__name"))
+    if not reviews or any(r.status in OPEN_STATUSES for r in reviews):
+        return None
+    if not lane_cleared(declaration) or not paid_or_secured(declaration):
+        return None
+    refused = any(r.status == ReviewStatus.REJECTED for r in reviews)
+    return _decision_record(
+        declaration=declaration,
+        outcome=Outcome.REFUSED if refused else Outcome.RELEASED,
+        reasons=[_review_reason(r) for r in reviews],
+        expected={DeclarationStatus.IN_REVIEW},
+    )
+
+
+def _review_reason(review: AgencyReview) -> dict[str, Any]:
+    return {
+        "agency": review.agency.code,
+        "agency_name": review.agency.name,
+        "status": review.status,
+        "reason": review.decision_reason,
+        "decided_at": review.decided_at.isoformat() if review.decided_at else None,
+    }
+
+
+def _decision_record(
+    *,
+    declaration: Declaration,
+    outcome: Outcome,
+    reasons: list[dict[str, Any]],
+    expected: Collection[str],
+    supervisor: User | None = None,
+    override_reason: str = "",
+) -> ReleaseDecision:
+    """Write THE release decision and move the declaration; the only writer of ReleaseDecision."""
+    now = timezone.now()
+    override = supervisor is not None
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "automatic": not override,
+        "decided_by": supervisor,
+        "reasons": reasons,
+        "override": override,
+        "override_reason": override_reason,
+        "decided_at": now,
+    }
+    decision, _created = ReleaseDecision.objects.update_or_create(declaration=declaration, defaults=values)
+    to = DeclarationStatus.RELEASED if outcome == Outcome.RELEASED else DeclarationStatus.REFUSED
+    declaration_transition(
+        declaration_id=declaration.pk,
+        expected=expected,
+        to=to,
+        actor=supervisor,
+        action="clearance.release.overridden" if override else f"declarations.declaration.{to}",
+        reason=override_reason,
+        data={"outcome": str(outcome), "agencies": reasons},
+    )
+    declaration.status = to
+    _trader_notify(
+        declaration=declaration,
+        kind=NotificationKind.RELEASED if outcome == Outcome.RELEASED else NotificationKind.REFUSED,
+        message=_release_message(declaration, decision),
+    )
+    return decision
+
+
+def _release_message(declaration: Declaration, decision: ReleaseDecision) -> str:
+    if decision.outcome == Outcome.RELEASED:
+        return _("Declaration %(mrn)s: the goods are released.") % {"mrn": declaration.mrn}
+    refusals = [
+        f"{r['agency_name']}: {r['reason']}"
+        for r in decision.reasons
+        if r.get("status") == ReviewStatus.REJECTED
+    ]
+    text = _("Declaration %(mrn)s: release refused.") % {"mrn": declaration.mrn}
+    if decision.override_reason:
+        refusals.append(_("Customs supervisor: %(reason)s") % {"reason": decision.override_reason})
+    return "\n".join([text, *refusals])
+
+
+@transaction.atomic(durable=True)
+def release_override(
+    *, declaration: Declaration, supervisor: User, outcome: str, reason: str
+) -> ReleaseDecision:
+    """A customs supervisor issues or overrides the release decision; the reason is mandatory.
+
+    Allowed while the declaration is in review or waiting on the trader (either outcome, whatever
+    the agencies' reviews say), and to release a declaration that was refused. Side effects: the
+    ``ReleaseDecision`` (``override``, the supervisor, the reason; not automatic), the declaration's
+    transition audited as ``clearance.release.overridden`` (on the timeline), notifications and
+    e-mails to the trader. Reviews still open stay as they are and leave the officers' queues.
+    """
+    if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise NotFound(_("No such declaration."))
+    if outcome not in Outcome.values:
+        raise DomainError(
+            "invalid_outcome",
+            _("The outcome must be one of: %(choices)s.") % {"choices": ", ".join(Outcome.values)},
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Say why you override the release decision.")
+        raise DomainError(
+            "reason_required",
+            message,
+            errors=[{"pointer": "reason", "code": "reason_required", "message": message}],
+        )
+    locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    expected = {DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED}
+    if outcome == Outcome.RELEASED:
+        expected.add(DeclarationStatus.REFUSED)
+    reviews = list(locked.reviews.select_related("agency").order_by("agency__name"))
+    return _decision_record(
+        declaration=locked,
+        outcome=Outcome(outcome),
+        reasons=[_review_reason(r) for r in reviews],
+        expected=expected,
+        supervisor=supervisor,
+        override_reason=reason,
+    )
+
+
+# Notifications ------------------------------------------------------------------------------
+
+
+def _trader_recipients(declaration: Declaration) -> list[User]:
+    """The trader account's members and the user who lodged (a broker), active, each once."""
+    members = TraderAccountUserObjectPermission.objects.filter(
+        content_object_id=declaration.trader_account_id, permission__codename=PERM_MEMBER
+    ).values("user_id")
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=members) | Q(pk=declaration.lodged_by_id))
+        .order_by("pk")
+    )
+
+
+def _trader_notify(*, declaration: Declaration, kind: str, message: str) -> list[Notification]:
+    """Portal notifications now (in the caller's transaction); e-mails after commit, outside it."""
+    recipients = _trader_recipients(declaration)
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            trader_account_id=declaration.trader_account_id,
+            declaration=declaration,
+            kind=kind,
+            message=message,
+        )
+        for user in recipients
+    )
+    subject = _("Declaration %(mrn)s") % {"mrn": declaration.mrn}
+    mails = [(subject, message, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in recipients if u.email]
+    if mails:
+        # A mail server down must not undo the decision: the portal notification is the record.
+        transaction.on_commit(lambda: _send_mails(mails), robust=True)
+    return notifications
+
+
+def _send_mails(mails: list[tuple[str, str, str, list[str]]]) -> None:
+    send_mass_mail(tuple(mails), fail_silently=False)
+
+
+@transaction.atomic(durable=True)
+def information_request_notify(*, request_id: int) -> list[Notification]:
+    """Tell the trader an agency asked a question (portal and e-mail); once per question."""
+    request = (
+        InformationRequest.objects.select_related("review__agency", "review__declaration")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or not request.is_open:
+        return []
+    declaration = request.review.declaration
+    message = _("Declaration %(mrn)s: %(agency)s asks: %(question)s") % {
+        "mrn": declaration.mrn,
+        "agency": request.review.agency.name,
+        "question": request.question,
+    }
+    already = Notification.objects.filter(
+        declaration=declaration,
+        kind=NotificationKind.INFO_REQUESTED,
+        message=message,
+        created_at__gte=request.asked_at,
+    ).exists()
+    if already:
+        return []
+    return _trader_notify(declaration=declaration, kind=NotificationKind.INFO_REQUESTED, message=message)
+
+
+@transaction.atomic(durable=True)
+def notification_mark_read(*, notification: Notification, user: User) -> None:
+    """Mark one of the user's notifications read (someone else's: 404)."""
+    updated = Notification.objects.filter(pk=notification.pk, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if updated == 0 and not Notification.objects.filter(pk=notification.pk, user=user).exists():
+        raise NotFound(_("No such notification."))
+
+
+# Sweep --------------------------------------------------------------------------------------
+
+
+def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> tuple[list[int], list[int]]:
+    """Declarations the pipeline should have moved: (to route, to consolidate).
+
+    Accepted longer than ``older_than`` and not routed; or in review with every review decided
+    and no release decision for longer than that (the consolidation task was lost).
+    """
+    cutoff = timezone.now() - older_than
+    to_route = list(
+        Declaration.objects.filter(status=DeclarationStatus.ACCEPTED, accepted_at__lt=cutoff)
+        .order_by("accepted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    open_review = AgencyReview.objects.filter(declaration=OuterRef("pk"), status__in=OPEN_STATUSES)
+    to_consolidate = list(
+        Declaration.objects.filter(status=DeclarationStatus.IN_REVIEW, updated_at__lt=cutoff)
+        .filter(~Exists(open_review))
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return to_route, to_consolidate

@@ -1,0 +1,80 @@
+"""Pipeline tasks: a primary key in, one service call; the services are idempotent.
+
+Retries are for transient database trouble only (a lost connection, a deadlock victim); a
+service's own refusal is not retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from . import services
+
+_RETRY: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "max_retries": 5,
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+
+
+@shared_task(**_RETRY)
+def declaration_route(self: Any, declaration_id: int) -> None:
+    """Route an accepted declaration to its agencies (``clearance.services.declaration_route``)."""
+    services.declaration_route(declaration_id=declaration_id)
+
+
+@shared_task(**_RETRY)
+def declaration_consolidate(self: Any, declaration_id: int) -> None:
+    """Record the release decision once every review is in (``services.declaration_consolidate``)."""
+    services.declaration_consolidate(declaration_id=declaration_id)
+
+
+@shared_task(**_RETRY)
+def information_request_notify(self: Any, request_id: int) -> None:
+    """Tell the trader about an agency's question (portal and e-mail)."""
+    services.information_request_notify(request_id=request_id)
+
+
+@shared_task(acks_late=True)
+def clearance_sweep() -> dict[str, int]:
+    """Beat runs this periodically: re-drive declarations the pipeline left behind."""
+    from datetime import timedelta
+
+    to_route, to_consolidate = services.declarations_stuck(
+        older_than=timedelta(seconds=settings.SW_STUCK_SECONDS)
+    )
+    for pk in to_route:
+        declaration_route.delay(pk)
+    for pk in to_consolidate:
+        declaration_consolidate.delay(pk)
+    return {"routed": len(to_route), "consolidated": len(to_consolidate)}
+
+
+# Outbox handlers (registered in ClearanceConfig.ready): enqueue after commit, pk only.
+
+
+def on_declaration_accepted(declaration_id: int, payload: dict[str, Any]) -> None:
+    declaration_route.delay(declaration_id)
+
+
+def on_review_decided(review_id: int, payload: dict[str, Any]) -> None:
+    if payload.get("outcome") == "info_requested":
+        from agencies.models import InformationRequest
+
+        request_id = (
+            InformationRequest.objects.filter(review_id=review_id, answered_at__isnull=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if request_id is not None:
+            information_request_notify.delay(request_id)
+        return
+    declaration_consolidate.delay(int(payload["declaration_id"]))
