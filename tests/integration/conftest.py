@@ -24,17 +24,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import redis as redis_client
-from django.db import connection
+from django.db import connection, transaction
 
 from clearance.demo import AGENCIES as DEMO_AGENCIES
 from singlewindow.celery import app as celery_app
@@ -44,11 +46,8 @@ from ..conftest import IN_CI
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 
-# Queues the worker consumes: the default one and one per agency that can receive deliveries.
-TEST_AGENCY_CODES = ("webhook-agency",)
-AGENCY_QUEUES = tuple(f"agency.{code}" for code, *_ in DEMO_AGENCIES) + tuple(
-    f"agency.{code}" for code in TEST_AGENCY_CODES
-)
+# Queues the worker consumes: the default one and one per (demo) agency for its deliveries.
+AGENCY_QUEUES = tuple(f"agency.{code}" for code, *_ in DEMO_AGENCIES)
 
 STARTUP_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 20.0
@@ -150,11 +149,20 @@ class RedisServer:
     def running(self) -> bool:
         return self.process is not None
 
-    def idle(self) -> bool:
-        """No message waits in a queue and none is held unacknowledged (running, or waiting its ETA)."""
+    def unacknowledged(self) -> set[bytes]:
+        """Delivery tags of messages a worker holds: running, or waiting for their time (ETA)."""
         with self.client() as client:
-            if client.hlen("unacked"):
-                return False
+            return set(client.hkeys("unacked"))
+
+    def idle(self, *, abandoned: Collection[bytes] = ()) -> bool:
+        """No message waits in a queue, and none is held but by a worker that was killed.
+
+        A killed worker's messages stay unacknowledged until the visibility timeout (minutes)
+        returns them to their queue: the pipeline must not wait for that, and neither do we.
+        """
+        if self.unacknowledged() - set(abandoned):
+            return False
+        with self.client() as client:
             return not any(
                 client.type(key) == b"list" and client.llen(key) for key in client.scan_iter(count=500)
             )
@@ -193,6 +201,7 @@ class CeleryWorker:
             CELERY_BROKER_URL=self.broker_url,
             CONN_MAX_AGE="0",
             LOG_LEVEL="WARNING",
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",  # quiet: no SMTP in tests
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -271,30 +280,36 @@ class Stack:
 
     redis: RedisServer
     worker: CeleryWorker
-    sweeps: list[Callable[[], Any]] = field(default_factory=list)
+    abandoned: set[bytes] = field(default_factory=set)
+
+    def kill_worker(self) -> None:
+        """Crash the worker; what it held unacknowledged is lost until the visibility timeout."""
+        self.worker.kill()
+        self.abandoned |= self.redis.unacknowledged()
 
     def sweep(self) -> None:
-        """Do what beat does, now: every periodic re-drive, with "stuck for longer than" at zero."""
+        """Do what beat does, now: both periodic re-drives, with "stuck for longer than" at zero.
+
+        The outbox sweep publishes rows the broker never got; the clearance sweep re-enqueues
+        declarations the pipeline left behind (a task lost with a killed worker). They run here,
+        in the test process, and publish to the private broker as beat's tasks would.
+        """
+        from django.test import override_settings
+
+        from clearance.tasks import clearance_sweep
         from singlewindow.outbox import outbox_sweep
 
         outbox_sweep(older_than=timedelta(0))
-        for extra in self.sweeps:
-            extra()
+        with override_settings(SW_STUCK_SECONDS=0):
+            clearance_sweep()
+
+    def wait_idle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Until no task waits in a queue or runs: duplicates and late deliveries have all been handled."""
+        if not _settles(self.redis, abandoned=self.abandoned, timeout=timeout):
+            pytest.fail(f"the worker did not fall idle within {timeout:.0f}s\n{self.worker.log_tail()}")
 
     def wait_until(self, predicate: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str) -> T:
         return wait_until(predicate, timeout=timeout, message=lambda: f"{what}\n{self.worker.log_tail()}")
-
-
-def _stuck_declaration_sweep() -> Callable[[], Any] | None:
-    """The clearance sweep that re-drives declarations stuck in the pipeline, once it exists."""
-    try:
-        from clearance import services
-    except ImportError:
-        return None
-    sweep = getattr(services, "declarations_sweep_stuck", None)
-    if sweep is None:
-        return None
-    return lambda: sweep(older_than=timedelta(0))
 
 
 def _reset_producer_pool() -> None:
@@ -307,13 +322,13 @@ def _reset_producer_pool() -> None:
         amqp._producer_pool = None
 
 
-def _settles(redis_server: RedisServer, timeout: float = 3.0) -> bool:
+def _settles(redis_server: RedisServer, *, abandoned: set[bytes], timeout: float = 3.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # Twice, apart: a message moves from its queue to the unacknowledged set in two steps.
-        if redis_server.idle():
+        if redis_server.idle(abandoned=abandoned):
             time.sleep(0.05)
-            if redis_server.idle():
+            if redis_server.idle(abandoned=abandoned):
                 return True
         time.sleep(0.05)
     return False
@@ -370,13 +385,141 @@ def stack(
     redis_server.flush()
     if not celery_worker_process.running:
         celery_worker_process.start()
-    sweeps = [s for s in (_stuck_declaration_sweep(),) if s is not None]
-    stack = Stack(redis=redis_server, worker=celery_worker_process, sweeps=sweeps)
+    stack = Stack(redis=redis_server, worker=celery_worker_process)
     yield stack
     # Nothing of this test may run in the next one (or hold a lock while the tables are emptied):
     # a worker that does not fall idle at once (retries waiting for their time) is replaced.
-    if not (redis_server.running and celery_worker_process.running and _settles(redis_server)):
+    if not (
+        redis_server.running
+        and celery_worker_process.running
+        and _settles(redis_server, abandoned=stack.abandoned)
+    ):
         celery_worker_process.kill()
     if not redis_server.running:
         redis_server.start()
     redis_server.flush()
+
+
+# Forcing concurrency: hold a lock the tasks need, let copies pile up on it, then let go -----------
+
+
+def blocked_backends() -> int:
+    """How many sessions on the test database wait for a lock right now (tasks piled up on one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@contextlib.contextmanager
+def table_locked(table: str) -> Iterator[None]:
+    """Block every write to ``table`` (reads go on) until the block exits.
+
+    Tasks that write it stop at their first write, in the middle of their transaction, after all
+    their reads: the worst moment for two copies of one task to meet, and the moment a crash is
+    most interesting. The lock is held by a thread on its own connection.
+    """
+    locked, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+                locked.set()
+                release.wait(timeout=120)
+        except BaseException as exc:  # reported in the test's thread below
+            failures.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold, name=f"lock {table}", daemon=True)
+    holder.start()
+    locked.wait(timeout=30)
+    if failures:
+        raise failures[0]
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+
+def in_parallel(*calls: Callable[[], Any]) -> None:
+    """Run the calls from separate threads at the same moment (publishing, like two web processes)."""
+    barrier = threading.Barrier(len(calls))
+    failures: list[BaseException] = []
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            call()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    if failures:
+        raise failures[0]
+
+
+# An agency's own back-office system -------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class WebhookReceiver:
+    """A tiny HTTP server standing in for agencies' systems; each path answers the status set for it."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, int] = {}
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+                    code = receiver.status.get(self.path, 404)
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str, *, status: int) -> str:
+        self.status[path] = status
+        return f"{self.base}{path}"
+
+    def requests_to(self, path: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.path == path]
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
