@@ -8,6 +8,7 @@ officers page, filter and claim from it. Statuses change only through ``agencies
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -155,11 +156,17 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return f"{self.agency.code}: {self.name}"
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Normalise before the field validators run: "cn" is CN, " 06 " is 06.
+        self.origin_country = (self.origin_country or "").strip().upper()
+        self.destination_country = (self.destination_country or "").strip().upper()
+        self.hs_prefix = (self.hs_prefix or "").strip()
+        self.procedure_code = (self.procedure_code or "").strip()
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        self.origin_country = self.origin_country.strip().upper()
-        self.destination_country = self.destination_country.strip().upper()
         docs = self.required_documents
         if not isinstance(docs, list) or not all(isinstance(c, str) and c.strip() for c in docs):
             raise ValidationError({"required_documents": _('Give a list of document codes, e.g. ["N851"].')})

@@ -96,9 +96,9 @@ def review_queue(
 
     Open views (pending, mine, overdue) put the most urgent first (earliest due, so overdue first)
     and leave out declarations already closed by a supervisor; ``decided`` shows the latest first.
-    Filters: ``status``, ``mrn`` (exact), ``trader`` (EORI, exact), ``hs_prefix`` (any routed item's
-    commodity code starts with it), ``min_age_hours`` (waiting at least that long), ``agency`` (code;
-    for supervisors). Annotates ``items_count``; prefetches the routed items.
+    Filters: ``status``, ``mrn`` (exact), ``trader`` (EORI, or part of the name), ``hs_prefix``
+    (any routed item's commodity code starts with it), ``min_age_hours`` (waiting at least that
+    long), ``agency`` (code; for supervisors). Annotates ``items_count``; prefetches the routed items.
     """
     now = timezone.now()
     reviews = reviews_for_officer(user)
@@ -118,7 +118,11 @@ def review_queue(
     if mrn:
         reviews = reviews.filter(declaration__mrn=mrn.strip().upper())
     if trader:
-        reviews = reviews.filter(declaration__trader_account__eori=trader.strip().upper())
+        text = trader.strip()
+        reviews = reviews.filter(
+            Q(declaration__trader_account__eori=text.upper())
+            | Q(declaration__trader_account__name__icontains=text)
+        )
     if agency:
         reviews = reviews.filter(agency__code=agency)
     if hs_prefix:

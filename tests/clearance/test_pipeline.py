@@ -1,0 +1,151 @@
+"""The pipeline after acceptance: outbox → routing → reviews; idempotent under repeats and crashes."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from agencies.models import Agency, AgencyReview, ReviewStatus
+from clearance import services
+from clearance.models import ReleaseDecision
+from declarations.models import Declaration, Status
+from singlewindow.models import AuditEvent, OutboxMessage
+from tests.agencies.fixtures import ROSES, TEA, item, lodge, mixed_payload, payload_with, review_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_acceptance_is_routed_after_commit_through_the_outbox(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    declaration = lodge(importer, mixed_payload(), django_capture_on_commit_callbacks)
+    declaration.refresh_from_db()
+    assert declaration.status == Status.IN_REVIEW
+    message = OutboxMessage.objects.get(topic="declarations.declaration.accepted", object_id=declaration.pk)
+    assert message.published_at is not None
+    assert AuditEvent.objects.filter(
+        action="declarations.declaration.routed", object_id=declaration.pk
+    ).exists()
+
+
+def test_one_review_per_matching_agency_with_only_its_items(routed):
+    reviews = {r.agency.code: r for r in routed.reviews.select_related("agency").prefetch_related("items")}
+    assert set(reviews) == {"plant-health", "food-safety", "standards"}
+    assert {code: [i.sequence for i in r.items.all()] for code, r in reviews.items()} == {
+        "plant-health": [1],
+        "food-safety": [2],
+        "standards": [3],
+    }
+    assert all(r.status == ReviewStatus.PENDING for r in reviews.values())
+    plant = reviews["plant-health"]
+    assert (plant.due_at - plant.created_at).total_seconds() == 24 * 3600
+    assert plant.missing_documents == [{"item": 1, "code": "N851", "rule": plant.reasons[0]["rule"]}]
+
+
+def test_routing_again_changes_nothing(routed):
+    reviews_before = list(routed.reviews.values_list("pk", "agency_id", "status"))
+    events_before = AuditEvent.objects.count()
+    assert services.declaration_route(declaration_id=routed.pk) is None
+    assert list(routed.reviews.values_list("pk", "agency_id", "status")) == reviews_before
+    assert AuditEvent.objects.count() == events_before
+
+
+def test_a_crash_in_the_middle_of_routing_leaves_nothing_and_a_rerun_completes(
+    importer, agencies, monkeypatch, django_capture_on_commit_callbacks
+):
+    def crash(**kwargs):
+        raise RuntimeError("worker lost mid-routing")
+
+    monkeypatch.setattr(services, "declaration_transition", crash)
+    declaration = lodge(importer, mixed_payload(lrn="CLR-CRASH"), django_capture_on_commit_callbacks)
+    declaration.refresh_from_db()
+    # the relay logged the failure; the transaction rolled back whole
+    assert declaration.status == Status.ACCEPTED
+    assert not AgencyReview.objects.filter(declaration=declaration).exists()
+    monkeypatch.undo()
+
+    result = services.declaration_route(declaration_id=declaration.pk)
+    assert result is not None
+    assert declaration.reviews.count() == 3
+    assert services.declaration_route(declaration_id=declaration.pk) is None
+    assert declaration.reviews.count() == 3
+
+
+def test_the_database_refuses_a_second_review_for_the_same_agency(routed):
+    review = review_of(routed, "plant-health")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgencyReview.objects.create(declaration=routed, agency=review.agency, due_at=review.due_at)
+
+
+def test_unclaimed_goods_go_to_customs_alone(importer, agencies, django_capture_on_commit_callbacks):
+    declaration = lodge(
+        importer, payload_with(item(1, TEA), item(2, TEA), lrn="CLR-TEA"), django_capture_on_commit_callbacks
+    )
+    (review,) = declaration.reviews.select_related("agency")
+    assert review.agency.code == "customs"
+    assert sorted(i.sequence for i in review.items.all()) == [1, 2]
+    assert (review.due_at - review.created_at).total_seconds() == 4 * 3600
+
+
+def test_licence_on_file_approves_and_releases_without_a_human(
+    importer, agencies, mailoutbox, django_capture_on_commit_callbacks
+):
+    docs = [{"code": "N851", "reference": "PHYTO-1", "status": "AE"}]
+    declaration = lodge(
+        importer,
+        payload_with(item(1, ROSES, documents=docs), lrn="CLR-AUTO"),
+        django_capture_on_commit_callbacks,
+    )
+    declaration.refresh_from_db()
+    review = review_of(declaration, "plant-health")
+    assert review.status == ReviewStatus.AUTO_APPROVED
+    assert "N851" in review.decision_reason
+    assert declaration.status == Status.RELEASED
+    decision = ReleaseDecision.objects.get(declaration=declaration)
+    assert decision.outcome == "released"
+    assert decision.automatic
+    assert decision.decided_by is None
+    assert [m.to for m in mailoutbox] == [["importer@example.test"]]
+
+
+def test_agency_deciding_automatically_approves_every_review(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    Agency.objects.update(auto_decide=True)
+    declaration = lodge(importer, mixed_payload(lrn="CLR-BENCH"), django_capture_on_commit_callbacks)
+    declaration.refresh_from_db()
+    assert set(declaration.reviews.values_list("status", flat=True)) == {ReviewStatus.AUTO_APPROVED}
+    assert declaration.status == Status.RELEASED
+
+
+def test_routing_without_a_customs_agency_fails_loudly_and_stays_accepted(
+    importer, django_capture_on_commit_callbacks
+):
+    declaration = lodge(
+        importer, payload_with(item(1, TEA), lrn="CLR-NOCUSTOMS"), django_capture_on_commit_callbacks
+    )
+    declaration.refresh_from_db()
+    assert declaration.status == Status.ACCEPTED
+    with pytest.raises(RuntimeError, match="customs"):
+        services.declaration_route(declaration_id=declaration.pk)
+
+
+def test_sweep_redrives_declarations_left_accepted(
+    importer, agencies, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """The broker lost the routing task: the periodic sweep routes the declaration later."""
+    from datetime import timedelta
+
+    from clearance import tasks
+    from singlewindow import outbox
+
+    settings.SW_STUCK_SECONDS = -1
+    monkeypatch.setitem(outbox._HANDLERS, "declarations.declaration.accepted", [])
+    declaration = lodge(importer, mixed_payload(lrn="CLR-SWEEP"), django_capture_on_commit_callbacks)
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.ACCEPTED
+    to_route, _ = services.declarations_stuck(older_than=timedelta(seconds=-1))
+    assert declaration.pk in to_route
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.clearance_sweep.delay().get()
+    assert result["routed"] >= 1
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.IN_REVIEW
