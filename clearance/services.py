@@ -283,8 +283,11 @@ def _send_mails(mails: list[tuple[str, str, str, list[str]]]) -> None:
 @transaction.atomic(durable=True)
 def information_request_notify(*, request_id: int) -> list[Notification]:
     """Tell the trader an agency asked a question (portal and e-mail); once per question."""
+    # Two copies of this task can run at once (a redelivery, the sweep): the row lock makes the
+    # second wait for the first to commit, and then it finds the notification already there.
     request = (
-        InformationRequest.objects.select_related("review__agency", "review__declaration")
+        InformationRequest.objects.select_for_update(of=("self",))
+        .select_related("review__agency", "review__declaration")
         .filter(pk=request_id)
         .first()
     )
