@@ -257,6 +257,11 @@ class AgencyReview(models.Model):
         return created_at + timedelta(hours=agency.service_level_hours)
 
     @property
+    def items_count(self) -> int:
+        """How many goods items are routed to the agency (uses the prefetched items when loaded)."""
+        return len(self.items.all())
+
+    @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
 

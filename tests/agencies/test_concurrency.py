@@ -1,0 +1,106 @@
+"""Races PostgreSQL must settle: claims, routing and consolidation run concurrently."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from agencies import services
+from agencies.access import agency_add_officer
+from agencies.errors import ReviewConflict
+from agencies.models import AgencyReview
+from clearance import services as clearance
+from clearance.models import Notification, ReleaseDecision
+from declarations.api.serializers import DeclarationInputSerializer
+from declarations.models import Channel, Declaration, Status
+from declarations.services import declaration_lodge
+from singlewindow import outbox
+from tests.factories import UserFactory
+
+from .fixtures import mixed_payload, review_of
+
+pytestmark = [pytest.mark.fullstack, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[Exception]]:
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = []
+    failures: list[Exception] = []
+
+    def run(job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results.append(job())
+        except Exception as exc:  # collected and asserted by the test
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, failures
+
+
+def lodged(importer, lrn: str) -> Declaration:
+    serializer = DeclarationInputSerializer(data=mixed_payload(lrn=lrn))
+    assert serializer.is_valid(), serializer.errors
+    return declaration_lodge(
+        user=importer, data=serializer.to_declaration_data(), channel=Channel.API_JSON
+    ).declaration
+
+
+def test_four_officers_claim_at_once_and_exactly_one_wins(importer, agencies, plant_health):
+    declaration = lodged(importer, "RACE-CLAIM")  # routed after commit, in this thread
+    review = review_of(declaration, "plant-health")
+    officers = []
+    for n in range(4):
+        officer = UserFactory(username=f"plant_officer_{n}", role="officer")
+        agency_add_officer(agency=plant_health, user=officer)
+        officers.append(officer)
+    results, failures = run_together(
+        [lambda o=o: services.review_claim(review=review, officer=o) for o in officers]
+    )
+    assert len(results) == 1
+    assert len(failures) == 3
+    assert all(isinstance(f, ReviewConflict) and f.code == "review_claimed" for f in failures)
+    assert AgencyReview.objects.get(pk=review.pk).claimed_by == results[0].claimed_by
+
+
+def test_concurrent_routing_opens_each_review_once(importer, agencies, monkeypatch):
+    monkeypatch.setitem(outbox._HANDLERS, "declarations.declaration.accepted", [])
+    declaration = lodged(importer, "RACE-ROUTE")
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.ACCEPTED
+    results, failures = run_together(
+        [lambda: clearance.declaration_route(declaration_id=declaration.pk) for _ in range(4)]
+    )
+    assert failures == []
+    assert sum(r is not None for r in results) == 1
+    assert AgencyReview.objects.filter(declaration=declaration).count() == 3
+
+
+def test_last_decisions_at_once_record_one_release(
+    importer, agencies, plant_officer, food_officer, standards_officer
+):
+    declaration = lodged(importer, "RACE-CONSOLIDATE")
+    jobs = [
+        lambda code=code, officer=officer: services.review_decide(
+            review=review_of(declaration, code), officer=officer, outcome="approved"
+        )
+        for code, officer in (
+            ("plant-health", plant_officer),
+            ("food-safety", food_officer),
+            ("standards", standards_officer),
+        )
+    ]
+    results, failures = run_together(jobs)
+    assert failures == []
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.RELEASED
+    assert ReleaseDecision.objects.filter(declaration=declaration).count() == 1
+    assert Notification.objects.filter(declaration=declaration).count() == 1

@@ -1,0 +1,219 @@
+"""Deliveries to an agency's own system: signed JSON, its own queue, retries, failures, replay."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from agencies import services, tasks
+from agencies.errors import DeliveryError
+from agencies.models import Agency, DeliveryStatus, WebhookDelivery
+from agencies.webhooks import signature_for, signature_verify, signed_request
+from singlewindow.models import AuditEvent, OutboxMessage
+
+from .fixtures import lodge, mixed_payload
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-shared-with-plant-health"
+
+
+class FakeResponse:
+    def __init__(self, status_code: int, text: str = "") -> None:
+        self.status_code = status_code
+        self.text = text
+
+
+class Endpoint:
+    """Stands in for the agency's server: records every POST and answers as told."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> FakeResponse:
+        self.calls.append({"url": url, "body": data, "headers": headers, "timeout": timeout})
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return FakeResponse(answer)
+
+
+@pytest.fixture
+def plant_webhook(plant_health: Agency) -> Agency:
+    plant_health.webhook_url = "https://plant-health.example.test/single-window"
+    plant_health.webhook_secret = SECRET
+    plant_health.save()
+    return plant_health
+
+
+def _lodge_with(endpoint, monkeypatch, importer, capture, lrn="WH-1"):
+    monkeypatch.setattr(requests, "post", endpoint)
+    return lodge(importer, mixed_payload(lrn=lrn), capture)
+
+
+def test_signature_is_hmac_sha256_of_timestamp_and_body():
+    import hashlib
+    import hmac
+
+    body = b'{"a":1}'
+    expected = hmac.new(b"k", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert signature_for("k", "1700000000", body) == f"sha256={expected}"
+
+
+def test_verification_refuses_tampering_wrong_secret_and_old_messages():
+    body = b'{"review":1}'
+    signature = signature_for(SECRET, "1700000000", body)
+    assert signature_verify(
+        secret=SECRET, timestamp="1700000000", body=body, signature=signature, now=1700000010
+    )
+    assert not signature_verify(
+        secret=SECRET, timestamp="1700000000", body=body + b" ", signature=signature, now=1700000010
+    )
+    assert not signature_verify(
+        secret="other", timestamp="1700000000", body=body, signature=signature, now=1700000010
+    )
+    assert not signature_verify(
+        secret=SECRET, timestamp="1700000000", body=body, signature=signature, now=1700009999
+    )
+    assert not signature_verify(secret=SECRET, timestamp="soon", body=body, signature=signature)
+
+
+def test_new_review_is_delivered_signed_with_only_the_agencys_items(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    endpoint = Endpoint(200)
+    declaration = _lodge_with(endpoint, monkeypatch, importer, django_capture_on_commit_callbacks)
+    (call,) = endpoint.calls  # only plant health has an endpoint
+    assert call["url"] == plant_webhook.webhook_url
+    headers = call["headers"]
+    assert signature_verify(
+        secret=SECRET,
+        timestamp=headers["X-SingleWindow-Timestamp"],
+        body=call["body"],
+        signature=headers["X-SingleWindow-Signature"],
+    )
+    payload = json.loads(call["body"])
+    assert payload["event"] == "review.created"
+    assert payload["declaration"]["mrn"] == declaration.mrn
+    assert [i["sequence"] for i in payload["items"]] == [1]
+    assert payload["review"]["decision_url"] == f"/api/v1/reviews/{payload['review']['id']}/decision"
+    delivery = WebhookDelivery.objects.get()
+    assert headers["X-SingleWindow-Delivery"] == str(delivery.pk)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 1
+    assert call["timeout"] == (3.05, 10)
+
+
+def test_delivery_goes_to_the_agencys_own_queue(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(tasks.webhook_deliver, "apply_async", lambda **kw: sent.append(kw))
+    lodge(importer, mixed_payload(lrn="WH-Q"), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert sent == [
+        {
+            "kwargs": {"delivery_id": delivery.pk, "queue": "agency.plant-health"},
+            "queue": "agency.plant-health",
+        }
+    ]
+    assert tasks.route_task(
+        tasks.WEBHOOK_TASK, [], {"delivery_id": 1, "queue": "agency.plant-health"}, {}
+    ) == {"queue": "agency.plant-health"}
+    assert tasks.route_task("clearance.tasks.declaration_route", [1], {}, {}) is None
+
+
+def test_retries_back_off_exponentially_capped_below_the_visibility_timeout(settings):
+    task = tasks.webhook_deliver
+    assert task.max_retries == 8
+    assert task.autoretry_for == (DeliveryError,)
+    assert task.retry_backoff
+    assert task.retry_backoff_max < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+
+
+def test_failed_attempt_is_recorded_and_raised_for_a_retry(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    endpoint = Endpoint(503)
+    _lodge_with(endpoint, monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    # in-process (eager) mode there is one attempt: recorded as failed at once
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 1
+    assert delivery.last_status_code == 503
+    assert "HTTP 503" in delivery.last_error
+
+    monkeypatch.setattr(requests, "post", Endpoint(requests.ConnectionError("connection refused")))
+    with pytest.raises(DeliveryError):
+        services.webhook_send(delivery_id=delivery.pk, final_attempt=False)
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert "ConnectionError" in delivery.last_error
+
+
+def test_endpoint_down_does_not_hold_up_the_review(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks, plant_officer
+):
+    endpoint = Endpoint(requests.Timeout("read timed out"))
+    declaration = _lodge_with(endpoint, monkeypatch, importer, django_capture_on_commit_callbacks)
+    assert declaration.reviews.count() == 3
+    review = declaration.reviews.get(agency=plant_webhook)
+    decided = services.review_decide(review=review, officer=plant_officer, outcome="approved")
+    assert decided.status == "approved"
+
+
+def test_administrator_replays_a_failed_delivery(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks, client
+):
+    from tests.factories import UserFactory
+
+    _lodge_with(Endpoint(500), monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+
+    admin_user = UserFactory(username="admin", role="admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    failed_list = client.get("/admin/agencies/webhookdelivery/", {"status__exact": "failed"})
+    assert str(plant_webhook) in failed_list.content.decode()
+
+    endpoint = Endpoint(204)
+    monkeypatch.setattr(requests, "post", endpoint)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/agencies/webhookdelivery/",
+            {"action": "replay", "_selected_action": [delivery.pk]},
+        )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 2
+    assert len(endpoint.calls) == 1
+    assert AuditEvent.objects.filter(action="agencies.delivery.replayed", object_id=delivery.pk).exists()
+    assert OutboxMessage.objects.filter(topic="agencies.delivery.send", object_id=delivery.pk).count() == 2
+
+
+def test_a_delivered_delivery_is_not_sent_again(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    endpoint = Endpoint(200)
+    _lodge_with(endpoint, monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    services.webhook_send(delivery_id=delivery.pk, final_attempt=False)
+    assert len(endpoint.calls) == 1
+
+
+def test_every_attempt_is_signed_afresh(
+    plant_webhook, importer, agencies, monkeypatch, django_capture_on_commit_callbacks
+):
+    _lodge_with(Endpoint(200), monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.select_related("agency").get()
+    body_1, headers_1 = signed_request(delivery, now=1700000000)
+    body_2, headers_2 = signed_request(delivery, now=1700000100)
+    assert body_1 == body_2
+    assert headers_1["X-SingleWindow-Signature"] != headers_2["X-SingleWindow-Signature"]
