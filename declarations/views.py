@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import accounts_member_of
 from accounts.models import User
-from singlewindow.audit import action_label, events_for
+from singlewindow.audit import action_label
 from singlewindow.errors import DomainError
 
 from . import selectors, services
@@ -96,14 +96,22 @@ def _filtered(queryset: QuerySet[Declaration], filters: DeclarationFilterForm) -
 @login_required
 def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
     """One declaration: summary, parties, transport, goods items with documents, and its timeline."""
-    declaration = selectors.declaration_with_details(selectors.access_declaration(_user(request), mrn))
+    user = _user(request)
+    # With the user: an agency officer gets only the items (and review) routed to its agency.
+    declaration = selectors.declaration_with_details(selectors.access_declaration(user, mrn), user=user)
     documents = list(declaration.documents.all())
     items = list(declaration.items.all())
     for item in items:
         item.item_documents = [d for d in documents if d.item_id == item.pk]  # type: ignore[attr-defined]
+    # Agencies' events name the agency by code; the reviews (already loaded) give its name.
+    agency_names = {r.agency.code: r.agency.name for r in declaration.reviews.all()}
     timeline = [
-        {"event": event, "label": action_label(event.action)}
-        for event in events_for(declaration).order_by("at", "pk")
+        {
+            "event": event,
+            "label": action_label(event.action),
+            "agency": agency_names.get(str(event.data.get("agency") or ""), ""),
+        }
+        for event in selectors.declaration_timeline(declaration, user=user)
     ]
     parties = list(declaration.parties.all())
     return render(

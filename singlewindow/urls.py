@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("singlewindow.api_urls")),
     path("declarations/", include("declarations.urls")),
+    path("agencies/", include("agencies.urls")),
+    path("clearance/", include("clearance.urls")),
     path("", include("accounts.urls")),
 ]
 

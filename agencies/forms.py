@@ -1,0 +1,194 @@
+"""The browser forms of the agency pages: queue filters, an officer's decision, a trader's answer.
+
+They check the shape of the input only. Whether a reason is required, whether a file is
+acceptable and whether the review may be decided are the services' rules
+(``agencies.services``); their errors are put back on the fields with ``add_service_errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from declarations.forms import UpperCharField
+from singlewindow.errors import DomainError
+
+from .models import ReviewStatus
+from .selectors import QueueView
+from .services import MAX_ATTACHMENTS
+
+AGE_CHOICES = [
+    ("", _("Any age")),
+    ("4", _("Waiting 4 hours or more")),
+    ("24", _("Waiting 1 day or more")),
+    ("72", _("Waiting 3 days or more")),
+    ("168", _("Waiting 1 week or more")),
+]
+
+QUEUE_TABS = [
+    (QueueView.PENDING, _("Waiting")),
+    (QueueView.MINE, _("Mine")),
+    (QueueView.OVERDUE, _("Overdue")),
+    (QueueView.DECIDED, _("Decided")),
+]
+
+hs_prefix_validator = RegexValidator(
+    r"^\d{2,10}$", _("Enter 2 to 10 digits of the commodity code, like 0603.")
+)
+
+
+class QueueFilterForm(forms.Form):
+    """The filters above an officer's queue; the tab travels with them."""
+
+    tab = forms.ChoiceField(choices=QUEUE_TABS, required=False, widget=forms.HiddenInput)
+    mrn = UpperCharField(label=_("MRN"), required=False, max_length=18)
+    trader = forms.CharField(
+        label=_("Trader"), required=False, max_length=200, help_text=_("EORI or part of the name")
+    )
+    hs_prefix = forms.CharField(
+        label=_("Commodity code starts with"),
+        required=False,
+        max_length=10,
+        validators=[hs_prefix_validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
+
+    def clean_hs_prefix(self) -> str:
+        return "".join(str(self.cleaned_data.get("hs_prefix") or "").split()).replace(".", "")
+
+    @property
+    def current_tab(self) -> QueueView:
+        value = self.data.get("tab") if self.is_bound else ""
+        return QueueView(str(value)) if value in QueueView._value2member_map_ else QueueView.PENDING
+
+
+DECISION_CHOICES = [
+    (ReviewStatus.APPROVED.value, _("Approve")),
+    (ReviewStatus.REJECTED.value, _("Reject")),
+    (ReviewStatus.INFO_REQUESTED.value, _("Ask the trader for information")),
+    (ReviewStatus.INSPECTION_REQUIRED.value, _("Require a physical inspection")),
+]
+DECISION_HINTS = {
+    ReviewStatus.APPROVED.value: _("The agency has no objection to releasing these goods."),
+    ReviewStatus.REJECTED.value: _("The goods may not be released. Give the reason: the trader sees it."),
+    ReviewStatus.INFO_REQUESTED.value: _(
+        "The review waits for the trader's answer. Write your question in the box below."
+    ),
+    ReviewStatus.INSPECTION_REQUIRED.value: _(
+        "The goods must be inspected before you decide. The review stays with you."
+    ),
+}
+
+
+class DecisionForm(forms.Form):
+    """An officer's decision on a review it holds: one outcome and, where needed, a reason."""
+
+    outcome = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=DECISION_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a decision.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason or question"),
+        required=False,
+        max_length=4000,
+        help_text=_(
+            "Required when you reject (the reason is sent to the trader) or ask for information "
+            "(this is the question the trader answers)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5, "class": "input--long"}),
+    )
+
+    def __init__(self, *args: Any, inspection_done: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if inspection_done:
+            # After an inspection the officer approves or rejects (or asks the trader); not again.
+            field = self.fields["outcome"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [c for c in DECISION_CHOICES if c[0] != ReviewStatus.INSPECTION_REQUIRED.value]
+
+    def choice_hints(self) -> list[dict[str, Any]]:
+        """Each radio button with its hint, for a template that puts the hint under the label."""
+        return [
+            {"widget": widget, "hint": DECISION_HINTS.get(str(widget.data["value"]), "")}
+            for widget in self["outcome"]
+        ]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more files from one ``<input type=file multiple>``."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+ATTACHMENT_ACCEPT = (
+    ".pdf,.png,.jpg,.jpeg,.xml,.txt,application/pdf,image/png,image/jpeg,application/xml,text/plain"
+)
+
+
+def attachment_limits_text() -> str:
+    return gettext("PDF, PNG, JPEG, XML or plain text; up to %(n)s files of %(size)s each.") % {
+        "n": MAX_ATTACHMENTS,
+        "size": filesizeformat(settings.SW_MAX_ATTACHMENT_BYTES),
+    }
+
+
+class AnswerForm(forms.Form):
+    """The trader's answer to an agency's question: text, and files if they help."""
+
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "input--long"}),
+        error_messages={"required": _("Write an answer to the agency's question.")},
+    )
+    attachments = MultipleFileField(
+        label=_("Attach files (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachment_limits_text()
+
+
+def add_service_errors(form: forms.Form, error: DomainError, *, default_field: str) -> None:
+    """Put a service's refusal beside the field it names (its ``pointer``), else ``default_field``."""
+    for entry in error.errors:
+        pointer = str(entry.get("pointer") or "")
+        field = pointer if pointer in form.fields else default_field
+        form.add_error(field, str(entry.get("message") or error.message))
+
+
+def error_summary(form: forms.Form) -> list[dict[str, str]]:
+    """The form's errors for the summary at the top of the page, each linking to its field."""
+    entries = []
+    for name, errors in form.errors.items():
+        if name == NON_FIELD_ERRORS:
+            entries += [{"anchor": "", "label": "", "message": str(e)} for e in errors]
+            continue
+        bound = form[name]
+        widget_id = bound.id_for_label or bound.auto_id
+        if isinstance(form.fields[name].widget, forms.RadioSelect):
+            widget_id = f"{bound.auto_id}_0"
+        entries += [{"anchor": widget_id, "label": str(bound.label), "message": str(e)} for e in errors]
+    return entries

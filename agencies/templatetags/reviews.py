@@ -1,0 +1,80 @@
+"""Template helpers for agency reviews: short times, time left against the service level, labels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agencies.models import ReviewStatus
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | str | None) -> str:
+    """``10:42`` today, ``3 Mar 10:42`` another day: how people read times in a queue."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        value = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    local = timezone.localtime(value)
+    if local.date() == timezone.localdate():
+        return dateformat.format(local, "H:i")
+    return dateformat.format(local, "j M H:i")
+
+
+def duration(delta: timedelta) -> str:
+    """A span in the largest two units that matter: ``2 days 3 h``, ``3 h 20 min``, ``12 min``."""
+    minutes = max(int(abs(delta.total_seconds()) // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = ngettext("%(d)d day", "%(d)d days", days) % {"d": days}
+        return f"{text} {hours} h" if hours else text
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
+    return _("%(m)d min") % {"m": mins}
+
+
+@register.simple_tag
+def due(review: Any) -> dict[str, Any]:
+    """The review's service-level position: ``overdue`` and the words for it (never colour alone)."""
+    if review.status in (ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED, ReviewStatus.REJECTED):
+        return {"decided": True, "overdue": False, "text": ""}
+    left = review.due_at - timezone.now()
+    if left.total_seconds() < 0:
+        return {
+            "decided": False,
+            "overdue": True,
+            "text": _("Overdue by %(span)s (was due %(at)s)")
+            % {"span": duration(left), "at": when(review.due_at)},
+        }
+    return {
+        "decided": False,
+        "overdue": False,
+        "text": _("Due %(at)s · %(span)s left") % {"at": when(review.due_at), "span": duration(left)},
+    }
+
+
+@register.filter
+def review_status_label(value: str) -> str:
+    """The readable label of a review status stored as text (in a release decision's reasons)."""
+    try:
+        return str(ReviewStatus(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def as_datetime(value: datetime | str | None) -> datetime | None:
+    """A time stored as ISO text (in a JSON field) as a datetime, for the ``date`` filter."""
+    if not value or isinstance(value, datetime):
+        return value or None
+    parsed = datetime.fromisoformat(value)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)

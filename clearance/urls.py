@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "clearance"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("declarations/<str:mrn>/", views.declaration_page, name="declaration"),
+    path("declarations/<str:mrn>/override/", views.declaration_override, name="override"),
+    path("declarations/<str:mrn>/release-note/", views.release_note, name="release_note"),
+]
