@@ -1,4 +1,4 @@
-"""Template helpers for the portal's page frame (header identity, status tags)."""
+"""Template helpers for the portal's page frame (header identity, navigation by role)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,38 @@ from typing import Any
 from django import template
 
 from accounts.access import accounts_member_of
-from accounts.models import ROLE_LABELS
+from accounts.models import ROLE_LABELS, Role
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def portal_identity(context: template.Context) -> dict[str, Any]:
-    """Who is signed in, in what role and for which trader accounts: two queries, once per page."""
+    """Who is signed in, in what role, for which trader accounts, and what the navigation offers.
+
+    Worked out once per request (the header and the navigation both ask): two queries.
+    """
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return {}
+    request = context.get("request")
+    cached = getattr(request, "_portal_identity", None)
+    if cached is not None:
+        return cached
     role = user.role
     accounts = list(accounts_member_of(user))
-    return {
+    identity = {
         "name": user.get_full_name() or user.get_username(),
         "role": ROLE_LABELS.get(role, "") if role else "",
         "accounts": accounts,
+        # The header names the first account and counts the others, so it stays on one line.
+        "first_account": accounts[0] if accounts else None,
+        "more_accounts": accounts[1:],
+        "can_lodge": role in (Role.TRADER, Role.BROKER),
+        "is_officer": role is Role.OFFICER,
+        "is_supervisor": role in (Role.SUPERVISOR, Role.ADMIN),
+        "is_admin": role is Role.ADMIN or user.is_staff,
     }
+    if request is not None:
+        request._portal_identity = identity
+    return identity
