@@ -25,6 +25,7 @@ from declarations.models import Status as DeclarationStatus
 from singlewindow.errors import DomainError, NotFound
 
 from . import selectors, services
+from .access import agencies_of
 from .errors import ReviewConflict
 from .forms import (
     QUEUE_TABS,
@@ -77,6 +78,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "agencies/queue.html",
         {
             "nav": "queue",
+            "agencies": list(agencies_of(user)),
             "filters": filters,
             "filter_errors": error_summary(filters) if filters.is_bound else [],
             "tab": tab.value,
@@ -120,6 +122,7 @@ def _render_review(
     if can_decide and form is None:
         form = DecisionForm(inspection_done=review.status == ReviewStatus.INSPECTION_REQUIRED)
     parties = list(declaration.parties.all())
+    info_requests = list(review.info_requests.all())
     return render(
         request,
         "agencies/review.html",
@@ -132,7 +135,8 @@ def _render_review(
             "header_documents": declaration.header_documents,  # type: ignore[attr-defined]
             "routing_reasons": reasons_by_rule(review.reasons),
             "missing_documents": review.missing_documents,
-            "info_requests": list(review.info_requests.all()),
+            "info_requests": info_requests,
+            "answered": bool(info_requests) and not info_requests[-1].is_open,
             "history": list(selectors.trader_history_with_agency(review)),
             "can_claim": acts
             and open_declaration

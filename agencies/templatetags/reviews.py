@@ -11,13 +11,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import ReviewStatus
+from declarations.models import Status as DeclarationStatus
+
+OPEN_DECLARATION = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
 
 register = template.Library()
 
 
 @register.filter
 def when(value: datetime | str | None) -> str:
-    """``10:42`` today, ``3 Mar 10:42`` another day: how people read times in a queue."""
+    """``10:42`` today, ``3 March 10:42`` (``3 mars`` in French) another day: as people read a queue."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -26,7 +29,7 @@ def when(value: datetime | str | None) -> str:
     local = timezone.localtime(value)
     if local.date() == timezone.localdate():
         return dateformat.format(local, "H:i")
-    return dateformat.format(local, "j M H:i")
+    return dateformat.format(local, "j N H:i")
 
 
 def duration(delta: timedelta) -> str:
@@ -44,19 +47,27 @@ def duration(delta: timedelta) -> str:
 
 @register.simple_tag
 def due(review: Any) -> dict[str, Any]:
-    """The review's service-level position: ``overdue`` and the words for it (never colour alone)."""
+    """The review's service-level position: ``overdue`` and the words for it (never colour alone).
+
+    Reads ``review.declaration``: load it with the review (``select_related`` or a prefetch).
+    """
     if review.status in (ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED, ReviewStatus.REJECTED):
-        return {"decided": True, "overdue": False, "text": ""}
+        return {"decided": True, "closed": False, "overdue": False, "text": ""}
+    if review.declaration.status not in OPEN_DECLARATION:
+        # A supervisor decided the release (or the trader cancelled): the review no longer counts.
+        return {"decided": False, "closed": True, "overdue": False, "text": _("Closed without a decision")}
     left = review.due_at - timezone.now()
     if left.total_seconds() < 0:
         return {
             "decided": False,
+            "closed": False,
             "overdue": True,
             "text": _("Overdue by %(span)s (was due %(at)s)")
             % {"span": duration(left), "at": when(review.due_at)},
         }
     return {
         "decided": False,
+        "closed": False,
         "overdue": False,
         "text": _("Due %(at)s · %(span)s left") % {"at": when(review.due_at), "span": duration(left)},
     }
