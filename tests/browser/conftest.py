@@ -62,3 +62,16 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+
+
+# Agencies, their routing rules and officers (the review tests): the same as the agency tests.
+from tests.agencies.fixtures import (  # noqa: E402, F401
+    agencies,
+    customs,
+    food_safety,
+    plant_health,
+    plant_officer,
+    plant_officer_2,
+    standards,
+    standards_officer,
+)
