@@ -12,6 +12,7 @@ import enum
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -43,8 +44,9 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
 
-    @property
+    @cached_property
     def role(self) -> Role | None:
+        """The user's role (its group); read once per request, as pages ask for it several times."""
         names = {g.name for g in self.groups.all()}
         for role in (Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.BROKER, Role.TRADER):
             if role.value in names:

@@ -320,6 +320,14 @@ def notification_mark_read(*, notification: Notification, user: User) -> None:
         raise NotFound(_("No such notification."))
 
 
+@transaction.atomic(durable=True)
+def notifications_mark_read(*, user: User, notification_ids: list[int]) -> int:
+    """Mark these of the user's notifications read in one update; others' ids are ignored."""
+    return Notification.objects.filter(pk__in=notification_ids, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 # Sweep --------------------------------------------------------------------------------------
 
 

@@ -67,6 +67,6 @@ def unread_notifications(context: template.Context, limit: int = 10) -> list[Any
     if not user.is_authenticated:
         return []
     unread = list(selectors.notifications_for(user, unread_only=True)[:limit])
-    for notification in unread:
-        services.notification_mark_read(notification=notification, user=user)
+    if unread:
+        services.notifications_mark_read(user=user, notification_ids=[n.pk for n in unread])
     return unread
