@@ -14,11 +14,13 @@ origin is ``origin_country``; the declaration's country of destination is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration, Document, GoodsItem
@@ -104,20 +106,95 @@ def rule_matches(rule: RoutingRule, item: GoodsItem, declaration: Declaration) -
     return not (rule.procedure_code and not item.procedure_code.startswith(rule.procedure_code))
 
 
+# Rules and agencies change rarely (an administrator edits them) but are read for every routed
+# declaration: each process keeps them, checked for freshness before use (see ``_routing_data``).
+DEFAULT_REFRESH_SECONDS = 0.0
+# Read through this name so tests can move the clock without sleeping.
+_clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class _RoutingData:
+    rules: tuple[RoutingRule, ...]
+    customs: Agency | None
+    stamp: tuple[Any, ...] | None  # None: not cacheable (not PostgreSQL)
+    checked_at: float
+
+
+_state: _RoutingData | None = None
+
+
+def routing_cache_reset(**_kwargs: Any) -> None:
+    """Forget the cached rules and agencies (connected to save and delete of both models)."""
+    global _state
+    _state = None
+
+
+# Every INSERT and UPDATE writes a new row version with a new transaction id (xmin), so count and
+# sum of xmin change with any write to either table, including a queryset ``update()`` or a flush
+# and reseed (which send no signal and need not touch ``updated_at``). One statement, two tiny
+# tables.
+_STAMP_SQL = """
+SELECT (SELECT count(*) FROM agencies_agency),
+       (SELECT coalesce(sum(xmin::text::bigint), 0) FROM agencies_agency),
+       (SELECT count(*) FROM agencies_routingrule),
+       (SELECT coalesce(sum(xmin::text::bigint), 0) FROM agencies_routingrule)
+"""
+
+
+def _read_stamp() -> tuple[Any, ...] | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _refresh_seconds() -> float:
+    return float(getattr(settings, "SW_ROUTING_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
+
+
+def _routing_data() -> _RoutingData:
+    """The active rules (with their agencies) and the customs agency, read at most when changed.
+
+    Within ``SW_ROUTING_REFRESH_SECONDS`` of the last check nothing is read (default 0: every
+    routing checks, since an administrator's change must apply to the next declaration). Then one
+    statement compares the tables' stamp (count and row versions, PostgreSQL) with the cached one;
+    only a change reloads the rows (two queries). A save or delete in this process resets the
+    cache at once; other processes see it through the stamp. Not PostgreSQL: read every time.
+    """
+    global _state
+    now = _clock()
+    state = _state
+    if state is not None and state.stamp is not None and now - state.checked_at < _refresh_seconds():
+        return state
+    stamp = _read_stamp()
+    if state is not None and stamp is not None and stamp == state.stamp:
+        state = _RoutingData(rules=state.rules, customs=state.customs, stamp=stamp, checked_at=now)
+    else:
+        rules = tuple(
+            RoutingRule.objects.filter(is_active=True, agency__is_active=True)
+            .select_related("agency")
+            .order_by("agency__name", "pk")
+        )
+        customs = Agency.objects.filter(is_customs=True, is_active=True).first()
+        state = _RoutingData(rules=rules, customs=customs, stamp=stamp, checked_at=now)
+    _state = state
+    return state
+
+
 def active_rules() -> list[RoutingRule]:
-    return list(
-        RoutingRule.objects.filter(is_active=True, agency__is_active=True)
-        .select_related("agency")
-        .order_by("agency__name", "pk")
-    )
+    """The active rules of active agencies, in agency name order (cached per process, see above)."""
+    return list(_routing_data().rules)
 
 
 def customs_agency() -> Agency:
     """The customs administration, which reviews what no other agency claims."""
-    try:
-        return Agency.objects.get(is_customs=True, is_active=True)
-    except Agency.DoesNotExist:
-        raise RuntimeError("No active customs agency: create one (is_customs) before routing.") from None
+    customs = _routing_data().customs
+    if customs is None:
+        raise RuntimeError("No active customs agency: create one (is_customs) before routing.")
+    return customs
 
 
 def routing_plan(

@@ -33,7 +33,7 @@ from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from declarations.selectors import declarations_visible_to
 from declarations.services import declaration_transition
-from singlewindow.audit import audit_log
+from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 
@@ -95,7 +95,9 @@ def _review_transition(
     review as found) if the review is elsewhere.
     """
     expected = {str(s) for s in expected}
-    with transaction.atomic():
+    # Every caller is a durable service: a conflict rolls back its whole transaction anyway, so a
+    # savepoint here would buy nothing.
+    with transaction.atomic(savepoint=False):
         review = AgencyReview.objects.select_for_update().select_related("agency").get(pk=review_id)
         before = review.status
         now = timezone.now()
@@ -133,9 +135,13 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
     """Open one review per route (the caller holds the declaration's row lock, in its transaction).
 
     Side effects: the reviews with their items, reasons and due time (created + the agency's
-    service level); an audit event each; reviews the system may decide are auto-approved (audited);
-    for agencies with a webhook endpoint, a ``WebhookDelivery`` and an outbox row each. The
-    unique (declaration, agency) constraint makes a second run fail rather than duplicate.
+    service level); reviews the system may decide are written approved automatically at once
+    (status, time, reason: no waiting state to move out of, nobody else can see them yet); the
+    audit events (``agencies.review.created`` each, then ``agencies.review.auto_approved`` for
+    those) in one insert; for agencies with a webhook endpoint, a ``WebhookDelivery`` and an outbox
+    row each. A fixed number of statements whatever the number of agencies (plus two per webhook
+    agency). The unique (declaration, agency) constraint makes a second run fail rather than
+    duplicate.
     """
     now = timezone.now()
     reviews = AgencyReview.objects.bulk_create(
@@ -145,7 +151,17 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
             reasons=route.reasons,
             missing_documents=route.missing_documents,
             created_at=now,
+            updated_at=now,
             due_at=AgencyReview.due_for(route.agency, now),
+            **(
+                {
+                    "status": ReviewStatus.AUTO_APPROVED,
+                    "decided_at": now,
+                    "decision_reason": route.auto_reason,
+                }
+                if route.auto_approve
+                else {}
+            ),
         )
         for route in routes
     )
@@ -155,32 +171,41 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
         for review, route in zip(reviews, routes, strict=True)
         for item in route.items
     )
-    opened: list[AgencyReview] = []
+    events: list[AuditEntry] = []
     for review, route in zip(reviews, routes, strict=True):
-        audit_log(
-            action="agencies.review.created",
-            obj=review,
-            data={
-                "to": ReviewStatus.PENDING,
-                "agency": route.agency.code,
-                "declaration": declaration.pk,
-                "items": [item.sequence for item in route.items],
-            },
+        events.append(
+            AuditEntry(
+                action="agencies.review.created",
+                obj=review,
+                data={
+                    "to": ReviewStatus.PENDING,
+                    "agency": route.agency.code,
+                    "declaration": declaration.pk,
+                    "items": [item.sequence for item in route.items],
+                },
+            )
         )
         if route.auto_approve:
-            review = _review_transition(
-                review_id=review.pk,
-                expected={ReviewStatus.PENDING},
-                to=ReviewStatus.AUTO_APPROVED,
-                actor=None,
-                action="agencies.review.auto_approved",
-                reason=route.auto_reason,
-                updates={"decided_at": now, "decision_reason": route.auto_reason},
+            # The same event a transition out of pending writes (see _review_transition).
+            events.append(
+                AuditEntry(
+                    action="agencies.review.auto_approved",
+                    obj=review,
+                    data={
+                        "from": ReviewStatus.PENDING,
+                        "to": ReviewStatus.AUTO_APPROVED,
+                        "reason": route.auto_reason,
+                        "agency": route.agency.code,
+                        "declaration": declaration.pk,
+                    },
+                )
             )
+    # Created first, approved second: the timeline orders by time, then by id.
+    audit_log_many(events)
+    for review, route in zip(reviews, routes, strict=True):
         if route.agency.webhook_url:
             _delivery_open(review=review, declaration=declaration, items=route)
-        opened.append(review)
-    return opened
+    return reviews
 
 
 def _delivery_open(*, review: AgencyReview, declaration: Declaration, items: AgencyRoute) -> None:

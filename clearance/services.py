@@ -69,11 +69,12 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
         actor=None,
         action="declarations.declaration.routed",
         data={"agencies": [r.agency.code for r in routes]},
+        locked=declaration,
     )
-    declaration.status = DeclarationStatus.IN_REVIEW
     decision = None
     if all(r.status in APPROVED_STATUSES for r in reviews):
-        decision = _consolidate(declaration)
+        # The reviews were just written in this transaction under the lock: no need to read them.
+        decision = _consolidate(declaration, reviews=sorted(reviews, key=lambda r: r.agency.name))
     return RouteResult(declaration=declaration, reviews=reviews, decision=decision)
 
 
@@ -106,7 +107,9 @@ def declaration_consolidate(*, declaration_id: int) -> ReleaseDecision | None:
     return _consolidate(declaration)
 
 
-def _consolidate(declaration: Declaration) -> ReleaseDecision | None:
+def _consolidate(
+    declaration: Declaration, *, reviews: list[AgencyReview] | None = None
+) -> ReleaseDecision | None:
     """The consolidation rule; the caller holds the declaration's row lock in its transaction.
 
     Only a declaration ``in_review`` is consolidated. It waits while any review is open (pending,
@@ -119,7 +122,8 @@ def _consolidate(declaration: Declaration) -> ReleaseDecision | None:
     """
     if declaration.status != DeclarationStatus.IN_REVIEW:
         return None
-    reviews = list(declaration.reviews.select_related("agency").order_by("agency__name"))
+    if reviews is None:
+        reviews = list(declaration.reviews.select_related("agency").order_by("agency__name"))
     if not reviews or any(r.status in OPEN_STATUSES for r in reviews):
         return None
     if not lane_cleared(declaration) or not paid_or_secured(declaration):
@@ -164,7 +168,14 @@ def _decision_record(
         "override_reason": override_reason,
         "decided_at": now,
     }
-    decision, _created = ReleaseDecision.objects.update_or_create(declaration=declaration, defaults=values)
+    # One statement (INSERT … ON CONFLICT (declaration) DO UPDATE) instead of a savepoint, a locked
+    # read and a write: every caller holds the declaration's row lock, so nobody races this row.
+    (decision,) = ReleaseDecision.objects.bulk_create(
+        [ReleaseDecision(declaration=declaration, **values)],
+        update_conflicts=True,
+        unique_fields=["declaration"],
+        update_fields=list(values),
+    )
     to = DeclarationStatus.RELEASED if outcome == Outcome.RELEASED else DeclarationStatus.REFUSED
     declaration_transition(
         declaration_id=declaration.pk,
@@ -174,8 +185,8 @@ def _decision_record(
         action="clearance.release.overridden" if override else f"declarations.declaration.{to}",
         reason=override_reason,
         data={"outcome": str(outcome), "agencies": reasons},
+        locked=declaration,
     )
-    declaration.status = to
     _trader_notify(
         declaration=declaration,
         kind=NotificationKind.RELEASED if outcome == Outcome.RELEASED else NotificationKind.REFUSED,

@@ -289,6 +289,7 @@ def declaration_transition(
     action: str,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    locked: Declaration | None = None,
 ) -> Declaration:
     """Move a lodged declaration from one of the ``expected`` states to ``to``; the one way to do it.
 
@@ -296,31 +297,62 @@ def declaration_transition(
     ``action`` (from, to, reason and ``data``), in the caller's transaction (or its own). Raises
     ``Conflict`` (code ``declaration_state``) when the declaration is in another state: someone
     moved it first. Returns the declaration as stored after the change.
+
+    ``locked``: the declaration as read under ``select_for_update`` by a caller whose transaction
+    still holds that lock (routing, consolidation). Nobody can have moved it since, so it is not
+    read again and no savepoint is taken: two statements (the update and the audit event).
     """
     expected = {str(s) for s in expected}
+    if locked is not None:
+        if not transaction.get_connection().in_atomic_block or locked.pk != declaration_id:
+            raise RuntimeError("declaration_transition(locked=…) needs the caller's locked row")
+        return _transition_locked(
+            declaration=locked, expected=expected, to=to, actor=actor, action=action, reason=reason, data=data
+        )
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        before = declaration.status
-        updated = 0
-        if before in expected:
-            updated = Declaration.objects.filter(pk=declaration_id, status__in=expected).update(
-                status=to, updated_at=timezone.now()
-            )
-        if updated != 1:
-            raise Conflict(
-                "declaration_state",
-                _("Declaration %(mrn)s is %(status)s; this action needs it to be %(expected)s.")
-                % {
-                    "mrn": declaration.mrn,
-                    "status": declaration.get_status_display(),
-                    "expected": ", ".join(str(Status(s).label) for s in sorted(expected)),
-                },
-            )
-        declaration.status = to
-        audit_log(
-            action=action,
-            obj=declaration,
+        return _transition_locked(
+            declaration=declaration,
+            expected=expected,
+            to=to,
             actor=actor,
-            data={"from": before, "to": to, "reason": reason, **(data or {})},
+            action=action,
+            reason=reason,
+            data=data,
         )
+
+
+def _transition_locked(
+    *,
+    declaration: Declaration,
+    expected: set[str],
+    to: str,
+    actor: User | None,
+    action: str,
+    reason: str,
+    data: dict[str, Any] | None,
+) -> Declaration:
+    before = declaration.status
+    updated = 0
+    if before in expected:
+        updated = Declaration.objects.filter(pk=declaration.pk, status__in=expected).update(
+            status=to, updated_at=timezone.now()
+        )
+    if updated != 1:
+        raise Conflict(
+            "declaration_state",
+            _("Declaration %(mrn)s is %(status)s; this action needs it to be %(expected)s.")
+            % {
+                "mrn": declaration.mrn,
+                "status": declaration.get_status_display(),
+                "expected": ", ".join(str(Status(s).label) for s in sorted(expected)),
+            },
+        )
+    declaration.status = to
+    audit_log(
+        action=action,
+        obj=declaration,
+        actor=actor,
+        data={"from": before, "to": to, "reason": reason, **(data or {})},
+    )
     return declaration

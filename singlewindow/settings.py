@@ -146,6 +146,9 @@ MEDIA_URL = "media/"
 SW_MAX_ATTACHMENT_BYTES = env.int("SW_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 # How often a process checks the reference-data overrides administrators edit in the admin.
 SW_REFDATA_REFRESH_SECONDS = env.float("SW_REFDATA_REFRESH_SECONDS", default=5.0)
+# How long a worker routes with its cached routing rules before checking them again (one cheap
+# statement). 0: checked on every routing, so an administrator's change applies to the next one.
+SW_ROUTING_REFRESH_SECONDS = env.float("SW_ROUTING_REFRESH_SECONDS", default=0.0)
 # Country code in issued MRNs (positions 3–4).
 SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
 

@@ -1,0 +1,58 @@
+"""Routing and consolidating one declaration costs a fixed, small number of SQL statements."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies import routing
+from agencies.models import Agency, ReviewStatus
+from clearance import services
+from declarations.models import Status
+from singlewindow.models import AuditEvent
+from tests.agencies.fixtures import client_for, mixed_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def _lodged(importer, capture):
+    from declarations.models import Declaration
+
+    with capture(execute=False):  # routing not run: the test runs it itself
+        response = client_for(importer).post("/api/v1/declarations", mixed_payload(), format="json")
+    assert response.status_code == 201
+    return Declaration.objects.get(mrn=response.json()["mrn"])
+
+
+def test_routing_three_auto_approved_agencies_and_releasing_takes_fourteen_statements(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    Agency.objects.update(auto_decide=True)
+    declaration = _lodged(importer, django_capture_on_commit_callbacks)
+    routing.active_rules()  # the rules are cached: a routing checks their stamp, no more
+    with CaptureQueriesContext(connection) as queries:
+        result = services.declaration_route(declaration_id=declaration.pk)
+    # In a test the durable transaction is a savepoint (BEGIN and COMMIT in production).
+    outer = queries.captured_queries[0]["sql"], queries.captured_queries[-1]["sql"]
+    assert outer[0].startswith("SAVEPOINT") and outer[1].startswith("RELEASE SAVEPOINT")
+    statements = [q["sql"] for q in queries.captured_queries[1:-1]]
+    assert result is not None and result.decision is not None
+    # Lock, items, documents, rules' stamp; reviews, their items, 6 review events; routed (update,
+    # event); decision, released (update, event), recipients, notification. Without PostgreSQL the
+    # rules are read instead of stamped (two queries instead of one).
+    assert len(statements) == (14 if connection.vendor == "postgresql" else 15), statements
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    declaration.refresh_from_db()
+    assert declaration.status == Status.RELEASED
+    assert set(declaration.reviews.values_list("status", flat=True)) == {ReviewStatus.AUTO_APPROVED}
+    actions = list(
+        AuditEvent.objects.filter(object_type="agencies.agencyreview").values_list("action", flat=True)
+    )
+    assert actions == ["agencies.review.created", "agencies.review.auto_approved"] * 3
+    declaration_actions = list(
+        AuditEvent.objects.filter(object_type="declarations.declaration", object_id=declaration.pk)
+        .exclude(action="declarations.declaration.accepted")
+        .values_list("action", flat=True)
+    )
+    assert declaration_actions == ["declarations.declaration.routed", "declarations.declaration.released"]
