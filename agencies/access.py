@@ -20,8 +20,26 @@ def agencies_of(user: User) -> QuerySet[Agency]:
     )
 
 
+_AGENCY_IDS = "_officer_agency_ids"
+
+
+def agency_ids_of(user: User) -> list[int]:
+    """The ids of the active agencies whose queues the user works, read once per user object.
+
+    The queues filter on these literal ids (``agency_id IN (3)``): PostgreSQL then plans with the
+    (agency, status, due_at) index and its statistics for that agency, where the permission
+    subquery left it guessing. A request loads the user afresh, so the ids are a request's.
+    """
+    cached: list[int] | None = user.__dict__.get(_AGENCY_IDS)
+    if cached is None:
+        cached = sorted(agencies_of(user).values_list("pk", flat=True))
+        user.__dict__[_AGENCY_IDS] = cached
+    return cached
+
+
 def agency_add_officer(*, agency: Agency, user: User) -> None:
     assign_perm(PERM_OFFICER, user, agency)
+    user.__dict__.pop(_AGENCY_IDS, None)
 
 
 def is_officer_of(user: User, agency: Agency | int) -> bool:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import enum
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
 from declarations import selectors as declaration_selectors
 from declarations.models import Declaration, Document, GoodsItem
-from declarations.models import Status as DeclarationStatus
 
-from .access import agencies_of
+from .access import agencies_of, agency_ids_of
 from .models import (
     DECIDED_STATUSES,
     OPEN_STATUSES,
@@ -30,9 +32,6 @@ from .models import (
     ReviewStatus,
     WebhookDelivery,
 )
-
-# Reviews of declarations already released, refused or cancelled (a supervisor overrode) are moot.
-_LIVE_DECLARATION = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
 
 
 def _sees_all(user: User) -> bool:
@@ -49,7 +48,7 @@ def reviews_for_officer(user: User) -> QuerySet[AgencyReview]:
         return reviews
     if role is not Role.OFFICER:
         return reviews.none()
-    return reviews.filter(agency__in=agencies_of(user))
+    return reviews.filter(agency_id__in=agency_ids_of(user))
 
 
 def access_review(user: User, review_id: int | str) -> AgencyReview:
@@ -113,7 +112,8 @@ def review_queue(
     elif view is QueueView.DECIDED:
         reviews = reviews.filter(status__in=DECIDED_STATUSES)
     if view in (QueueView.PENDING, QueueView.MINE, QueueView.OVERDUE):
-        reviews = reviews.filter(declaration__status__in=_LIVE_DECLARATION)
+        # Not the declaration's status: that join kept PostgreSQL from the queue indexes.
+        reviews = reviews.filter(withdrawn_at__isnull=True)
     if status:
         reviews = reviews.filter(status=status)
     if mrn:
@@ -144,16 +144,44 @@ def review_queue(
     )
 
 
+# Tab counts stop at this many: an exact count of a busy agency's decided reviews reads every one
+# of them on every page view; the tab then says "1,000+" (templates/agencies/queue.html).
+QUEUE_COUNT_CAP = 1000
+
+
 def queue_counts(user: User) -> dict[str, int]:
-    """How many reviews each tab of the officer's queue holds: one query."""
+    """How many reviews each tab of the officer's queue holds, each capped: one query.
+
+    A tab holding more than ``QUEUE_COUNT_CAP`` reviews counts ``QUEUE_COUNT_CAP + 1``: each
+    count reads at most that many index entries (``SELECT count(*) FROM (… LIMIT cap + 1)``),
+    whatever the size of the agency's history.
+    """
     now = timezone.now()
-    live = Q(declaration__status__in=_LIVE_DECLARATION)
-    return reviews_for_officer(user).aggregate(
-        pending=Count("pk", filter=Q(status=ReviewStatus.PENDING) & live),
-        mine=Count("pk", filter=Q(claimed_by=user, status__in=OPEN_STATUSES) & live),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now) & live),
-        decided=Count("pk", filter=Q(status__in=DECIDED_STATUSES)),
-    )
+    reviews = reviews_for_officer(user)
+    open_reviews = reviews.filter(withdrawn_at__isnull=True)
+    tabs = {
+        "pending": open_reviews.filter(status=ReviewStatus.PENDING),
+        "mine": open_reviews.filter(claimed_by=user, status__in=OPEN_STATUSES),
+        "overdue": open_reviews.filter(status__in=OPEN_STATUSES, due_at__lt=now),
+        "decided": reviews.filter(status__in=DECIDED_STATUSES),
+    }
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, queryset in tabs.items():
+        try:
+            inner, inner_params = (
+                queryset.order_by().values("pk")[: QUEUE_COUNT_CAP + 1].query.sql_with_params()
+            )
+        except EmptyResultSet:  # sees nothing (not an officer, or of no active agency)
+            parts.append(f"0 AS {name}")
+            continue
+        # The tab names are ours and the inner SQL is Django's, its values passed as parameters.
+        parts.append(f"(SELECT count(*) FROM ({inner}) AS {name}) AS {name}")  # noqa: S608
+        params.extend(inner_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(tabs, row, strict=True))
 
 
 def review_with_details(review: AgencyReview) -> AgencyReview:
@@ -284,7 +312,16 @@ def _review_events(declaration: Declaration, user: User | None) -> Q:
         reviews = reviews.filter(agency__in=agencies_of(user))
     elif user is None or not _sees_all(user):
         condition &= ~Q(action__in=_INTERNAL_ACTIONS)
-    return condition & Q(object_id__in=reviews.values("pk"))
+    # Literal ids, not a subquery: inside the timeline's OR a subquery became a hashed subplan
+    # and PostgreSQL scanned the whole audit table for every declaration shown (and every 201 of a
+    # lodgement). Read from the reviews declaration_with_details prefetched for the same user
+    # (the same partial view: an officer's agencies), or with one small query otherwise.
+    prefetched = getattr(declaration, "_prefetched_objects_cache", {}).get("reviews")
+    if prefetched is not None:
+        ids = [review.pk for review in prefetched]
+    else:
+        ids = list(reviews.values_list("pk", flat=True))
+    return condition & Q(object_id__in=ids)
 
 
 def register_declaration_hooks() -> None:

@@ -83,10 +83,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filter_errors": error_summary(filters) if filters.is_bound else [],
             "tab": tab.value,
             "tabs": [
-                {"value": value.value, "label": label, "count": counts.get(value.value, 0)}
+                {
+                    "value": value.value,
+                    "label": label,
+                    "count": counts.get(value.value, 0),
+                    # Counting stops past the cap (selectors.queue_counts): "1,000+".
+                    "more": counts.get(value.value, 0) > selectors.QUEUE_COUNT_CAP,
+                }
                 for value, label in QUEUE_TABS
             ],
             "tab_query": tab_query.urlencode(),
+            "count_cap": selectors.QUEUE_COUNT_CAP,
             "page": page,
             "query": query.urlencode(),
         },

@@ -176,6 +176,12 @@ def _decision_record(
         unique_fields=["declaration"],
         update_fields=list(values),
     )
+    if override:
+        # Reviews still open stay as they are but leave the officers' queues, which read this
+        # column rather than the declaration's status. (Consolidation runs only when none is open.)
+        AgencyReview.objects.filter(
+            declaration=declaration, status__in=OPEN_STATUSES, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now)
     to = DeclarationStatus.RELEASED if outcome == Outcome.RELEASED else DeclarationStatus.REFUSED
     declaration_transition(
         declaration_id=declaration.pk,

@@ -96,14 +96,15 @@ def test_queue_selector_runs_a_fixed_number_of_queries(
             _ = [i.commodity_code for i in review.items.all()]
             _ = (review.items_count, review.is_overdue, review.claimed_by)
 
-    with django_assert_num_queries(4):  # the user, its role, reviews with their joins, items
+    # the user, its role, its agency ids (filtered on as literals), reviews with their joins, items
+    with django_assert_num_queries(5):
         page()
     for n in range(2, 9):
         lodge(importer, mixed_payload(lrn=f"SEL-Q{n}"), django_capture_on_commit_callbacks)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         page()
     officer = User.objects.get(pk=plant_officer.pk)
-    with django_assert_num_queries(2):  # role, one aggregate
+    with django_assert_num_queries(3):  # role, agency ids, one query of four capped counts
         selectors.queue_counts(officer)
 
 
@@ -174,3 +175,30 @@ def test_seed_demo_json_lists_officers_with_their_agency_and_auto_decide(db, cap
     assert not Agency.objects.filter(auto_decide=True).exists()
     call_command("seed_demo", "--auto-decide")
     assert not Agency.objects.filter(auto_decide=False).exists()
+
+
+def test_a_supervisors_override_takes_open_reviews_out_of_the_queues_keeping_their_status(
+    routed, plant_officer, supervisor
+):
+    from clearance.services import release_override
+
+    assert selectors.queue_counts(plant_officer)["pending"] == 1
+    release_override(declaration=routed, supervisor=supervisor, outcome="released", reason="Urgent medicine")
+    review = review_of(routed, "plant-health")
+    assert review.status == "pending"  # the agency never decided
+    assert review.withdrawn_at is not None
+    officer = User.objects.get(pk=plant_officer.pk)
+    assert list(selectors.review_queue(officer, view="pending")) == []
+    assert selectors.queue_counts(officer) == {"pending": 0, "mine": 0, "overdue": 0, "decided": 0}
+    assert [r.pk for r in selectors.review_queue(officer, view="all")] == [review.pk]
+
+
+def test_tab_counts_stop_past_the_cap(
+    routed, plant_officer, monkeypatch, importer, django_capture_on_commit_callbacks
+):
+    lodge(importer, mixed_payload(lrn="SEL-CAP-2"), django_capture_on_commit_callbacks)
+    lodge(importer, mixed_payload(lrn="SEL-CAP-3"), django_capture_on_commit_callbacks)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    assert selectors.queue_counts(plant_officer)["pending"] == 3  # cap + 1: "more than 2"
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 3)
+    assert selectors.queue_counts(plant_officer)["pending"] == 3

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies import selectors
 from agencies.models import AgencyReview, InformationRequest, ReviewStatus
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
@@ -583,3 +584,15 @@ def test_declaration_still_in_review_after_a_question(
     flowers_and_shavers.refresh_from_db()
     assert flowers_and_shavers.status == DeclarationStatus.INFO_REQUESTED
     assert "Waiting for the trader" in page(client.get(reverse("agencies:review", args=[review.pk])))
+
+
+def test_queue_tab_says_more_than_the_cap_instead_of_counting_on(
+    client, importer, plant_officer, agencies, django_capture_on_commit_callbacks, monkeypatch
+):
+    for n in range(3):
+        lodge(importer, payload_with(item(1, ROSES), lrn=f"CAP-{n}"), django_capture_on_commit_callbacks)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    client.force_login(plant_officer)
+    html = client.get(reverse("agencies:queue")).content.decode()
+    assert 'the tab stops counting there.">2+</span>' in html
+    assert "3 reviews" in html  # the page itself still counts exactly
