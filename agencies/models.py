@@ -256,6 +256,8 @@ class AgencyReview(models.Model):
                 condition=models.Q(withdrawn_at__isnull=True),
                 name="review_open_queue",
             ),
+            # The "all" tab and the review API's default: every review of the agency, due order.
+            models.Index(fields=["agency", "due_at"], name="review_all"),
             models.Index(fields=["agency", "claimed_by"], name="review_mine"),
             models.Index(fields=["agency", "-decided_at"], name="review_decided"),
         ]
