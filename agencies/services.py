@@ -230,7 +230,9 @@ def review_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
     """Take a waiting review: it becomes the officer's and moves to ``in_review``.
 
     Two officers can claim at once: the compare-and-set (``claimed_by IS NULL AND status =
-    'pending'``) lets only the first through; the second gets ``ReviewConflict`` (409). Audited.
+    'pending'``) lets only the first through; the second gets ``ReviewConflict`` (409). A review a
+    supervisor's decision withdrew (``withdrawn_at``, stamped under the declaration's lock) can no
+    longer be taken: the same compare-and-set checks it. Audited.
     """
     _officer_guard(review, officer)
     current = AgencyReview.objects.get(pk=review.pk)
@@ -242,7 +244,7 @@ def review_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
         to=ReviewStatus.IN_REVIEW,
         actor=officer,
         action="agencies.review.claimed",
-        where={"claimed_by__isnull": True},
+        where={"claimed_by__isnull": True, "withdrawn_at__isnull": True},
         updates={"claimed_by": officer, "claimed_at": timezone.now()},
         conflict=_claim_conflict,
         conflict_code="review_claimed",
@@ -250,6 +252,8 @@ def review_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
 
 
 def _claim_conflict(review: AgencyReview) -> str:
+    if review.withdrawn_at is not None:
+        return _("A customs supervisor has already decided this declaration: its reviews are closed.")
     # Read under the lock, after the winner committed: name who has it.
     if review.claimed_by_id is not None:
         holder = User.objects.only("username").get(pk=review.claimed_by_id).username
@@ -391,7 +395,8 @@ def information_answer(
     ``in_review`` for the officer who asked, and the declaration back to ``in_review`` when no other
     question is open on it; audit events. Raises ``NotFound`` when the user may not see the
     declaration, ``DomainError`` for an empty answer or a refused file, ``ReviewConflict`` when the
-    question was already answered.
+    question was already answered or the declaration is no longer under review (a supervisor
+    decided it meanwhile).
     """
     declaration_id = information_request.review.declaration_id
     if user.role not in (Role.TRADER, Role.BROKER) or not (
@@ -471,6 +476,13 @@ def _answer_record(
 ) -> InformationRequest:
     review = information_request.review
     declaration = Declaration.objects.select_for_update().get(pk=review.declaration_id)
+    if declaration.status not in DECLARATION_UNDER_REVIEW:
+        # A supervisor released or refused it while the trader was writing: nobody waits for this.
+        raise ReviewConflict(
+            "declaration_closed",
+            _("Declaration %(mrn)s is %(status)s: the agencies' questions on it are closed.")
+            % {"mrn": declaration.mrn, "status": declaration.get_status_display()},
+        )
     now = timezone.now()
     answered = InformationRequest.objects.filter(pk=information_request.pk, answered_at__isnull=True).update(
         answer=answer, answered_by=user, answered_at=now

@@ -266,6 +266,11 @@ def information_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not info.is_open:
         messages.info(request, _("This question has already been answered."))
         return redirect("declarations:detail", mrn=declaration.mrn)
+    if declaration.status not in services.DECLARATION_UNDER_REVIEW:
+        messages.info(
+            request, _("Customs has decided this declaration: the question no longer needs an answer.")
+        )
+        return redirect("declarations:detail", mrn=declaration.mrn)
     form = AnswerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,7 @@ from accounts.models import Role
 from agencies.forms import AnswerForm
 from agencies.models import ReviewStatus
 from agencies.selectors import information_requests_for_declaration
+from agencies.services import DECLARATION_UNDER_REVIEW
 from clearance import selectors, services
 from clearance.models import Outcome
 
@@ -34,9 +35,11 @@ def clearance_panel(context: template.Context, declaration: Any) -> dict[str, An
     role = user.role
     reviews = list(declaration.reviews.all())
     requests = list(information_requests_for_declaration(user, declaration).order_by("asked_at", "pk"))
-    trader_side = role in (Role.TRADER, Role.BROKER)
+    # Once a supervisor has released or refused the declaration nobody waits for an answer.
+    questions_closed = declaration.status not in DECLARATION_UNDER_REVIEW
+    answerable = role in (Role.TRADER, Role.BROKER) and not questions_closed
     open_requests = [
-        {"request": r, "form": AnswerForm(auto_id=f"id_request{r.pk}_%s") if trader_side else None}
+        {"request": r, "form": AnswerForm(auto_id=f"id_request{r.pk}_%s") if answerable else None}
         for r in requests
         if r.is_open
     ]
@@ -51,6 +54,7 @@ def clearance_panel(context: template.Context, declaration: Any) -> dict[str, An
         "declaration": declaration,
         "reviews": reviews,
         "open_requests": open_requests,
+        "questions_closed": questions_closed,
         "answered_requests": [r for r in requests if not r.is_open],
         "decision": decision,
         # An officer sees its own agency's part only, not the other agencies' reasons.

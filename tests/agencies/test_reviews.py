@@ -277,3 +277,34 @@ def test_reviews_of_a_closed_declaration_cannot_be_decided(routed, plant_officer
             review=review_of(routed, "plant-health"), officer=plant_officer, outcome="approved"
         )
     assert error.value.code == "declaration_closed"
+
+
+def test_a_review_withdrawn_by_an_override_cannot_be_claimed(routed, plant_officer, supervisor):
+    from clearance.services import release_override
+
+    release_override(declaration=routed, supervisor=supervisor, outcome="refused", reason="Smuggling alert")
+    with pytest.raises(ReviewConflict) as error:
+        services.review_claim(review=review_of(routed, "plant-health"), officer=plant_officer)
+    assert "supervisor" in error.value.message
+    review = review_of(routed, "plant-health")
+    assert review.status == ReviewStatus.PENDING
+    assert review.claimed_by is None
+
+
+def test_a_question_on_a_declaration_a_supervisor_closed_cannot_be_answered(
+    routed, plant_officer, importer, supervisor
+):
+    from clearance.services import release_override
+
+    review = review_of(routed, "plant-health")
+    services.review_decide(review=review, officer=plant_officer, outcome="info_requested", reason="Permit?")
+    release_override(declaration=routed, supervisor=supervisor, outcome="released", reason="Known shipment")
+    request = InformationRequest.objects.get(review=review)
+    with pytest.raises(ReviewConflict) as error:
+        services.information_answer(information_request=request, user=importer, answer="Here it is")
+    assert error.value.code == "declaration_closed"
+    request.refresh_from_db()
+    assert request.answered_at is None
+    assert review_of(routed, "plant-health").status == ReviewStatus.INFO_REQUESTED
+    routed.refresh_from_db()
+    assert routed.status == Status.RELEASED

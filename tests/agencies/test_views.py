@@ -596,3 +596,25 @@ def test_queue_tab_says_more_than_the_cap_instead_of_counting_on(
     html = client.get(reverse("agencies:queue")).content.decode()
     assert 'the tab stops counting there.">2+</span>' in html
     assert "3 reviews" in html  # the page itself still counts exactly
+
+
+def test_trader_gets_no_answer_form_once_a_supervisor_decided_the_declaration(
+    client, flowers_and_shavers, importer, plant_officer, supervisor, django_capture_on_commit_callbacks
+):
+    from clearance.services import release_override
+
+    review = review_of(flowers_and_shavers, "plant-health")
+    client.force_login(plant_officer)
+    info = ask(client, review, "Send the phytosanitary certificate", django_capture_on_commit_callbacks)
+    release_override(
+        declaration=flowers_and_shavers, supervisor=supervisor, outcome="released", reason="Known shipment"
+    )
+
+    client.force_login(importer)
+    detail = page(client.get(reverse("declarations:detail", args=[flowers_and_shavers.mrn])))
+    assert "Send the phytosanitary certificate" in detail
+    assert "Closed without an answer: customs has decided this declaration." in detail
+    assert reverse("agencies:answer", args=[info.pk]) not in detail
+    answer_page = client.get(reverse("agencies:answer", args=[info.pk]), follow=True)
+    assert answer_page.redirect_chain[-1][0] == reverse("declarations:detail", args=[flowers_and_shavers.mrn])
+    assert "the question no longer needs an answer" in page(answer_page)
