@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.models import Role, User
 from declarations.api.serializers import ErrorResponseSerializer
 from declarations.selectors import access_declaration
 from singlewindow.api import with_idempotency
@@ -74,6 +74,9 @@ class ReleaseNoteView(generics.GenericAPIView):
     )
     def get(self, request: Request, mrn: str) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
+        if user.role is Role.OFFICER:
+            # As on the page: the note lists every agency's decision, an officer sees only its part.
+            raise Http404("No such declaration.")
         declaration = access_declaration(user, mrn)
         response = HttpResponse(
             selectors.release_note_text(declaration), content_type="text/plain; charset=utf-8"

@@ -263,7 +263,13 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     @extend_schema_field(ReleaseDecisionSummarySerializer(allow_null=True))
     def get_release_decision(self, obj: Declaration) -> dict[str, Any] | None:
         decision = getattr(obj, "release_decision", None)  # the reverse one-to-one raises if absent
-        return ReleaseDecisionSummarySerializer(decision).data if decision is not None else None
+        if decision is None:
+            return None
+        data = dict(ReleaseDecisionSummarySerializer(decision).data)
+        visible = self._visible_agencies(obj)
+        if visible is not None:
+            data["reasons"] = [r for r in data["reasons"] if r["agency"] in visible]
+        return data
 
     @extend_schema_field(DeclarationInputSerializer)
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:
@@ -271,17 +277,50 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj: Declaration) -> list[dict[str, Any]]:
+        visible = self._visible_agencies(obj)
         return [
             {
                 "action": e.action,
                 "label": action_label(e.action),
                 "at": e.at,
                 "actor": e.actor.username if e.actor else None,
-                "data": e.data,
+                "data": e.data if visible is None else _agency_part(e.data, visible),
             }
             for e in selectors.declaration_timeline(obj, user=self._user())
         ]
 
+    def _visible_agencies(self, obj: Declaration) -> set[str] | None:
+        """None when the user sees the whole declaration; else the codes of the agencies it sees.
+
+        An officer's reviews are already limited to its agencies by ``declaration_with_details``.
+        """
+        if selectors.partial_view(self._user(), obj) is None:
+            return None
+        related = getattr(obj, "reviews", None)
+        return {review.agency.code for review in related.all()} if related is not None else set()
+
     def _user(self) -> Any:
         request = self.context.get("request")
         return getattr(request, "user", None) if request is not None else None
+
+
+def _agency_part(data: dict[str, Any], visible: set[str]) -> dict[str, Any]:
+    """An event's data as an officer of the ``visible`` agencies may see it.
+
+    Declaration events name other agencies (``agencies``: the routing's codes, the release's
+    reasons; ``agency``: whose question moved the declaration): an officer sees its own agencies'
+    part only, as on its pages.
+    """
+    agency = data.get("agency")
+    if agency is not None and agency not in visible:
+        return {key: data[key] for key in ("from", "to") if key in data}
+    if isinstance(data.get("agencies"), list):
+        data = {
+            **data,
+            "agencies": [
+                entry
+                for entry in data["agencies"]
+                if (entry.get("agency") if isinstance(entry, dict) else entry) in visible
+            ],
+        }
+    return data

@@ -279,3 +279,47 @@ def test_claims_stay_internal_to_the_agency_on_the_traders_timeline(routed, impo
     ]
     assert "agencies.review.claimed" not in trader_actions
     assert "agencies.review.claimed" in officer_actions
+
+
+def test_officer_reads_only_its_agencys_part_of_the_decision_and_timeline(
+    routed, plant_officer, food_officer, standards_officer, django_capture_on_commit_callbacks
+):
+    def decide(officer, agency, outcome, reason):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(officer).post(
+                f"/api/v1/reviews/{review_of(routed, agency).pk}/decision",
+                {"outcome": outcome, "reason": reason},
+                format="json",
+            )
+        assert response.status_code == 200, response.json()
+
+    decide(food_officer, "food-safety", "info_requested", "Cold-chain log for the tomatoes?")
+    decide(plant_officer, "plant-health", "approved", "")
+    decide(standards_officer, "standards", "rejected", "No CE marking on the shaver parts")
+    question = InformationRequest.objects.get(review=review_of(routed, "food-safety"))
+    answered = client_for(routed.lodged_by).post(
+        f"/api/v1/information-requests/{question.pk}/answer", {"answer": "Log attached"}, format="multipart"
+    )
+    assert answered.status_code == 200, answered.json()
+    decide(food_officer, "food-safety", "approved", "")
+
+    body = client_for(plant_officer).get(f"/api/v1/declarations/{routed.mrn}").json()
+    assert body["status"] == "refused"
+    assert [r["agency"] for r in body["release_decision"]["reasons"]] == ["plant-health"]
+    text = str(body["timeline"])
+    assert "CE marking" not in text
+    assert "Cold-chain" not in text
+    assert "standards" not in text
+    assert "food-safety" not in text
+    routing = next(e for e in body["timeline"] if e["action"] == "declarations.declaration.routed")
+    assert routing["data"]["agencies"] == ["plant-health"]
+    release_note = client_for(plant_officer).get(f"/api/v1/declarations/{routed.mrn}/release-note")
+    assert release_note.status_code == 404
+
+    # The same declaration, read by the trader, names every agency.
+    trader_view = client_for(routed.lodged_by).get(f"/api/v1/declarations/{routed.mrn}").json()
+    assert {r["agency"] for r in trader_view["release_decision"]["reasons"]} == {
+        "plant-health",
+        "food-safety",
+        "standards",
+    }
