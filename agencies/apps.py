@@ -27,3 +27,10 @@ class AgenciesConfig(AppConfig):
                 routing.routing_cache_reset, sender=model, dispatch_uid=f"routing-del-{model.__name__}"
             )
         register_handler(services.TOPIC_DELIVERY_SEND, tasks.webhook_enqueue)
+
+        # General workers consume every agency's delivery queue, also those onboarded later.
+        from singlewindow.celery import app
+
+        from .worker import AgencyQueues
+
+        app.steps["consumer"].add(AgencyQueues)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +72,9 @@ ATTACHMENT_TYPES = {
     "text/plain": ((".txt",), None),
 }
 MAX_ATTACHMENTS = 10
+# Longer than one attempt can take (3 s to connect, 10 s between bytes of the answer, well inside
+# the task's time limits): past it, a copy that died mid-send no longer holds its delivery.
+DELIVERY_LEASE = timedelta(seconds=30)
 
 
 def _review_transition(
@@ -531,11 +535,14 @@ def _answer_record(
 def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
     """POST one delivery to its agency's endpoint, signed; record the attempt on the row.
 
-    Idempotent: a delivered row is not sent again. On success the row is ``delivered``. On failure
-    the attempt and error are recorded and ``DeliveryError`` is raised so the task retries, unless
-    ``final_attempt``: then the row is ``failed`` (an administrator can replay it). No transaction
-    is held during the HTTP call. Delivery is at least once: agencies de-duplicate by the
-    ``X-SingleWindow-Delivery`` header.
+    Idempotent: a delivered row is not sent again. Two copies of the task can run at once (a
+    redelivery, the sweep): each attempt first takes the row for ``DELIVERY_LEASE`` with a
+    compare-and-set (``sending_until`` empty or past), so only one of them posts; the other
+    returns at once. On success the row is
+    ``delivered``. On failure the error is recorded and ``DeliveryError`` is raised so the task
+    retries, unless ``final_attempt``: then the row is ``failed`` (an administrator can replay
+    it). No transaction is held during the HTTP call. Delivery is at least once (a crash after the
+    POST sends it again): agencies de-duplicate by the ``X-SingleWindow-Delivery`` header.
     """
     import requests
 
@@ -544,6 +551,20 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
 
     delivery = WebhookDelivery.objects.select_related("agency").get(pk=delivery_id)
     if delivery.status == DeliveryStatus.DELIVERED:
+        return delivery
+    started = timezone.now()
+    taken = (
+        WebhookDelivery.objects.filter(pk=delivery.pk)
+        .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=started))
+        .exclude(status=DeliveryStatus.DELIVERED)
+        .update(
+            attempts=F("attempts") + 1, last_attempt_at=started, sending_until=started + DELIVERY_LEASE
+        )
+    )
+    if taken != 1:
+        # Another copy is sending it right now (or delivered it): that one records the outcome and
+        # retries if need be. A copy that crashed mid-send holds the row only until its lease ends.
+        delivery.refresh_from_db()
         return delivery
     agency = delivery.agency
     error = ""
@@ -560,12 +581,7 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"[:1000]
     now = timezone.now()
-    fields: dict[str, Any] = {
-        "attempts": F("attempts") + 1,
-        "last_attempt_at": now,
-        "last_status_code": status_code,
-        "last_error": error,
-    }
+    fields: dict[str, Any] = {"sending_until": None, "last_status_code": status_code, "last_error": error}
     if not error:
         fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
     elif final_attempt:
@@ -578,6 +594,23 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
     if error:
         logger.warning("webhook delivery %s to %s failed for good: %s", delivery.pk, agency.code, error)
     return delivery
+
+
+def deliveries_stuck(*, older_than: timedelta, limit: int = 500) -> list[tuple[int, str]]:
+    """Pending deliveries nobody has tried for longer than ``older_than``: (id, queue), oldest first.
+
+    Their task was lost (published, then Redis restarted without persistence, say). ``older_than``
+    must exceed the longest retry countdown and the broker's visibility timeout, or a delivery
+    waiting for its retry would be sent twice.
+    """
+    cutoff = timezone.now() - older_than
+    rows = (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff))
+        .order_by("created_at")
+        .values_list("pk", "agency__code")[:limit]
+    )
+    return [(pk, f"agency.{code}") for pk, code in rows]
 
 
 @transaction.atomic(durable=True)

@@ -39,6 +39,19 @@ def webhook_deliver(self: Any, delivery_id: int, queue: str = "") -> None:
     services.webhook_send(delivery_id=delivery_id, final_attempt=final)
 
 
+@shared_task(acks_late=True)
+def delivery_sweep() -> int:
+    """Beat runs this periodically: re-enqueue deliveries whose task was lost (still pending, untried)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    stuck = services.deliveries_stuck(older_than=timedelta(seconds=settings.SW_DELIVERY_STUCK_SECONDS))
+    for delivery_id, queue in stuck:
+        webhook_enqueue(delivery_id, {"queue": queue})
+    return len(stuck)
+
+
 def webhook_enqueue(delivery_id: int, payload: dict[str, Any]) -> None:
     """Outbox handler for ``agencies.delivery.send``: the task on the agency's own queue."""
     queue = str(payload.get("queue") or "")

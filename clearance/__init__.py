@@ -1,1 +1,1 @@
-"""Clearance: the pipeline after acceptance (routing, consolidation, release). Built in the next issue."""
+"""Clearance: the pipeline after acceptance (routing, consolidation, the release decision), the sweep."""

@@ -348,13 +348,29 @@ def notifications_mark_read(*, user: User, notification_ids: list[int]) -> int:
 # Sweep --------------------------------------------------------------------------------------
 
 
-def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> tuple[list[int], list[int]]:
-    """Declarations the pipeline should have moved: (to route, to consolidate).
+@dataclass(frozen=True)
+class Stuck:
+    """What the sweep re-drives: declarations to route, to consolidate, questions to tell about."""
 
-    Accepted longer than ``older_than`` and not routed; or in review with every review decided
-    and no release decision for longer than that (the consolidation task was lost).
+    to_route: list[int]
+    to_consolidate: list[int]
+    to_notify: list[int]
+
+
+# A question the trader was never told about is re-driven for this long after it was asked; past
+# that, a trader account with nobody to tell would be looked at on every sweep for ever.
+NOTIFY_REDRIVE_WINDOW = timedelta(days=2)
+
+
+def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> Stuck:
+    """What the pipeline should have moved by now, oldest first.
+
+    Declarations accepted longer than ``older_than`` and not routed; in review with every review
+    decided and no release decision for longer than that (the consolidation task was lost); open
+    questions asked longer ago than that and never notified (the notification task was lost).
     """
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    cutoff = now - older_than
     to_route = list(
         Declaration.objects.filter(status=DeclarationStatus.ACCEPTED, accepted_at__lt=cutoff)
         .order_by("accepted_at")
@@ -367,4 +383,17 @@ def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> tuple[list
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return to_route, to_consolidate
+    told = Notification.objects.filter(
+        declaration=OuterRef("review__declaration"),
+        kind=NotificationKind.INFO_REQUESTED,
+        created_at__gte=OuterRef("asked_at"),
+    )
+    to_notify = list(
+        InformationRequest.objects.filter(
+            answered_at__isnull=True, asked_at__lt=cutoff, asked_at__gte=now - NOTIFY_REDRIVE_WINDOW
+        )
+        .filter(~Exists(told))
+        .order_by("asked_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return Stuck(to_route=to_route, to_consolidate=to_consolidate, to_notify=to_notify)

@@ -45,17 +45,21 @@ def information_request_notify(self: Any, request_id: int) -> None:
 
 @shared_task(acks_late=True)
 def clearance_sweep() -> dict[str, int]:
-    """Beat runs this periodically: re-drive declarations the pipeline left behind."""
+    """Beat runs this periodically: re-drive what the pipeline left behind (the tasks are idempotent)."""
     from datetime import timedelta
 
-    to_route, to_consolidate = services.declarations_stuck(
-        older_than=timedelta(seconds=settings.SW_STUCK_SECONDS)
-    )
-    for pk in to_route:
+    stuck = services.declarations_stuck(older_than=timedelta(seconds=settings.SW_STUCK_SECONDS))
+    for pk in stuck.to_route:
         declaration_route.delay(pk)
-    for pk in to_consolidate:
+    for pk in stuck.to_consolidate:
         declaration_consolidate.delay(pk)
-    return {"routed": len(to_route), "consolidated": len(to_consolidate)}
+    for pk in stuck.to_notify:
+        information_request_notify.delay(pk)
+    return {
+        "routed": len(stuck.to_route),
+        "consolidated": len(stuck.to_consolidate),
+        "notified": len(stuck.to_notify),
+    }
 
 
 # Outbox handlers (registered in ClearanceConfig.ready): enqueue after commit, pk only.

@@ -204,13 +204,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_IGNORE_RESULT = True
 # The pipeline (routing, consolidation, notifications) runs on the default queue. Deliveries to an
 # agency's own system run on that agency's queue, ``agency.<code>`` (agencies.tasks.route_task), so
-# a dead endpoint never holds up the others: run workers with
-# ``-Q celery,$(python manage.py agency_queues)`` or one pool per agency queue.
+# a dead endpoint never holds up the others. A general worker (one that consumes the default queue)
+# also consumes every active agency's queue, re-read every SW_AGENCY_QUEUES_REFRESH_SECONDS
+# (agencies.worker); a dedicated pool is started with ``-Q agency.<code>`` alone. With every agency
+# on a dedicated pool, SW_WORKER_AGENCY_QUEUES=false keeps general workers off the agency queues.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = ["agencies.tasks.route_task"]
+SW_WORKER_AGENCY_QUEUES = env.bool("SW_WORKER_AGENCY_QUEUES", default=True)
+SW_AGENCY_QUEUES_REFRESH_SECONDS = env.float("SW_AGENCY_QUEUES_REFRESH_SECONDS", default=30.0)
 # A declaration still accepted (not routed), or in review with every review decided but no
 # release decision, this long after its last change is re-driven by the clearance sweep.
 SW_STUCK_SECONDS = env.int("SW_STUCK_SECONDS", default=60)
+# A webhook delivery still pending and untried this long is re-enqueued: longer than the longest
+# retry countdown (240 s) and the visibility timeout, so a retry waiting for its time is not doubled.
+SW_DELIVERY_STUCK_SECONDS = env.int(
+    "SW_DELIVERY_STUCK_SECONDS", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+)
 CELERY_BEAT_SCHEDULE = {
     # Re-publish outbox rows the broker missed (it was down, or a process died after commit).
     "outbox-sweep": {
@@ -220,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
     # Re-drive declarations the pipeline left behind (a task lost between broker and worker).
     "clearance-sweep": {
         "task": "clearance.tasks.clearance_sweep",
+        "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
+    },
+    # Re-enqueue webhook deliveries whose task was lost.
+    "delivery-sweep": {
+        "task": "agencies.tasks.delivery_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -217,3 +218,72 @@ def test_every_attempt_is_signed_afresh(
     body_2, headers_2 = signed_request(delivery, now=1700000100)
     assert body_1 == body_2
     assert headers_1["X-SingleWindow-Signature"] != headers_2["X-SingleWindow-Signature"]
+
+
+def test_a_second_copy_arriving_while_the_first_is_sending_does_not_post_again(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    _lodge_with(Endpoint(503), monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    seen_by_the_copy: list[WebhookDelivery] = []
+
+    def endpoint(url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> FakeResponse:
+        calls.append(url)
+        if len(calls) == 1:  # the duplicate task runs while the first POST is on the wire
+            seen_by_the_copy.append(services.webhook_send(delivery_id=delivery.pk, final_attempt=False))
+        return FakeResponse(200)
+
+    calls: list[str] = []
+    monkeypatch.setattr(requests, "post", endpoint)
+    sent = services.webhook_send(delivery_id=delivery.pk, final_attempt=False)
+    assert len(calls) == 1
+    assert seen_by_the_copy[0].status == DeliveryStatus.FAILED  # left alone, as the copy found it
+    assert sent.status == DeliveryStatus.DELIVERED
+    assert sent.attempts == 2
+    assert sent.sending_until is None
+
+
+def test_a_copy_that_died_mid_send_holds_the_delivery_only_until_its_lease_ends(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    _lodge_with(Endpoint(503), monkeypatch, importer, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    endpoint = Endpoint(200)
+    monkeypatch.setattr(requests, "post", endpoint)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        sending_until=timezone.now() + timedelta(seconds=20)
+    )
+    assert services.webhook_send(delivery_id=delivery.pk, final_attempt=False).status == DeliveryStatus.FAILED
+    assert endpoint.calls == []
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=timezone.now() - timedelta(seconds=1))
+    assert (
+        services.webhook_send(delivery_id=delivery.pk, final_attempt=False).status == DeliveryStatus.DELIVERED
+    )
+    assert len(endpoint.calls) == 1
+
+
+def test_sweep_re_enqueues_a_delivery_whose_task_was_lost(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    from singlewindow import outbox
+
+    monkeypatch.setitem(outbox._HANDLERS, "agencies.delivery.send", [])  # the task never reaches Redis
+    lodge(importer, mixed_payload(lrn="WH-LOST"), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+
+    endpoint = Endpoint(200)
+    monkeypatch.setattr(requests, "post", endpoint)
+    settings.SW_DELIVERY_STUCK_SECONDS = 3600
+    assert tasks.delivery_sweep() == 0  # not long enough: it may still be on its way
+    settings.SW_DELIVERY_STUCK_SECONDS = -1
+    assert services.deliveries_stuck(older_than=timedelta(seconds=-1)) == [
+        (delivery.pk, "agency.plant-health")
+    ]
+    assert tasks.delivery_sweep() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert len(endpoint.calls) == 1
+    assert tasks.delivery_sweep() == 0  # delivered: nothing more to re-drive

@@ -143,9 +143,35 @@ def test_sweep_redrives_declarations_left_accepted(
     monkeypatch.setitem(outbox._HANDLERS, "declarations.declaration.accepted", [])
     declaration = lodge(importer, mixed_payload(lrn="CLR-SWEEP"), django_capture_on_commit_callbacks)
     assert Declaration.objects.get(pk=declaration.pk).status == Status.ACCEPTED
-    to_route, _ = services.declarations_stuck(older_than=timedelta(seconds=-1))
-    assert declaration.pk in to_route
+    assert declaration.pk in services.declarations_stuck(older_than=timedelta(seconds=-1)).to_route
     with django_capture_on_commit_callbacks(execute=True):
         result = tasks.clearance_sweep.delay().get()
     assert result["routed"] >= 1
     assert Declaration.objects.get(pk=declaration.pk).status == Status.IN_REVIEW
+
+
+def test_sweep_tells_the_trader_about_a_question_whose_notification_was_lost(
+    routed, plant_officer, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from agencies import services as agency_services
+    from clearance import tasks
+    from clearance.models import Notification, NotificationKind
+    from singlewindow import outbox
+
+    monkeypatch.setitem(outbox._HANDLERS, "agencies.review.decided", [])  # the task never reaches Redis
+    with django_capture_on_commit_callbacks(execute=True):
+        agency_services.review_decide(
+            review=review_of(routed, "plant-health"),
+            officer=plant_officer,
+            outcome="info_requested",
+            reason="Which nursery grew the roses?",
+        )
+    assert not Notification.objects.filter(declaration=routed).exists()
+
+    settings.SW_STUCK_SECONDS = -1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.clearance_sweep.delay().get()["notified"] == 1
+    told = Notification.objects.get(declaration=routed, kind=NotificationKind.INFO_REQUESTED)
+    assert "Which nursery grew the roses?" in told.message
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.clearance_sweep.delay().get()["notified"] == 0  # told once: not again

@@ -38,7 +38,6 @@ import pytest
 import redis as redis_client
 from django.db import connection, transaction
 
-from clearance.demo import AGENCIES as DEMO_AGENCIES
 from singlewindow.celery import app as celery_app
 
 from ..conftest import IN_CI
@@ -46,8 +45,9 @@ from ..conftest import IN_CI
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 
-# Queues the worker consumes: the default one and one per (demo) agency for its deliveries.
-AGENCY_QUEUES = tuple(f"agency.{code}" for code, *_ in DEMO_AGENCIES)
+# The worker is started as in production, on the default queue alone: it adds every agency's
+# delivery queue by itself (agencies.worker), looking for new agencies this often.
+AGENCY_QUEUES_REFRESH_SECONDS = "0.5"
 
 STARTUP_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 20.0
@@ -203,6 +203,7 @@ class CeleryWorker:
             LOG_LEVEL="WARNING",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",  # quiet: no SMTP in tests
             PYTHONUNBUFFERED="1",
+            SW_AGENCY_QUEUES_REFRESH_SECONDS=AGENCY_QUEUES_REFRESH_SECONDS,
         )
         return env
 
@@ -220,8 +221,6 @@ class CeleryWorker:
                     "worker",
                     "-n",
                     self.nodename,
-                    "-Q",
-                    ",".join(("celery", *AGENCY_QUEUES)),
                     "--concurrency",
                     str(self.concurrency),
                     "--pool",

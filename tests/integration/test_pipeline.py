@@ -374,3 +374,33 @@ def test_agency_endpoint_down_holds_up_no_other_agency_and_delivery_succeeds_whe
 
     decide(api_as("standards_officer", demo), review_of(declaration, "standards"), "approved", "Fine.")
     stack.wait_until(lambda: released(declaration), what="the release decision")
+
+
+def test_agency_onboarded_after_the_worker_started_gets_its_deliveries(
+    demo: dict[str, str], stack: Stack, webhook_receiver: WebhookReceiver
+):
+    """The worker runs as in production, on the default queue: it takes on a new agency's queue."""
+    wildlife = Agency.objects.create(
+        code=f"wildlife-{uuid.uuid4().hex[:6]}",
+        name="Wildlife Trade Office",
+        service_level_hours=24,
+        webhook_url=webhook_receiver.url("/wildlife", status=200),
+        webhook_secret="wildlife-secret",
+    )
+    RoutingRule.objects.create(agency=wildlife, name="Clippers, for the test", hs_prefix="851090")
+    declaration = lodge(api_as("broker", demo))
+
+    stack.wait_until(
+        lambda: WebhookDelivery.objects.filter(
+            review__declaration=declaration, agency=wildlife, status=DeliveryStatus.DELIVERED
+        ).exists(),
+        what=f"the delivery on the new queue {wildlife.queue_name}",
+    )
+    (arrived,) = webhook_receiver.requests_to("/wildlife")
+    assert signature_verify(
+        secret="wildlife-secret",
+        timestamp=arrived.headers[TIMESTAMP_HEADER],
+        body=arrived.body,
+        signature=arrived.headers[SIGNATURE_HEADER],
+    )
+    assert review_of(declaration, wildlife.code).items.get().sequence == 1

@@ -4,15 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from agencies.models import Agency
+from agencies.worker import agency_queue_names
 
 
 class Command(BaseCommand):
     help = (
-        "Print the Celery queues of the active agencies, comma-separated, for a worker's -Q option: "
-        "celery -A singlewindow worker -Q celery,$(python manage.py agency_queues)"
+        "Print the Celery queues of the active agencies, comma-separated, for a worker's -Q option. "
+        "General workers (those on the default queue) add them by themselves; this is for dedicated "
+        "pools: celery -A singlewindow worker -Q $(python manage.py agency_queues)"
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        queues = [a.queue_name for a in Agency.objects.filter(is_active=True).order_by("code")]
-        self.stdout.write(",".join(queues))
+        self.stdout.write(",".join(agency_queue_names()))

@@ -1,0 +1,80 @@
+"""Celery workers consume the agencies' delivery queues, including agencies onboarded later.
+
+Deliveries to an agency's own system travel on its queue ``agency.<code>`` (``tasks.py``). A
+worker's ``-Q`` list is fixed when it starts, so an agency an administrator gives a webhook
+endpoint afterwards would wait for a restart. This consumer step closes that gap: a *general*
+worker (one that consumes the default queue) also consumes every active agency's queue, found in
+the database at start and again every ``SW_AGENCY_QUEUES_REFRESH_SECONDS``.
+
+A worker started for dedicated queues only (``-Q agency.plant-health``: one pool per agency at
+national scale) does not serve the default queue and is left with exactly what it was given. Set
+``SW_WORKER_AGENCY_QUEUES=false`` for general workers that must not serve agency queues either
+(when every agency has its dedicated pool).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import bootsteps
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+
+def agency_queue_names() -> list[str]:
+    """The delivery queues of the active agencies, in code order."""
+    from .models import Agency
+
+    return [
+        f"agency.{code}"
+        for code in Agency.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)
+    ]
+
+
+class AgencyQueues(bootsteps.StartStopStep):
+    """Consumer step: add each active agency's queue to a general worker, now and periodically."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.first_ref: Any = None
+        self.timer_ref: Any = None
+
+    def start(self, c: Any) -> None:
+        default = c.app.conf.task_default_queue
+        general = any(queue.name == default for queue in c.task_consumer.queues)
+        if not settings.SW_WORKER_AGENCY_QUEUES or not general:
+            return
+        # From the event loop, once the task consumer is consuming: first soon, then periodically.
+        # A delivery published meanwhile waits in its queue.
+        self.first_ref = c.timer.call_after(0.1, self.refresh, (c,), priority=10)
+        self.timer_ref = c.timer.call_repeatedly(
+            settings.SW_AGENCY_QUEUES_REFRESH_SECONDS, self.refresh, (c,), priority=10
+        )
+
+    def stop(self, c: Any) -> None:
+        for ref in (self.first_ref, self.timer_ref):
+            if ref is not None:
+                ref.cancel()
+        self.first_ref = self.timer_ref = None
+
+    def refresh(self, c: Any) -> None:
+        """Consume any active agency's queue not yet consumed (``add_task_queue`` skips the others)."""
+        try:
+            close_old_connections()
+            names = agency_queue_names()
+        except DatabaseError:
+            # The database is away: keep the queues we have and look again next time.
+            logger.warning("could not read the agencies' queues", exc_info=True)
+            return
+        finally:
+            # The worker's main process forks its pool: it must not hold a connection in between.
+            connection.close()
+        consumed = {queue.name for queue in c.task_consumer.queues}
+        for name in names:
+            if name not in consumed:
+                c.add_task_queue(name)
