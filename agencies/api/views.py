@@ -6,6 +6,7 @@ see only their agency's reviews; anything else is the same 404 as a review that 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -116,9 +117,13 @@ class ReviewClaimView(generics.GenericAPIView):
         tags=TAGS,
         summary="Take a waiting review (409 if another officer has it)",
         request=None,
+        parameters=[IDEMPOTENCY],
         responses={200: ReviewDetailSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
+        return with_idempotency(request, request.path.encode(), lambda: self._claim(request, pk))
+
+    def _claim(self, request: Request, pk: int) -> Response:
         review = _review(request, pk)
         user: User = request.user  # type: ignore[assignment]
         return _detail_response(request, services.review_claim(review=review, officer=user))
@@ -131,9 +136,13 @@ class ReviewReleaseView(generics.GenericAPIView):
         tags=TAGS,
         summary="Put a review you hold back in the queue",
         request=None,
+        parameters=[IDEMPOTENCY],
         responses={200: ReviewDetailSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
+        return with_idempotency(request, request.path.encode(), lambda: self._release(request, pk))
+
+    def _release(self, request: Request, pk: int) -> Response:
         review = _review(request, pk)
         user: User = request.user  # type: ignore[assignment]
         return _detail_response(request, services.review_release_claim(review=review, officer=user))
@@ -150,7 +159,8 @@ class ReviewDecisionView(generics.GenericAPIView):
         responses={200: ReviewDetailSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+        # The path is part of the fingerprint: one key reused for another review is a client error.
+        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
         return with_idempotency(request, body, lambda: self._decide(request, pk))
 
     def _decide(self, request: Request, pk: int) -> Response:
@@ -175,12 +185,25 @@ class InformationAnswerView(generics.GenericAPIView):
         tags=["Declarations"],
         summary="Answer an agency's question (text, and files as multipart 'files')",
         request={"multipart/form-data": AnswerInputSerializer, "application/json": AnswerInputSerializer},
+        parameters=[IDEMPOTENCY],
         responses={200: InformationRequestSerializer, **ERRORS, 413: ErrorResponseSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
+        files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
+        fingerprint = hashlib.sha256(request.path.encode())
+        fingerprint.update(str(request.data.get("answer", "")).encode())
+        for upload in files:
+            fingerprint.update(f"\0{upload.name}\0{upload.size}\0".encode())
+            for chunk in upload.chunks():
+                fingerprint.update(chunk)
+            upload.seek(0)
+        return with_idempotency(
+            request, fingerprint.hexdigest().encode(), lambda: self._answer(request, pk, files)
+        )
+
+    def _answer(self, request: Request, pk: int, files: list[Any]) -> Response:
         user: User = request.user  # type: ignore[assignment]
         information_request = selectors.access_information_request(user, pk)
-        files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         serializer = AnswerInputSerializer(data={"answer": request.data.get("answer", "")})
         serializer.is_valid(raise_exception=True)
         answered = services.information_answer(

@@ -47,7 +47,7 @@ class ReleaseOverrideView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, mrn: str) -> Response:
-        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
         return with_idempotency(request, body, lambda: self._override(request, mrn))
 
     def _override(self, request: Request, mrn: str) -> Response:

@@ -323,3 +323,42 @@ def test_officer_reads_only_its_agencys_part_of_the_decision_and_timeline(
         "food-safety",
         "standards",
     }
+
+
+def test_claim_release_and_answer_honour_the_idempotency_key(routed, plant_officer, importer):
+    plant, food = review_of(routed, "plant-health"), review_of(routed, "food-safety")
+    officer = client_for(plant_officer)
+    claimed = officer.post(f"/api/v1/reviews/{plant.pk}/claim", headers={"Idempotency-Key": "claim-1"})
+    assert claimed.status_code == 200
+    released = officer.post(f"/api/v1/reviews/{plant.pk}/release", headers={"Idempotency-Key": "release-1"})
+    assert released.status_code == 200
+    replayed = officer.post(f"/api/v1/reviews/{plant.pk}/claim", headers={"Idempotency-Key": "claim-1"})
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json() == claimed.json()
+    assert review_of(routed, "plant-health").status == ReviewStatus.PENDING  # the replay changed nothing
+    # The same key for another review is the client's mistake, not a replay.
+    other = officer.post(f"/api/v1/reviews/{food.pk}/claim", headers={"Idempotency-Key": "claim-1"})
+    assert other.status_code == 422
+
+    officer.post(
+        f"/api/v1/reviews/{plant.pk}/decision",
+        {"outcome": "info_requested", "reason": "Which nursery?"},
+        format="json",
+    )
+    question = InformationRequest.objects.get(review=plant)
+    url = f"/api/v1/information-requests/{question.pk}/answer"
+    trader = client_for(importer)
+    first = trader.post(
+        url, {"answer": "Rosa Ltd"}, format="multipart", headers={"Idempotency-Key": "answer-1"}
+    )
+    assert first.status_code == 200, first.json()
+    again = trader.post(
+        url, {"answer": "Rosa Ltd"}, format="multipart", headers={"Idempotency-Key": "answer-1"}
+    )
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    changed = trader.post(
+        url, {"answer": "Other"}, format="multipart", headers={"Idempotency-Key": "answer-1"}
+    )
+    assert changed.status_code == 422
