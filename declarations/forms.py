@@ -13,8 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import eori_validator
@@ -667,6 +670,24 @@ class UploadForm(forms.Form):
         label=_("WCO declaration XML file"),
         help_text=_("A WCO Data Model 3.6 goods declaration, with or without the MetaData envelope."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        # Refused on the size the upload reports, before anything is read into memory.
+        if upload.size is not None and upload.size > settings.SW_MAX_XML_BYTES:
+            raise forms.ValidationError(upload_too_large_message(upload.size), code="too_large")
+        return upload
+
+
+def upload_too_large_message(size: int | None = None) -> str:
+    """The file is over the XML size cap: say so with the limit (and the file's size when known)."""
+    limit = filesizeformat(settings.SW_MAX_XML_BYTES)
+    if size is None:
+        return str(_("The file is larger than the limit of %(limit)s.") % {"limit": limit})
+    return str(
+        _("The file is larger than the limit of %(limit)s (it is %(size)s).")
+        % {"limit": limit, "size": filesizeformat(size)}
     )
 
 

@@ -39,6 +39,7 @@ from .forms import (
     forms_from_post,
     issues_to_forms,
     payload_from_post,
+    upload_too_large_message,
 )
 from .models import Channel, Declaration
 
@@ -255,8 +256,11 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
         return render(request, "declarations/upload.html", context, status=400)
     upload = form.cleaned_data["file"]
     context["filename"] = upload.name
-    # The size cap applies before the file is read into memory.
+    # The form refused a file over the cap by its size; never read more than the cap either way.
     body = upload.read(settings.SW_MAX_XML_BYTES + 1)
+    if len(body) > settings.SW_MAX_XML_BYTES:
+        form.add_error("file", upload_too_large_message())
+        return render(request, "declarations/upload.html", context, status=400)
     try:
         result = services.declaration_lodge_xml(user=_user(request), body=body, channel=Channel.WEB_XML)
     except LodgementRejected as exc:

@@ -491,6 +491,21 @@ def test_upload_of_a_bad_file_lists_errors_and_never_fails(client, broker, body)
     )
 
 
+def test_oversized_upload_says_larger_than_limit(client, broker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(broker)
+    big = SimpleUploadedFile("big.xml", b"<" + b" " * (20 * 1024 * 1024 - 1))
+
+    response = client.post(reverse("declarations:upload"), {"file": big})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The file is larger than the limit of 5.0\xa0MB (it is 20.0\xa0MB)." in page
+    assert "5,242,881" not in page
+    assert not Declaration.objects.exists()
+
+
 # --- language -----------------------------------------------------------------------------------
 
 
