@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.http import QueryDict
@@ -459,74 +460,117 @@ def forms_from_post(data: QueryDict) -> tuple[DeclarationForm, BaseGoodsItemForm
 
 
 def form_to_declaration_data(form: DeclarationForm, formset: BaseGoodsItemFormSet) -> DeclarationData:
-    """The canonical declaration the valid forms describe, ready for ``services.declaration_lodge``."""
-    h = form.cleaned_data
-    type_code = h["type_code"]
+    """The canonical declaration the forms describe, ready for ``services.declaration_lodge``.
+
+    On valid forms this is exactly their cleaned data. On forms with errors it is the declaration
+    as far as it can be read (``readable_values``), so the portal's rules can check the rest in the
+    same round: that one is only ever validated, never lodged.
+    """
+    h = _Values(readable_values(form))
+    type_code = h.text("type_code")
     trader_role = PartyRole.EXPORTER if type_code == "EX" else PartyRole.IMPORTER
-    parties = [PartyData(role=PartyRole.DECLARANT, eori=h["declarant_eori"])]
+    parties = [PartyData(role=PartyRole.DECLARANT, eori=h.text("declarant_eori"))]
     trader = PartyData(
         role=trader_role,
-        eori=h["trader_eori"],
-        name=h["trader_name"],
-        street=h["trader_street"],
-        city=h["trader_city"],
-        postcode=h["trader_postcode"],
-        country=h["trader_country"],
+        eori=h.text("trader_eori"),
+        name=h.text("trader_name"),
+        street=h.text("trader_street"),
+        city=h.text("trader_city"),
+        postcode=h.text("trader_postcode"),
+        country=h.text("trader_country"),
     )
     if any([trader.eori, trader.name, trader.street, trader.city, trader.postcode, trader.country]):
         parties.append(trader)
     is_export = type_code == "EX"
-    items = [
-        _item_data(position, f.cleaned_data) for position, f in enumerate(formset.filled_forms(), start=1)
-    ]
+    items = [_item_data(position, f) for position, f in enumerate(formset.filled_forms(), start=1)]
     # A declarant lodging for another account acts as its direct representative (DE 3/21 code 2).
-    represents = bool(trader.eori) and trader.eori != h["declarant_eori"]
+    represents = bool(trader.eori) and trader.eori != h.text("declarant_eori")
+    transport_id, transport_id_type = h.text("transport_id"), h.text("transport_id_type")
     return DeclarationData(
         type_code=type_code,
-        additional_type=h["additional_type"],
-        lrn=h["lrn"].strip(),
+        additional_type=h.text("additional_type"),
+        lrn=h.text("lrn"),
         goods_item_quantity=len(items),
-        invoice_amount=h["invoice_amount"],
-        invoice_currency=h["invoice_currency"],
+        invoice_amount=h.decimal("invoice_amount"),
+        invoice_currency=h.text("invoice_currency"),
         representation_code="2" if represents else "",
         parties=parties,
-        exit_office=h["exit_office"],
-        border_transport_mode=h["border_transport_mode"],
-        border_transport_nationality=h["border_transport_nationality"],
-        arrival_transport_id="" if is_export else h["transport_id"],
-        arrival_transport_id_type="" if is_export else h["transport_id_type"],
-        departure_transport_id=h["transport_id"] if is_export else "",
-        departure_transport_id_type=h["transport_id_type"] if is_export else "",
-        goods_location=h["goods_location"],
-        destination_country=h["destination_country"],
-        export_country=h["export_country"],
+        exit_office=h.text("exit_office"),
+        border_transport_mode=h.text("border_transport_mode"),
+        border_transport_nationality=h.text("border_transport_nationality"),
+        arrival_transport_id="" if is_export else transport_id,
+        arrival_transport_id_type="" if is_export else transport_id_type,
+        departure_transport_id=transport_id if is_export else "",
+        departure_transport_id_type=transport_id_type if is_export else "",
+        goods_location=h.text("goods_location"),
+        destination_country=h.text("destination_country"),
+        export_country=h.text("export_country"),
         items=items,
     )
 
 
-def _item_data(position: int, c: dict[str, Any]) -> ItemData:
+def _item_data(position: int, form: GoodsItemForm) -> ItemData:
+    c = _Values(readable_values(form))
     documents = [
-        DocumentData(kind=DocumentKind.ADDITIONAL, code=c[f"doc_{n}_code"], reference=c[f"doc_{n}_reference"])
+        DocumentData(
+            kind=DocumentKind.ADDITIONAL, code=c.text(f"doc_{n}_code"), reference=c.text(f"doc_{n}_reference")
+        )
         for n in range(1, DOCUMENT_ROWS + 1)
-        if c.get(f"doc_{n}_code")
+        if c.text(f"doc_{n}_code")
     ]
+    additional = c.text("additional_procedure_code")
     return ItemData(
         sequence=position,
-        description=c["description"].strip(),
-        commodity_code=c["commodity_code"],
-        origin_country=c["origin_country"],
-        procedure_code=c["procedure_code"],
-        additional_procedure_codes=c["additional_procedure_code"].split()
-        if c["additional_procedure_code"]
-        else [],
-        quantity=c["quantity"],
-        quantity_unit=c["quantity_unit"].strip().upper(),
-        net_mass=c["net_mass"],
-        gross_mass=c["gross_mass"],
-        value_amount=c["value_amount"],
-        value_currency=c["value_currency"],
+        description=c.text("description"),
+        commodity_code=c.text("commodity_code"),
+        origin_country=c.text("origin_country"),
+        procedure_code=c.text("procedure_code"),
+        additional_procedure_codes=additional.split() if additional else [],
+        quantity=c.decimal("quantity"),
+        quantity_unit=c.text("quantity_unit").upper(),
+        net_mass=c.decimal("net_mass"),
+        gross_mass=c.decimal("gross_mass"),
+        value_amount=c.decimal("value_amount"),
+        value_currency=c.text("value_currency"),
         documents=documents,
     )
+
+
+def readable_values(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned values and, for each field that failed its checks, what the trader typed.
+
+    A field typed in but wrong counts as given for the other rules (a malformed importer EORI is
+    still an EORI, so no rule asks for the importer's address instead); the wrong value itself is
+    only judged by the field's own error. Input that is not even of the field's type (``heavy``
+    for a mass) reads as not given. Valid forms give exactly their cleaned data.
+    """
+    errors = form.errors  # cleans the form if it was not yet
+    values = dict(form.cleaned_data)
+    for name in errors:
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            continue
+        field = form.fields[name]
+        raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        try:
+            values[name] = field.to_python(raw)
+        except forms.ValidationError:
+            values[name] = None
+    return values
+
+
+class _Values:
+    """Typed reads of a form's values; a field that is absent or unreadable is empty."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def decimal(self, name: str) -> Decimal | None:
+        value = self.values.get(name)
+        return value if isinstance(value, Decimal) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,21 +636,38 @@ def issue_target(path: str, *, item_count: int) -> IssueTarget | None:
     return None
 
 
-def issues_to_forms(form: DeclarationForm, formset: BaseGoodsItemFormSet, issues: list[Issue]) -> list[Issue]:
+def issues_to_forms(
+    form: DeclarationForm,
+    formset: BaseGoodsItemFormSet,
+    issues: list[Issue],
+    *,
+    besides_field_errors: bool = False,
+) -> list[Issue]:
     """Put every issue the service found beside its field; return those that fit no field.
 
     Issue item numbers count the items as lodged, i.e. the filled-in rows, not blank rows in between.
+
+    ``besides_field_errors``: the forms have field errors already (the rules ran on what could be
+    read); an issue about a field that has its own error is left out, so each field says one thing.
     """
     filled = formset.filled_forms()
+    taken: set[tuple[int | None, str]] = set()
+    if besides_field_errors:
+        taken = {(None, name) for name in form.errors} | {
+            (index, name) for index, item in enumerate(filled) for name in item.errors
+        }
     unplaced: list[Issue] = []
     for issue in issues:
         target = issue_target(issue.field, item_count=len(filled))
         if target is None:
-            unplaced.append(issue)
-        elif target.item is None:
-            _add_error(form, target.field, issue.message)
-        else:
-            _add_error(filled[target.item], target.field, issue.message)
+            # "No goods items" is what the formset's own error already says.
+            if not (besides_field_errors and issue.field == "items" and formset.non_form_errors()):
+                unplaced.append(issue)
+            continue
+        field = target.field
+        if field is not None and (target.item, field) in taken:
+            continue
+        _add_error(form if target.item is None else filled[target.item], field, issue.message)
     return unplaced
 
 

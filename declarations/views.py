@@ -1,7 +1,9 @@
 """The browser pages for declarations: list, detail, lodge by form (with drafts), upload XML.
 
 Views check access through ``selectors``, parse input with ``forms`` and call one service; the
-rules live in the service, whose issues are shown beside the fields they are about.
+rules live in the service, whose issues are shown beside the fields they are about. A form with
+field errors is also checked against the rules (``validation.validate``, which stores nothing) as
+far as it can be read, so a rejected lodgement lists every error at once.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from accounts.models import User
 from singlewindow.audit import action_label
 from singlewindow.errors import DomainError
 
-from . import selectors, services
+from . import selectors, services, validation
 from .canonical import Issue
 from .errors import LodgementRejected, LrnConflict
 from .forms import (
@@ -169,7 +171,17 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
     form, formset = forms_from_post(request.POST)
     unplaced: list[Issue] = []
     service_messages: frozenset[str] = frozenset()
-    if form.is_valid() and formset.is_valid():
+    # Both are cleaned (no short circuit), so every field error is known before the rules run.
+    header_valid = form.is_valid()
+    items_valid = formset.is_valid()
+    if not (header_valid and items_valid):
+        # The rules check what could be read, so this answer lists every error, not only the
+        # format errors; issues needing a field that has an error do not fire. Nothing is stored.
+        issues = validation.validate(form_to_declaration_data(form, formset), user=user)
+        errors = [i for i in issues if i.severity == "error"]
+        unplaced = issues_to_forms(form, formset, errors, besides_field_errors=True)
+        service_messages = frozenset(i.message for i in errors)
+    else:
         try:
             result = services.declaration_lodge(
                 user=user, data=form_to_declaration_data(form, formset), channel=Channel.WEB_FORM, draft=draft

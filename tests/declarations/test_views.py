@@ -16,6 +16,7 @@ from declarations import services
 from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
 from declarations.forms import issue_target
 from declarations.models import Channel, Declaration, Status
+from singlewindow.models import AuditEvent, OutboxMessage
 
 from ..conftest import IMPORTER_EORI, SAMPLES
 
@@ -390,6 +391,90 @@ def test_reusing_an_lrn_with_different_content_shows_the_conflict(client, import
 
     assert response.status_code == 400
     assert "already used" in str(response.context["form"].errors["lrn"])
+
+
+def _messages(errors: Any) -> list[str]:
+    return [str(m) for m in errors]
+
+
+def test_form_lists_rule_errors_together_with_field_errors(client, importer):
+    client.force_login(importer)
+    data = form_post(lrn="WEB-ALL", type_code="", items=[item_row(origin_country="ZZ")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    page = response.content.decode()
+    item = response.context["formset"].forms[0]
+    assert response.status_code == 400
+    assert response.context["form"].errors["type_code"]
+    assert "ZZ is not a known country code" in " ".join(_messages(item.errors["origin_country"]))
+    assert 'id="id_items-0-origin_country_error"' in page
+    summary = page.split('id="error-summary"')[1].split("</ul>")[0]
+    assert 'href="#id_type_code"' in summary
+    assert 'href="#id_items-0-origin_country"' in summary and "ZZ is not a known country code" in summary
+
+
+def test_rejected_submit_with_field_errors_stores_nothing(client, importer):
+    client.force_login(importer)
+    data = form_post(lrn="WEB-NONE", type_code="", items=[item_row(origin_country="ZZ")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 400
+    assert not Declaration.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_field_with_a_format_error_gets_no_rule_error_as_well(client, importer):
+    client.force_login(importer)
+    data = form_post(type_code="", items=[item_row(net_mass="heavy", commodity_code="85x")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    item = response.context["formset"].forms[0]
+    assert _messages(item.errors["net_mass"]) == ["Enter a number."]
+    assert _messages(item.errors["commodity_code"]) == ["Enter digits only."]
+    assert len(response.context["errors"]) == 3
+
+
+def test_rules_that_need_a_field_with_an_error_do_not_fire(client, importer):
+    client.force_login(importer)
+    # A malformed EORI is still an EORI given: no rule asks for the importer's address instead.
+    data = form_post(trader_eori="GB-1", trader_street="", trader_city="")
+
+    response = client.post(reverse("declarations:new"), data)
+
+    form = response.context["form"]
+    assert response.status_code == 400
+    assert list(form.errors) == ["trader_eori"]
+    assert _messages(form.errors["trader_eori"]) == [
+        "An EORI is a two-letter country code followed by up to 15 letters or digits."
+    ]
+
+
+def test_form_with_field_errors_still_reports_a_declarant_the_user_may_not_act_for(client, importer):
+    client.force_login(importer)
+    data = form_post(declarant_eori="GB999999999999", items=[item_row(quantity="many")])
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.context["formset"].forms[0].errors["quantity"]
+    assert "has no active trader account" in " ".join(
+        _messages(response.context["form"].errors["declarant_eori"])
+    )
+
+
+def test_form_with_no_items_says_so_once(client, importer):
+    client.force_login(importer)
+
+    response = client.post(
+        reverse("declarations:new"), form_post(type_code="", items=[dict.fromkeys(item_row(), "")])
+    )
+
+    summary = [entry.message for entry in response.context["errors"]]
+    assert summary.count("Add at least one goods item.") == 1
+    assert not any("no goods items" in message for message in summary)
 
 
 def test_add_item_without_javascript_adds_an_empty_row(client, importer):
