@@ -38,8 +38,55 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class DocumentCodesField(forms.CharField):
+    """DE 2/3 document codes typed as "N851, C085" (commas or spaces); stored as a sorted list."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(value)
+        return super().prepare_value(value)
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return value
+        text = str(value or "").replace(",", " ")
+        return sorted({code.strip().upper() for code in text.split() if code.strip()})
+
+    def validate(self, value: Any) -> None:
+        bad = [code for code in value if not (len(code) == 4 and code.isalnum())]
+        if bad:
+            raise forms.ValidationError(
+                _("Document codes have four letters or digits, like N851: %(codes)s.")
+                % {"codes": ", ".join(bad)}
+            )
+
+
+class RoutingRuleForm(forms.ModelForm):
+    required_documents = DocumentCodesField(
+        label=_("required documents"),
+        required=False,
+        help_text=_("DE 2/3 document codes the agency requires, separated by commas, e.g. N851, C085."),
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "agency",
+            "name",
+            "hs_prefix",
+            "direction",
+            "origin_country",
+            "destination_country",
+            "procedure_code",
+            "required_documents",
+            "auto_approve_when_documents_present",
+            "is_active",
+        )
+
+
 class RoutingRuleInline(admin.TabularInline):
     model = RoutingRule
+    form = RoutingRuleForm
     extra = 0
     fields = (
         "name",
@@ -87,6 +134,7 @@ class DryRunForm(forms.Form):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
+    form = RoutingRuleForm
     list_display = (
         "name",
         "agency",

@@ -168,6 +168,8 @@ class RoutingRule(models.Model):
         from django.core.exceptions import ValidationError
 
         docs = self.required_documents
+        if docs is None or docs == "":
+            docs = []  # a cleared field: no document required
         if not isinstance(docs, list) or not all(isinstance(c, str) and c.strip() for c in docs):
             raise ValidationError({"required_documents": _('Give a list of document codes, e.g. ["N851"].')})
         self.required_documents = sorted({c.strip().upper() for c in docs})

@@ -199,3 +199,40 @@ def test_admin_dry_run_page_shows_agencies_and_reasons(
     assert AgencyReview.objects.count() == before
     missing = client.get("/admin/agencies/routingrule/dry-run/", {"mrn": "26GBNOSUCHMRN00000"})
     assert "No lodged declaration has this MRN." in missing.content.decode()
+
+
+@pytest.mark.django_db
+def test_administrator_adds_and_edits_a_rule_with_document_codes_in_the_admin(client, agencies):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="admin", role="admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    plant = agencies["plant-health"]
+    form = {
+        "agency": plant.pk,
+        "name": "Seeds for sowing",
+        "hs_prefix": "1209",
+        "direction": "import",
+        "origin_country": "",
+        "destination_country": "",
+        "procedure_code": "",
+        "required_documents": "n851, C085  N851",
+        "is_active": "on",
+    }
+    added = client.post("/admin/agencies/routingrule/add/", form)
+    assert added.status_code == 302
+    rule = RoutingRule.objects.get(name="Seeds for sowing")
+    assert rule.required_documents == ["C085", "N851"]
+    change_url = f"/admin/agencies/routingrule/{rule.pk}/change/"
+    assert 'value="C085, N851"' in client.get(change_url).content.decode()
+
+    bad = client.post(change_url, {**form, "required_documents": "N851, PHYTO"})
+    assert bad.status_code == 200
+    assert "Document codes have four letters or digits, like N851: PHYTO." in bad.content.decode()
+
+    cleared = client.post(change_url, {**form, "required_documents": ""})
+    assert cleared.status_code == 302
+    rule.refresh_from_db()
+    assert rule.required_documents == []
