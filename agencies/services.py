@@ -557,9 +557,7 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
         WebhookDelivery.objects.filter(pk=delivery.pk)
         .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=started))
         .exclude(status=DeliveryStatus.DELIVERED)
-        .update(
-            attempts=F("attempts") + 1, last_attempt_at=started, sending_until=started + DELIVERY_LEASE
-        )
+        .update(attempts=F("attempts") + 1, last_attempt_at=started, sending_until=started + DELIVERY_LEASE)
     )
     if taken != 1:
         # Another copy is sending it right now (or delivered it): that one records the outcome and
