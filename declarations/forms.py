@@ -8,8 +8,10 @@ by ``issues_to_forms`` so the trader sees each one beside the field it is about.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -27,7 +29,12 @@ from .canonical import DeclarationData, DocumentData, DocumentKind, Issue, ItemD
 from .models import Status
 
 ITEMS_PREFIX = "items"
-DOCUMENT_ROWS = 3  # supporting-document rows on every goods item
+# Supporting-document rows a goods item shows at least; "Add another document" adds one at a time.
+# HMRC's accepted import samples carry up to 13 documents on one item (TT_IM030a).
+DOCUMENT_ROWS = 3
+MAX_DOCUMENTS = 99  # DE 2/3 may occur up to 99 times on a goods item
+# At most three digits: a longer number is no row of ours (and int() of thousands of digits fails).
+DOCUMENT_FIELD = re.compile(r"doc_(\d{1,3})_(code|reference)")
 
 country_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, like GB or FR."))
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter a three-letter currency code, like GBP or EUR."))
@@ -345,9 +352,10 @@ class GoodsItemForm(forms.Form):
         "additional_procedure_code",
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, document_rows: int = DOCUMENT_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for n in range(1, DOCUMENT_ROWS + 1):
+        self.document_row_count = min(max(document_rows, DOCUMENT_ROWS), MAX_DOCUMENTS)
+        for n in self.document_numbers():
             self.fields[f"doc_{n}_code"] = UpperCharField(
                 label=_("Document %(n)s type") % {"n": n},
                 max_length=4,
@@ -365,8 +373,19 @@ class GoodsItemForm(forms.Form):
     def item_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.ITEM_FIELDS]
 
+    def document_numbers(self) -> range:
+        return range(1, self.document_row_count + 1)
+
     def document_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"doc_{n}_code"], self[f"doc_{n}_reference"]) for n in range(1, DOCUMENT_ROWS + 1)]
+        return [(self[f"doc_{n}_code"], self[f"doc_{n}_reference"]) for n in self.document_numbers()]
+
+    def can_add_document(self) -> bool:
+        return self.document_row_count < MAX_DOCUMENTS
+
+    def lodged_document_rows(self) -> list[int]:
+        """The rows that make documents, in order: those with a type (the rules count documents so)."""
+        values = readable_values(self)
+        return [n for n in self.document_numbers() if values.get(f"doc_{n}_code")]
 
     def clean_additional_procedure_code(self) -> str:
         value: str = self.cleaned_data["additional_procedure_code"]
@@ -379,13 +398,46 @@ class GoodsItemForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for n in range(1, DOCUMENT_ROWS + 1):
+        for n in self.document_numbers():
             if cleaned.get(f"doc_{n}_reference") and not cleaned.get(f"doc_{n}_code"):
                 self.add_error(f"doc_{n}_code", _("Enter the type of the document, like N935."))
         return cleaned
 
 
+def document_rows_in(names: Iterable[str]) -> int:
+    """How many document rows a set of item field names holds (posted or saved): the highest row number."""
+    return max((int(m[1]) for name in names if (m := DOCUMENT_FIELD.fullmatch(name))), default=0)
+
+
+def posted_document_rows(data: Iterable[str], prefix: str = ITEMS_PREFIX) -> dict[int, int]:
+    """The document rows each posted item had on the page, by item index (``items-2-doc_7_code``)."""
+    # One pass over the posted names rather than one per item.
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d{{1,3}})-(doc_\d{{1,3}}_(?:code|reference))")
+    names: dict[int, list[str]] = {}
+    for key in data:
+        if m := pattern.fullmatch(key):
+            names.setdefault(int(m[1]), []).append(m[2])
+    return {index: document_rows_in(found) for index, found in names.items()}
+
+
 class BaseGoodsItemFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        """Each item gets as many document rows as the page it came from had (or its draft holds)."""
+        kwargs: dict[str, Any] = super().get_form_kwargs(index)
+        if index is None:  # the empty item the page clones for "Add another goods item"
+            rows = DOCUMENT_ROWS
+        elif self.is_bound:
+            rows = self._posted_document_rows.get(index, 0)
+        else:
+            initial = self.initial[index] if self.initial and index < len(self.initial) else {}
+            rows = document_rows_in(initial)
+        kwargs["document_rows"] = rows
+        return kwargs
+
+    @cached_property
+    def _posted_document_rows(self) -> dict[int, int]:
+        return posted_document_rows(self.data, self.prefix or ITEMS_PREFIX)
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -410,36 +462,59 @@ def header_field_names() -> list[str]:
     return list(DeclarationForm.base_fields)
 
 
-def item_field_names() -> list[str]:
-    return list(GoodsItemForm(prefix="x").fields)
+def item_field_names(document_rows: int = DOCUMENT_ROWS) -> list[str]:
+    return list(GoodsItemForm(prefix="x", document_rows=document_rows).fields)
 
 
-def payload_from_post(data: QueryDict) -> dict[str, Any]:
-    """The form's raw input as a JSON-able dict, so a draft resumes exactly as the trader left it."""
+def payload_from_post(data: QueryDict, *, keep_blank_items: bool = False) -> dict[str, Any]:
+    """The form's raw input as a JSON-able dict, so a draft resumes exactly as the trader left it.
+
+    Items left entirely blank are dropped unless ``keep_blank_items`` (the page is only being
+    re-shown, so the items keep their positions).
+    """
     header = {name: data.get(name, "").strip() for name in header_field_names()}
     try:
         total = min(int(data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", "0")), 999)
     except ValueError:
         total = 0
-    names = item_field_names()
+    rows = posted_document_rows(data)
     items = []
     for i in range(max(total, 0)):
+        names = item_field_names(rows.get(i, 0))
         row = {name: data.get(f"{ITEMS_PREFIX}-{i}-{name}", "").strip() for name in names}
-        if any(row.values()):
+        if keep_blank_items or any(row.values()):
             items.append(row)
     # Flat header fields: the draft service reads the LRN from ``payload["lrn"]``.
     return {**header, "items": items}
 
 
+def document_added_to(action: str) -> int | None:
+    """The item (0-based) whose "Add another document" button was pressed, if that was the action."""
+    m = re.fullmatch(rf"add_document:{ITEMS_PREFIX}-(\d{{1,3}})", action)
+    return int(m[1]) if m else None
+
+
 def forms_from_payload(
-    payload: dict[str, Any] | None, *, default_declarant: str = "", add_item: bool = False
+    payload: dict[str, Any] | None,
+    *,
+    default_declarant: str = "",
+    add_item: bool = False,
+    add_document_to: int | None = None,
 ) -> tuple[DeclarationForm, BaseGoodsItemFormSet]:
-    """Unbound forms showing a draft (or a blank declaration), optionally with one more empty item."""
+    """Unbound forms showing a draft (or a blank declaration).
+
+    Optionally with one more empty item, or one more document row on item ``add_document_to``.
+    """
     payload = payload or {}
     header = {name: payload.get(name, "") for name in header_field_names()}
     if not header.get("declarant_eori") and default_declarant:
         header["declarant_eori"] = default_declarant
     items = [dict(row) for row in payload.get("items") or [] if isinstance(row, dict)]
+    if add_document_to is not None and 0 <= add_document_to < len(items):
+        row = items[add_document_to]
+        n = max(document_rows_in(row), DOCUMENT_ROWS) + 1
+        if n <= MAX_DOCUMENTS:
+            row.update({f"doc_{n}_code": "", f"doc_{n}_reference": ""})
     if add_item or not items:
         items.append({})
     formset: BaseGoodsItemFormSet = GoodsItemFormSet(initial=items, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
@@ -515,8 +590,7 @@ def _item_data(position: int, form: GoodsItemForm) -> ItemData:
         DocumentData(
             kind=DocumentKind.ADDITIONAL, code=c.text(f"doc_{n}_code"), reference=c.text(f"doc_{n}_reference")
         )
-        for n in range(1, DOCUMENT_ROWS + 1)
-        if c.text(f"doc_{n}_code")
+        for n in form.lodged_document_rows()
     ]
     additional = c.text("additional_procedure_code")
     return ItemData(
@@ -619,7 +693,7 @@ def issue_target(path: str, *, item_count: int) -> IssueTarget | None:
         if not rest:
             return IssueTarget(index, None)
         if rest[0] == "documents":
-            if len(rest) >= 2 and rest[1].isdigit() and 1 <= int(rest[1]) <= DOCUMENT_ROWS:
+            if len(rest) >= 2 and rest[1].isdigit() and 1 <= int(rest[1]) <= MAX_DOCUMENTS:
                 column = "reference" if len(rest) >= 3 and rest[2] == "reference" else "code"
                 return IssueTarget(index, f"doc_{rest[1]}_{column}")
             return IssueTarget(index, None)
@@ -645,7 +719,8 @@ def issues_to_forms(
 ) -> list[Issue]:
     """Put every issue the service found beside its field; return those that fit no field.
 
-    Issue item numbers count the items as lodged, i.e. the filled-in rows, not blank rows in between.
+    Issue item numbers count the items as lodged, i.e. the filled-in rows, not blank rows in between,
+    and document numbers count the document rows with a type.
 
     ``besides_field_errors``: the forms have field errors already (the rules ran on what could be
     read); an issue about a field that has its own error is left out, so each field says one thing.
@@ -664,11 +739,22 @@ def issues_to_forms(
             if not (besides_field_errors and issue.field == "items" and formset.non_form_errors()):
                 unplaced.append(issue)
             continue
-        field = target.field
+        item = None if target.item is None else filled[target.item]
+        field = target.field if item is None else _document_row(item, target.field)
         if field is not None and (target.item, field) in taken:
             continue
-        _add_error(form if target.item is None else filled[target.item], field, issue.message)
+        _add_error(form if item is None else item, field, issue.message)
     return unplaced
+
+
+def _document_row(item: GoodsItemForm, field: str | None) -> str | None:
+    """The item field an issue's field is about: ``doc_2_code`` is the second document with a type."""
+    m = DOCUMENT_FIELD.fullmatch(field or "")
+    if m is None:
+        return field
+    rows = item.lodged_document_rows()
+    position = int(m[1])
+    return f"doc_{rows[position - 1]}_{m[2]}" if position <= len(rows) else None
 
 
 def _add_error(form: forms.Form, field: str | None, message: str) -> None:

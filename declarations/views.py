@@ -35,6 +35,7 @@ from .forms import (
     DeclarationFilterForm,
     DeclarationForm,
     UploadForm,
+    document_added_to,
     error_summary,
     form_to_declaration_data,
     forms_from_payload,
@@ -164,6 +165,14 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
         form, formset = forms_from_payload(payload_from_post(request.POST), add_item=True)
         # Without JavaScript the page reloads: put the cursor in the new item.
         formset.forms[-1].fields["description"].widget.attrs["autofocus"] = True
+        return _render_form(request, draft, form, formset)
+    if (index := document_added_to(action)) is not None:
+        # Blank items stay, so the item keeps its place on the page.
+        payload = payload_from_post(request.POST, keep_blank_items=True)
+        form, formset = forms_from_payload(payload, add_document_to=index)
+        if index < len(formset.forms):
+            item = formset.forms[index]
+            item.fields[f"doc_{item.document_row_count}_code"].widget.attrs["autofocus"] = True
         return _render_form(request, draft, form, formset)
     if action == "save_draft":
         return _save_draft(request, draft)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +14,18 @@ from django.urls import reverse
 from django.utils import translation
 
 from declarations import services
-from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
-from declarations.forms import issue_target
+from declarations.canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    Issue,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
+from declarations.forms import forms_from_post, issue_target, issues_to_forms
 from declarations.models import Channel, Declaration, Status
+from declarations.wco.reader import read_declaration
 from singlewindow.models import AuditEvent, OutboxMessage
 
 from ..conftest import IMPORTER_EORI, SAMPLES
@@ -23,6 +33,8 @@ from ..conftest import IMPORTER_EORI, SAMPLES
 pytestmark = pytest.mark.django_db
 
 SAMPLE_IMPORT = SAMPLES / "imports" / "TT_IM001a__Step1_TT_IM001a.xml"
+# The accepted import sample with the most documents on one goods item (13 on its item 1).
+SAMPLE_MANY_DOCUMENTS = SAMPLES / "imports" / "TT_IM030a__Step1_TT_IM030a.xml"
 
 
 def declaration_data(lrn: str, *, items: int = 1, eori: str = IMPORTER_EORI) -> DeclarationData:
@@ -475,6 +487,95 @@ def test_form_with_no_items_says_so_once(client, importer):
     summary = [entry.message for entry in response.context["errors"]]
     assert summary.count("Add at least one goods item.") == 1
     assert not any("no goods items" in message for message in summary)
+
+
+def test_item_can_carry_more_documents_than_before(client, importer):
+    sample = read_declaration(SAMPLE_MANY_DOCUMENTS.read_bytes()).data
+    assert sample is not None
+    documents = [d for d in sample.items[0].documents if d.kind == DocumentKind.ADDITIONAL]
+    assert len(documents) == 13
+    row = item_row()
+    for n, document in enumerate(documents, start=1):
+        row.update({f"doc_{n}_code": document.code, f"doc_{n}_reference": document.reference})
+    client.force_login(importer)
+
+    response = client.post(reverse("declarations:new"), form_post(lrn="WEB-DOCS", items=[row]))
+
+    declaration = Declaration.objects.get(lrn="WEB-DOCS")
+    assert response.status_code == 302
+    assert sorted(d.code for d in declaration.documents.all()) == sorted(d.code for d in documents)
+
+
+def test_add_another_document_without_javascript_adds_a_row_to_that_item(client, importer):
+    client.force_login(importer)
+    data = form_post(items=[item_row(), item_row(description="Trimmers")], action="add_document:items-1")
+
+    response = client.post(reverse("declarations:new"), data)
+
+    page = response.content.decode()
+    first, second = response.context["formset"].forms
+    assert response.status_code == 200
+    assert (first.document_row_count, second.document_row_count) == (3, 4)
+    assert second.initial["description"] == "Trimmers"
+    assert 'name="items-1-doc_4_code"' in page and 'name="items-0-doc_4_code"' not in page
+    assert re.search(r'<input[^>]*name="items-1-doc_4_code"[^>]*autofocus', page)
+    assert 'role="alert"' not in page
+    assert not Declaration.objects.exists()
+
+
+def test_add_another_document_keeps_blank_items_in_their_place(client, importer):
+    client.force_login(importer)
+    blank = dict.fromkeys(item_row(), "")
+    data = form_post(items=[blank, item_row(description="Trimmers")], action="add_document:items-1")
+
+    response = client.post(reverse("declarations:new"), data)
+
+    forms = response.context["formset"].forms
+    assert forms[1].initial["description"] == "Trimmers"
+    assert forms[1].document_row_count == 4
+
+
+def test_every_goods_item_offers_to_add_another_document(client, importer):
+    client.force_login(importer)
+
+    page = client.get(reverse("declarations:new")).content.decode()
+
+    assert 'value="add_document:items-0"' in page
+    assert 'aria-label="Add another document to goods item 1"' in page
+    # The item the page clones for "Add another goods item" has the button too.
+    assert 'value="add_document:items-__prefix__"' in page
+
+
+def test_added_document_rows_survive_a_rejected_submit_and_a_draft(client, importer):
+    client.force_login(importer)
+    row = item_row(doc_5_code="C505", doc_5_reference="GBCGU-5", doc_4_code="", doc_4_reference="")
+    rejected = client.post(
+        reverse("declarations:new"), form_post(lrn="DRAFT-DOCS", items=[row], type_code="")
+    )
+    data = form_post(lrn="DRAFT-DOCS", items=[row], action="save_draft")
+    client.post(reverse("declarations:new"), data)
+    draft = Declaration.objects.get(lrn="DRAFT-DOCS", status=Status.DRAFT)
+
+    resumed = client.get(reverse("declarations:draft", args=[draft.pk]))
+
+    assert rejected.context["formset"].forms[0].document_row_count == 5
+    assert 'value="GBCGU-5"' in rejected.content.decode()
+    item = resumed.context["formset"].forms[0]
+    assert item.document_row_count == 5
+    assert item.initial["doc_5_reference"] == "GBCGU-5"
+
+
+def test_document_issue_lands_on_the_row_it_is_about_when_rows_above_are_blank():
+    # Issues number an item's documents as lodged; here the first document is on row 2.
+    data = form_post(items=[item_row(doc_1_code="", doc_1_reference="", doc_2_code="N935")])
+    form, formset = forms_from_post(data)  # type: ignore[arg-type]
+    assert form.is_valid() and formset.is_valid()
+
+    issues_to_forms(
+        form, formset, [Issue("document_code_format", "Bad code.", field="items.1.documents.1.code")]
+    )
+
+    assert _messages(formset.forms[0].errors["doc_2_code"]) == ["Bad code."]
 
 
 def test_add_item_without_javascript_adds_an_empty_row(client, importer):
