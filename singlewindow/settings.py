@@ -139,6 +139,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@singlewindow
 SW_MAX_XML_BYTES = env.int("SW_MAX_XML_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
+# The browser form posts about 20 fields per goods item and 3 per document row: a declaration may
+# carry 999 items (DE 1/6), with more documents on some. Django's default (1,000 fields) would
+# refuse one of 40 items with a bare 400. The body size cap above still bounds the request.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("SW_MAX_FORM_FIELDS", default=100_000)
 # Files traders attach to answers (agencies.Attachment): stored under MEDIA_ROOT, never served
 # directly; pages and the API hand them out after an access check.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))

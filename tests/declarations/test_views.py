@@ -719,3 +719,15 @@ def test_french_page_when_the_language_cookie_is_set(client, importer, english_a
     page = client.get(reverse("declarations:list")).content.decode()
 
     assert "Vos brouillons" in page
+
+
+def test_form_with_a_hundred_goods_items_is_accepted_not_refused_for_its_field_count(client, importer):
+    client.force_login(importer)
+    rows = [item_row(value_amount="15") for _ in range(100)]
+    data = form_post(lrn="WEB-HUNDRED", items=rows)
+    assert len(data) > 1000  # above Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Declaration.objects.get(lrn="WEB-HUNDRED").items.count() == 100
