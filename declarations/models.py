@@ -330,12 +330,15 @@ class ReferenceCodeList(models.TextChoices):
     EXIT_OFFICE = "exit_office", _("Office of exit")
     PACKAGE_TYPE = "package_type", _("Package type")
     PROCEDURE = "procedure", _("Procedure code")
+    ADDITIONAL_PROCEDURE = "additional_procedure", _("Additional procedure code")
+    DOCUMENT = "document", _("Document code")
 
 
 # What a code looks like in each list, as the shipped files write it: HS chapters, headings and
 # subheadings; ISO/HMRC country and currency codes; HMRC office codes (GBLBA001, GB000093,
 # GBREX001); UN/ECE package types (BX, 1A, 43); a two-digit procedure (either half of DE 1/10)
-# or a combined four-digit one.
+# or a combined four-digit one; three-character additional procedure codes (000, 1CS, C07); and
+# four-character document codes (N935, C506, 1DAN).
 REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.HS: r"[0-9]{2}(?:[0-9]{2}){0,2}",
     ReferenceCodeList.COUNTRY: r"[A-Z]{2}",
@@ -344,6 +347,8 @@ REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.EXIT_OFFICE: r"[A-Z]{2}[A-Z0-9]{6}",
     ReferenceCodeList.PACKAGE_TYPE: r"[A-Z0-9]{2}",
     ReferenceCodeList.PROCEDURE: r"[0-9]{2}(?:[0-9]{2})?",
+    ReferenceCodeList.ADDITIONAL_PROCEDURE: r"[0-9A-Z]{3}",
+    ReferenceCodeList.DOCUMENT: r"[0-9A-Z]{4}",
 }
 
 

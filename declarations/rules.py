@@ -36,7 +36,16 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from . import refdata
-from .canonical import DeclarationData, Direction, DocumentData, Issue, ItemData, PartyData, PartyRole
+from .canonical import (
+    DeclarationData,
+    Direction,
+    DocumentData,
+    DocumentKind,
+    Issue,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
 
 # DE 1/2 additional declaration types. A/D standard (arrived / pre-lodged), B/C/E/F simplified,
 # J/K customs clearance requests (C21), Q final supplementary, X/Y/Z supplementary.
@@ -300,6 +309,17 @@ def _check_documents(
                     "or digits (for example N935)."
                 )
                 % {"where": where, "position": position, "code": document.code or "—"},
+            )
+        elif document.kind is DocumentKind.ADDITIONAL and refdata.document_code(document.code) is None:
+            # Previous documents (DE 2/1) are a category and a document type, checked for format only.
+            yield _error(
+                "document_code_unknown",
+                f"{prefix}.{position}.code",
+                _(
+                    "%(where)s: document %(position)s has code %(code)s, which is not in the list of "
+                    "document codes; check the code (for example N935)."
+                )
+                % {"where": where, "position": position, "code": document.code},
             )
 
 
@@ -673,6 +693,16 @@ def _check_procedure(prefix: str, where: str, item: ItemData) -> Iterable[Issue]
                     "digits (for example 000)."
                 )
                 % {"where": where, "code": additional or "—"},
+            )
+        elif refdata.additional_procedure_code(additional) is None:
+            yield _error(
+                "additional_procedure_code_unknown",
+                f"{prefix}.additional_procedure_codes.{index}",
+                _(
+                    "%(where)s: additional procedure code %(code)s is not in the list of additional "
+                    "procedure codes; check the code (declare 000 when no other applies)."
+                )
+                % {"where": where, "code": additional},
             )
 
 

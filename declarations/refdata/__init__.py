@@ -2,8 +2,10 @@
 
 The files beside this module are facts derived from public sources by ``build.py`` (run it to
 regenerate them): the HS 2022 nomenclature, the HS 2017→2022 subheadings that were split, and
-HMRC's code lists. Lookups return the English name (or description) of a code, or ``None`` when
-the code is unknown, so callers can both test membership and name the thing in a message.
+HMRC's code lists (the procedure, additional procedure and document codes widened by the codes
+HMRC's accepted samples use, as ``build.py`` explains). Lookups return the English name (or
+description) of a code, or ``None`` when the code is unknown, so callers can both test membership
+and name the thing in a message.
 
 Countries and currencies are the union of ISO (pycountry) and HMRC's lists: HMRC also accepts
 user-assigned codes that ISO does not define (``XK`` Kosovo, ``XC`` Ceuta, ``XL`` Melilla, the
@@ -44,6 +46,8 @@ CUSTOMS_OFFICE = "customs_office"
 EXIT_OFFICE = "exit_office"
 PACKAGE_TYPE = "package_type"
 PROCEDURE = "procedure"
+ADDITIONAL_PROCEDURE = "additional_procedure"
+DOCUMENT = "document"
 
 DEFAULT_REFRESH_SECONDS = 5.0
 # The freshness check compares max(updated_at) and count(*). Those stamps come from the writing
@@ -114,6 +118,8 @@ _SHIPPED: dict[str, Callable[[], Mapping[str, str]]] = {
     EXIT_OFFICE: lambda: _names("offices_of_exit.json"),
     PACKAGE_TYPE: lambda: _names("package_types.json"),
     PROCEDURE: _shipped_procedures,
+    ADDITIONAL_PROCEDURE: lambda: _names("additional_procedure_codes.json"),
+    DOCUMENT: lambda: _names("document_codes.json"),
 }
 
 
@@ -353,3 +359,13 @@ def procedure_code_parts() -> frozenset[str]:
 def procedure_code_name(code: str) -> str | None:
     """HMRC's name for a combined four-digit procedure code, when HMRC's list has it."""
     return _current().describe(PROCEDURE, code) if len(code) == 4 else None
+
+
+def additional_procedure_code(code: str) -> str | None:
+    """Description of a DE 1/11 additional procedure code (``000``, ``1CS``, ``C07``)."""
+    return _current().describe(ADDITIONAL_PROCEDURE, code)
+
+
+def document_code(code: str) -> str | None:
+    """Description of a DE 2/3 document code (``N935``, ``C506``) or DE 2/6 deferment type (``1DAN``)."""
+    return _current().describe(DOCUMENT, code)

@@ -18,6 +18,11 @@ It writes, next to this file:
   ``package_types.json``: ``{code: English name}`` from HMRC's code lists.
 - ``procedure_codes.json``: the combined DE 1/10 codes HMRC lists and the two-digit procedure
   codes the rules accept (see ``SAMPLE_PROCEDURE_CODES``).
+- ``additional_procedure_codes.json``: DE 1/11 codes, HMRC's list (``additionalProcedureCodes.json``)
+  and every code an accepted HMRC sample declares (see ``sample_codes``).
+- ``document_codes.json``: DE 2/3 document codes (and the DE 2/6 deferment type ``1DAN``, which
+  DMS sends as a header ``AdditionalDocument``), HMRC's ``additionalDocumentCodes.json`` and every
+  code an accepted HMRC sample declares.
 
 Only the standard library is used: the script must run before anything else is installed.
 """
@@ -29,6 +34,7 @@ import gzip
 import io
 import json
 import sys
+import xml.etree.ElementTree as ET  # noqa: S405  (HMRC's published samples, not input; see sample_codes)
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +65,17 @@ SAMPLE_PROCEDURE_CODES: dict[str, str] = {
 }
 
 
+# The HMRC code lists in the shared data come from HMRC's export declaration service, so they are
+# narrower than CDS accepts: ``additionalProcedureCodes.json`` holds only the 65 DE 1/11 codes of
+# exports (no ``1H7``, ``C07``, ``F15`` ...), and ``additionalDocumentCodes.json`` only the 160 DE
+# 2/3 codes that need a reason when no document is produced (no ``N935``, ``C505`` ...). HMRC
+# accepted its own trade-test samples with those codes, so the shipped lists add every code an
+# accepted sample declares; a code CDS accepts that is in neither is added by an administrator
+# (``ReferenceCode``) until a fuller list is shipped.
+ACCEPTED_SAMPLES = ("wco-dms/samples/imports/*.xml", "wco-dms/samples/exports/*.xml")
+ACCEPTED_TT1 = "wco-dms/hmrc-tt1/*/Accepted/Declaration/*.xml"
+
+
 def _read_json(path: Path) -> list[dict[str, object]]:
     # Several HMRC files start with a UTF-8 byte-order mark.
     with path.open(encoding="utf-8-sig") as f:
@@ -74,6 +91,47 @@ def _names(path: Path) -> dict[str, str]:
 def _write_json(out: Path, name: str, data: object) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     (out / name).write_text(text, encoding="utf-8")
+
+
+def _local(element: ET.Element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def _child_text(element: ET.Element, name: str) -> str | None:
+    child = next((c for c in element if _local(c) == name), None)
+    return None if child is None else (child.text or "").strip()
+
+
+def sample_codes(source: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """DE 2/3 document codes and DE 1/11 additional procedure codes of HMRC's accepted samples.
+
+    Read as ``declarations.wco.reader`` maps them: a document code is the ``CategoryCode`` and
+    ``TypeCode`` of an ``AdditionalDocument`` of the declaration or of a goods item; an additional
+    procedure code is the ``CurrentCode`` of a goods item's ``GovernmentProcedure`` that has no
+    ``PreviousCode`` and three characters. Each code is described by the first sample using it.
+    """
+    paths = [p for pattern in ACCEPTED_SAMPLES for p in sorted(source.glob(pattern))]
+    paths += sorted(source.glob(ACCEPTED_TT1))
+    assert paths, f"no accepted samples under {source}"
+    documents: dict[str, str] = {}
+    procedures: dict[str, str] = {}
+    for path in paths:
+        why = f"accepted HMRC sample: {path.stem.split('__')[0]}"
+        # HMRC's own published files, read once at build time: no DTD or entity in any of them.
+        root = ET.parse(path).getroot()  # noqa: S314
+        for element in root.iter():
+            if _local(element) not in ("Declaration", "GovernmentAgencyGoodsItem"):
+                continue
+            for child in element:
+                if _local(child) == "AdditionalDocument":
+                    code = (_child_text(child, "CategoryCode") or "") + (_child_text(child, "TypeCode") or "")
+                    if code:
+                        documents.setdefault(code, why)
+                elif _local(child) == "GovernmentProcedure" and _child_text(child, "PreviousCode") is None:
+                    code = _child_text(child, "CurrentCode") or ""
+                    if len(code) == 3:
+                        procedures.setdefault(code, why)
+    return documents, procedures
 
 
 def build_hs(source: Path, out: Path = HERE) -> dict[str, str]:
@@ -115,6 +173,19 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
     for code, why in SAMPLE_PROCEDURE_CODES.items():
         parts.setdefault(code, f"accepted HMRC sample: {why}")
     _write_json(out, "procedure_codes.json", {"combined": combined, "parts": parts})
+    documents_used, procedures_used = sample_codes(source)
+    additional = _names(lists / "procedureCodes" / "additionalProcedureCodes.json")
+    for code, why in procedures_used.items():
+        additional.setdefault(code, why)
+    _write_json(out, "additional_procedure_codes.json", additional)
+    documents = {
+        str(row["parentCode"]).strip(): "HMRC additionalDocumentCodes.json (a reason is required when "
+        "no document is produced)"
+        for row in _read_json(lists / "additionalDocumentCodes" / "additionalDocumentCodes.json")
+    }
+    for code, why in documents_used.items():
+        documents.setdefault(code, why)
+    _write_json(out, "document_codes.json", documents)
 
 
 if __name__ == "__main__":
