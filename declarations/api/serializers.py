@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -129,7 +130,7 @@ class DeclarationInputSerializer(serializers.Serializer):
         duplicated = sorted({r for r in roles if roles.count(r) > 1})
         if duplicated:
             raise serializers.ValidationError(
-                f"Each party role may appear once; repeated: {', '.join(duplicated)}."
+                _("Each party role may appear once; repeated: %(roles)s.") % {"roles": ", ".join(duplicated)}
             )
         return parties
 
