@@ -24,14 +24,26 @@ rejected TT1 variant must fail for the reason HMRC gave. That evidence shapes th
   accepted HMRC samples (TT_IM202a, TT_EX055a, the IMZ aggregated supplementary) declare one.
 - A commodity code whose subheading HS 2022 removed (``970200``) is a warning naming the new
   subheadings: two accepted samples use it, and the edition change must still be reported.
+- A supplementary-units quantity (DE 6/2) without a unit is accepted when the item has a commodity
+  code: 15 items of 12 accepted samples send ``TariffQuantity`` without ``unitCode`` (none sends
+  one), as CDS expects, the unit being the one the tariff lays down for the code. With neither,
+  nothing says what the quantity counts, so that is an error.
+- Every number must fit the database column it is stored in (``_check_numbers``), so no channel
+  can store a declaration that cannot be read back.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
@@ -46,6 +58,7 @@ from .canonical import (
     PartyData,
     PartyRole,
 )
+from .models import Declaration, Document, GoodsItem
 
 # DE 1/2 additional declaration types. A/D standard (arrived / pre-lodged), B/C/E/F simplified,
 # J/K customs clearance requests (C21), Q final supplementary, X/Y/Z supplementary.
@@ -74,6 +87,20 @@ DOCUMENT_CODE_PATTERN = re.compile(r"[0-9A-Z]{4}")
 
 CUSTOMS_WAREHOUSING = "71"
 REDUCED_DATA_SET = "1H7"  # low-value consignment reduced data set (SRDS)
+
+# SQLite, the embedded default, stores a DecimalField as REAL (a double). Django reads it back
+# through a 15-digit context and quantizes it to the column's decimal places within its
+# max_digits, so a value with more digits reads back wrong (9999999999999.999 as
+# 10000000000000.000) or raises InvalidOperation on every read of the declaration (99999999999999
+# in a 16,3 column). A double keeps any 15 significant digits exactly, so the rules accept at most
+# 15 digits, decimal places included, whatever the column allows; PostgreSQL's numeric columns
+# hold them exactly too. The columns keep their width (16 and 18 digits): narrowing them would
+# rewrite the largest tables for nothing, and this cap is the one place that decides.
+STORABLE_DIGITS = 15
+# Numbers whose own rule already refuses what the column cannot hold: the item number must be 1
+# to 999 (``item_sequence_range``); negative masses and package counts have their own errors.
+NUMBERS_WITH_OWN_RANGE = frozenset({"sequence"})
+NUMBERS_WITH_OWN_NEGATIVE_RULE = frozenset({"net_mass", "gross_mass", "package_count"})
 
 
 def check_declaration(data: DeclarationData) -> list[Issue]:
@@ -217,6 +244,7 @@ def _check_header_counts(data: DeclarationData) -> Iterable[Issue]:
             "invoice_currency",
             _("The total amount invoiced has no currency: declare its currency code (for example GBP)."),
         )
+    yield from _check_numbers("", _("The declaration"), data, Declaration)
 
 
 def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
@@ -298,6 +326,12 @@ def _check_documents(
     prefix: str, documents: list[DocumentData], where: str, *, code_required: bool = True
 ) -> Iterable[Issue]:
     for position, document in enumerate(documents, start=1):
+        yield from _check_numbers(
+            f"{prefix}.{position}",
+            _("%(where)s, document %(position)s") % {"where": where, "position": position},
+            document,
+            Document,
+        )
         if not document.code and not code_required:
             continue
         if not DOCUMENT_CODE_PATTERN.fullmatch(document.code):
@@ -576,6 +610,27 @@ def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterabl
             )
             % {"where": where, "code": item.package_type},
         )
+    if item.quantity is not None and not item.quantity_unit and not item.commodity_code:
+        yield _error(
+            "quantity_unit_missing",
+            f"{prefix}.quantity_unit",
+            _(
+                "%(where)s declares a quantity of %(quantity)s without a unit or a commodity code, so "
+                "nothing says what it counts; declare the unit (for example NAR) or the commodity code."
+            )
+            % {"where": where, "quantity": item.quantity},
+        )
+    if item.quantity_unit and item.quantity is None:
+        yield _error(
+            "quantity_missing",
+            f"{prefix}.quantity",
+            _(
+                "%(where)s declares the unit %(unit)s without a quantity; declare the quantity or remove "
+                "the unit."
+            )
+            % {"where": where, "unit": item.quantity_unit},
+        )
+    yield from _check_numbers(prefix, where, item, GoodsItem)
     yield from _check_documents(f"{prefix}.documents", item.documents, where)
 
 
@@ -706,5 +761,118 @@ def _check_procedure(prefix: str, where: str, item: ItemData) -> Iterable[Issue]
             )
 
 
-def _plain(amount: Decimal) -> str:
-    return format(amount, "f")
+# --- numbers the database can hold --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumberLimit:
+    """The largest value a column holds and the decimal places it keeps (0 for integers)."""
+
+    largest: Decimal | int
+    decimal_places: int
+
+
+def number_limit(column: models.Field) -> NumberLimit | None:
+    """What a numeric model field can store on every supported database; ``None`` if not numeric."""
+    if isinstance(column, models.DecimalField):
+        places = column.decimal_places
+        digits = min(column.max_digits, STORABLE_DIGITS)
+        return NumberLimit(Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places), places)
+    if isinstance(column, models.IntegerField):
+        # The range every backend guarantees for the column's type (PostgreSQL's; SQLite's INTEGER
+        # is wider, but refuses to bind a Python int beyond 64 bits at all).
+        _lowest, largest = BaseDatabaseOperations.integer_field_ranges[column.get_internal_type()]
+        return NumberLimit(largest, 0)
+    return None
+
+
+# Each canonical record and the model that stores it, field for field (``services._store``).
+_STORED_AS: dict[type[models.Model], type[DeclarationData | ItemData | DocumentData]] = {
+    Declaration: DeclarationData,
+    GoodsItem: ItemData,
+    Document: DocumentData,
+}
+
+
+@functools.cache
+def _number_columns(model: type[models.Model]) -> Mapping[str, NumberLimit]:
+    """The numeric fields of the canonical record ``model`` stores, with their columns' limits."""
+    columns: dict[str, NumberLimit] = {}
+    for name in (f.name for f in dataclasses.fields(_STORED_AS[model])):
+        if name in NUMBERS_WITH_OWN_RANGE:
+            continue
+        try:
+            column = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(column, models.Field) and (limit := number_limit(column)) is not None:
+            columns[name] = limit
+    return columns
+
+
+def _number_label(name: str) -> str:
+    labels = {
+        "goods_item_quantity": _("total number of items"),
+        "total_package_quantity": _("total number of packages"),
+        "invoice_amount": _("total amount invoiced"),
+        "exchange_rate": _("exchange rate"),
+        "quantity": _("quantity"),
+        "net_mass": _("net mass"),
+        "gross_mass": _("gross mass"),
+        "value_amount": _("item price"),
+        "statistical_value": _("statistical value"),
+        "package_count": _("number of packages"),
+        "line": _("line number"),
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+def _check_numbers(
+    prefix: str, where: str, record: DeclarationData | ItemData | DocumentData, model: type[models.Model]
+) -> Iterable[Issue]:
+    """Each number of ``record`` (a canonical dataclass) is not negative and fits its ``model`` column."""
+    for name, limit in _number_columns(model).items():
+        value = getattr(record, name)
+        if value is None:
+            continue
+        field = f"{prefix}.{name}" if prefix else name
+        label = _number_label(name)
+        if value < 0:
+            # Negative values are refused either way (here or by the field's own rule), so they are
+            # never stored whatever their size.
+            if name not in NUMBERS_WITH_OWN_NEGATIVE_RULE:
+                yield _error(
+                    "value_negative",
+                    field,
+                    _("%(where)s: the %(label)s cannot be negative; declare zero or more.")
+                    % {"where": where, "label": label},
+                )
+            continue
+        if value > limit.largest:
+            yield _error(
+                "value_too_large",
+                field,
+                _(
+                    "%(where)s: the %(label)s is larger than the portal can store; declare at most "
+                    "%(largest)s."
+                )
+                % {"where": where, "label": label, "largest": _plain(limit.largest)},
+            )
+        elif _decimal_places(value) > limit.decimal_places:
+            yield _error(
+                "too_many_decimals",
+                field,
+                _("%(where)s: the %(label)s %(value)s has more than %(places)s decimal places; round it.")
+                % {"where": where, "label": label, "value": value, "places": limit.decimal_places},
+            )
+
+
+def _decimal_places(value: Decimal | int) -> int:
+    if not isinstance(value, Decimal):
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _plain(amount: Decimal | int) -> str:
+    return format(amount, "f") if isinstance(amount, Decimal) else str(amount)

@@ -2,12 +2,19 @@
 
 Input is the canonical declaration (``DeclarationData``) as JSON; field errors come back with
 dotted, 1-based paths (``items.2.net_mass``) like the portal's own rule errors.
+
+The input serializers parse; they do not repeat the portal's rules. Whether a number fits the
+column it is stored in, or may be negative, is decided by ``declarations.rules`` for every channel,
+so a JSON sender gets the same error (``value_too_large``, with the WCO pointer) as an XML sender.
 """
 
 from __future__ import annotations
 
+import decimal
+from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,7 +30,12 @@ from ..canonical import (
     PartyData,
     PartyRole,
 )
-from ..models import Declaration
+from ..models import Declaration, GoodsItem
+
+# Numbers longer than this are refused while parsing (DRF's ``max_digits``): no column comes near
+# it, and it stops an absurd value (``1e999999999`` is 11 characters) before anything formats it.
+# Everything shorter reaches the rules, which state the real limits.
+PARSE_MAX_DIGITS = 32
 
 
 def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
@@ -32,10 +44,32 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
     )
 
 
-def _decimal(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=18, decimal_places=3, required=False, allow_null=True, default=None, **kwargs
-    )
+class ColumnDecimalField(serializers.DecimalField):
+    """A decimal for a ``DecimalField`` column, given with the column's decimal places when it fits.
+
+    ``1.5`` for a three-place column becomes ``1.500``, as the database keeps it (and as the JSON
+    channel always gave it, so content hashes of earlier lodgements still match). A value with
+    more places than the column is kept as sent, for the rules to refuse (``too_many_decimals``)
+    rather than silently rounded.
+    """
+
+    def __init__(self, column_places: int, **kwargs: Any) -> None:
+        self.column_places = column_places
+        super().__init__(max_digits=PARSE_MAX_DIGITS, decimal_places=None, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        value: Decimal = super().to_internal_value(data)
+        # Enough precision for any parsed value at the column's places: quantize cannot overflow.
+        context = decimal.Context(prec=PARSE_MAX_DIGITS + self.column_places)
+        padded = value.quantize(Decimal(1).scaleb(-self.column_places), context=context)
+        return padded if padded == value else value
+
+
+def _decimal(model: type[models.Model], name: str) -> ColumnDecimalField:
+    """The input field for the canonical decimal ``name``, stored in the same-named column of ``model``."""
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.DecimalField), name
+    return ColumnDecimalField(column.decimal_places, required=False, allow_null=True, default=None)
 
 
 class PartySerializer(serializers.Serializer):
@@ -71,16 +105,16 @@ class ItemSerializer(serializers.Serializer):
     additional_procedure_codes = serializers.ListField(
         child=serializers.CharField(max_length=3), required=False, default=list
     )
-    quantity = _decimal()
+    quantity = _decimal(GoodsItem, "quantity")
     quantity_unit = _text(10)
-    net_mass = _decimal(min_value=0)
-    gross_mass = _decimal(min_value=0)
-    value_amount = _decimal(min_value=0)
+    net_mass = _decimal(GoodsItem, "net_mass")
+    gross_mass = _decimal(GoodsItem, "gross_mass")
+    value_amount = _decimal(GoodsItem, "value_amount")
     value_currency = _text(3)
-    statistical_value = _decimal(min_value=0)
+    statistical_value = _decimal(GoodsItem, "statistical_value")
     statistical_currency = _text(3)
     valuation_method = _text(1)
-    package_count = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    package_count = serializers.IntegerField(required=False, allow_null=True, default=None)
     package_type = _text(2)
     package_marks = _text(512)
     documents = DocumentSerializer(many=True, required=False, default=list)
@@ -95,11 +129,9 @@ class DeclarationInputSerializer(serializers.Serializer):
     lrn = serializers.CharField(max_length=35)  # the 22-character limit is a rule with its own error
     goods_item_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
     total_package_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
-    invoice_amount = _decimal(min_value=0)
+    invoice_amount = _decimal(Declaration, "invoice_amount")
     invoice_currency = _text(3)
-    exchange_rate = serializers.DecimalField(
-        max_digits=16, decimal_places=6, required=False, allow_null=True, default=None
-    )
+    exchange_rate = _decimal(Declaration, "exchange_rate")
     representation_code = _text(1)
     parties = PartySerializer(many=True)
     supervising_office = _text(8)
