@@ -11,8 +11,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
 from agencies.forms import add_service_errors, error_summary
+from agencies.models import InformationRequest
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from declarations.selectors import access_declaration, declaration_timeline, declaration_with_details
@@ -92,6 +94,14 @@ def declaration_page(request: HttpRequest, mrn: str) -> HttpResponse:
     return _render_declaration(request, access_declaration(user, mrn))
 
 
+def _loaded_decision(declaration: Declaration) -> Any:
+    """The release decision ``declaration_with_details`` loaded with the declaration, or None."""
+    try:
+        return declaration.release_decision
+    except ObjectDoesNotExist:
+        return None
+
+
 def _render_declaration(
     request: HttpRequest, declaration: Declaration, *, form: OverrideForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -99,7 +109,10 @@ def _render_declaration(
     user = _user(request)
     declaration = declaration_with_details(declaration, user=user)
     reviews = list(declaration.reviews.all())
-    prefetch_related_objects(reviews, "items", "info_requests__attachments")
+    questions = InformationRequest.objects.select_related("asked_by", "answered_by").prefetch_related(
+        "attachments"
+    )
+    prefetch_related_objects(reviews, "items", Prefetch("info_requests", queryset=questions))
     outcomes = override_outcomes(declaration)
     if outcomes and form is None:
         form = OverrideForm(outcomes=outcomes)
@@ -120,7 +133,7 @@ def _render_declaration(
             "nav": "overview",
             "declaration": declaration,
             "reviews": reviews,
-            "decision": selectors.release_decision_of(declaration),
+            "decision": _loaded_decision(declaration),
             "timeline": timeline,
             "form": form,
             "errors": error_summary(form) if form is not None and form.is_bound else [],

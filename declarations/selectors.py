@@ -134,7 +134,7 @@ def declaration_with_details(declaration: Declaration, *, user: User | None = No
     review_model = Declaration._meta.get_field("reviews").related_model
     return (
         Declaration.objects.select_related(
-            "declarant_account", "trader_account", "lodged_by", "release_decision"
+            "declarant_account", "trader_account", "lodged_by", "release_decision__decided_by"
         )
         .prefetch_related(
             "parties",
@@ -143,7 +143,7 @@ def declaration_with_details(declaration: Declaration, *, user: User | None = No
             Prefetch(
                 "reviews",
                 queryset=review_model._default_manager.filter(reviews)  # type: ignore[union-attr]
-                .select_related("agency")
+                .select_related("agency", "claimed_by", "decided_by")
                 .order_by("agency__name"),
             ),
         )

@@ -181,18 +181,6 @@ def test_overview_with_every_filter_runs_the_same_queries(
 # --- the supervisor's declaration page -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "N+1 (found by this test; 17 queries for one review and one answered question, 19 for three "
-        "reviews decided or claimed by three officers): clearance/views.py _render_declaration loads "
-        "the reviews with select_related('agency') only (declarations/selectors.py "
-        "declaration_with_details) and prefetches 'info_requests__attachments' without their users, "
-        "so templates/clearance/declaration.html (review.decided_by / review.claimed_by) reads one "
-        "user per review and templates/agencies/_info_request.html (info.answered_by) one per "
-        "answered question. Remove this marker once they are loaded with the page."
-    ),
-)
 def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_questions(
     client, importer, supervisor, officers, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
