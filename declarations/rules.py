@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -346,7 +347,11 @@ def _check_documents(
             )
         elif document.kind is DocumentKind.ADDITIONAL and refdata.document_code(document.code) is None:
             # Previous documents (DE 2/1) are a category and a document type, checked for format only.
-            yield _error(
+            # The shipped DE 2/3 list is HMRC's published one (the codes that need a reason) plus the
+            # codes of its accepted samples, not the whole TARIC list: an unlisted code is a warning
+            # until the administration loads its full list and sets SW_STRICT_DOCUMENT_CODES.
+            report = _error if settings.SW_STRICT_DOCUMENT_CODES else _warning
+            yield report(
                 "document_code_unknown",
                 f"{prefix}.{position}.code",
                 _(
@@ -524,7 +529,7 @@ def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterabl
             % {"where": where},
         )
 
-    yield from _check_procedure(prefix, where, item)
+    yield from _check_procedure(prefix, where, item, export=data.type_code == "EX")
 
     masses_required = full and data.type_code in ("IM", "EX")
     if item.gross_mass is None and masses_required:
@@ -700,7 +705,7 @@ def _check_commodity_code(field: str, where: str, code: str) -> Iterable[Issue]:
         )
 
 
-def _check_procedure(prefix: str, where: str, item: ItemData) -> Iterable[Issue]:
+def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -> Iterable[Issue]:
     code = item.procedure_code
     field = f"{prefix}.procedure_code"
     if not code:
@@ -750,7 +755,10 @@ def _check_procedure(prefix: str, where: str, item: ItemData) -> Iterable[Issue]
                 % {"where": where, "code": additional or "—"},
             )
         elif refdata.additional_procedure_code(additional) is None:
-            yield _error(
+            # HMRC's list is its exports service's: complete for exports; on imports it lacks most
+            # codes (the samples' import codes were added), so there an unlisted code is a warning.
+            report = _error if export or settings.SW_STRICT_ADDITIONAL_PROCEDURE_CODES else _warning
+            yield report(
                 "additional_procedure_code_unknown",
                 f"{prefix}.additional_procedure_codes.{index}",
                 _(

@@ -80,20 +80,6 @@ CASES = [
         ("too_many_decimals", "items.1.net_mass", NET_MASS),
         id="too_many_decimals",
     ),
-    pytest.param(
-        item(documents=[{"code": "N999", "reference": "1"}]),
-        ("document_code_unknown", "items.1.documents.1.code", "67A/68A[1]/02A[1] TypeCode"),
-        id="document_code",
-    ),
-    pytest.param(
-        item(additional_procedure_codes=["ZZZ"]),
-        (
-            "additional_procedure_code_unknown",
-            "items.1.additional_procedure_codes.1",
-            "67A/68A[1]/70A[2] CurrentCode",
-        ),
-        id="additional_procedure_code",
-    ),
 ]
 
 
@@ -108,6 +94,46 @@ def test_json_lodgement_the_rules_refuse_is_a_400_and_stores_nothing(
     assert all(e["message"] for e in errors)
     assert Declaration.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_unlisted_document_and_import_additional_procedure_codes_are_warnings_by_default(importer) -> None:
+    payload = item(documents=[{"code": "N999", "reference": "1"}], additional_procedure_codes=["ZZZ"])
+    response = post_json(importer, payload)
+    assert response.status_code == 201, response.content
+    warnings = [(w["code"], w.get("field")) for w in response.json()["warnings"]]
+    assert ("document_code_unknown", "items.1.documents.1.code") in warnings
+    assert ("additional_procedure_code_unknown", "items.1.additional_procedure_codes.1") in warnings
+
+
+@pytest.mark.parametrize(
+    ("setting", "payload", "expected"),
+    [
+        pytest.param(
+            "SW_STRICT_DOCUMENT_CODES",
+            item(documents=[{"code": "N999", "reference": "1"}]),
+            ("document_code_unknown", "items.1.documents.1.code", "67A/68A[1]/02A[1] TypeCode"),
+            id="document_code",
+        ),
+        pytest.param(
+            "SW_STRICT_ADDITIONAL_PROCEDURE_CODES",
+            item(additional_procedure_codes=["ZZZ"]),
+            (
+                "additional_procedure_code_unknown",
+                "items.1.additional_procedure_codes.1",
+                "67A/68A[1]/70A[2] CurrentCode",
+            ),
+            id="additional_procedure_code",
+        ),
+    ],
+)
+def test_strict_code_lists_refuse_unlisted_codes_and_store_nothing(
+    importer, settings, setting: str, payload: dict[str, Any], expected: tuple[str, str, str]
+) -> None:
+    setattr(settings, setting, True)
+    response = post_json(importer, payload)
+    assert response.status_code == 400, response.content
+    assert expected in [(e["code"], e.get("field"), e["pointer"]) for e in response.json()["errors"]]
+    assert Declaration.objects.count() == 0
 
 
 def test_json_number_with_an_absurd_exponent_is_refused_while_parsing(importer) -> None:

@@ -33,6 +33,22 @@ def errors(data: DeclarationData) -> list[Issue]:
     return [i for i in validate(data, unregistered_parties_are_errors=False) if i.severity == "error"]
 
 
+def warnings(data: DeclarationData) -> list[Issue]:
+    """The code-list warnings (unregistered parties are warnings here too, and not the point)."""
+    return [
+        i
+        for i in validate(data, unregistered_parties_are_errors=False)
+        if i.severity == "warning" and i.code.endswith("_code_unknown")
+    ]
+
+
+@pytest.fixture
+def strict(settings) -> None:
+    """As an administration that has loaded its full code lists."""
+    settings.SW_STRICT_DOCUMENT_CODES = True
+    settings.SW_STRICT_ADDITIONAL_PROCEDURE_CODES = True
+
+
 def found(data: DeclarationData) -> list[tuple[str, str, str]]:
     return [(i.code, i.field, i.pointer) for i in errors(data)]
 
@@ -40,6 +56,17 @@ def found(data: DeclarationData) -> list[tuple[str, str, str]]:
 # --- document codes --------------------------------------------------------------------------
 
 
+def test_unlisted_document_code_is_a_warning_with_pointer_while_the_list_is_partial(
+    valid_import: DeclarationData,
+) -> None:
+    valid_import.items[0].documents[0].code = "N999"
+    assert errors(valid_import) == []
+    assert [(i.code, i.pointer) for i in warnings(valid_import)] == [
+        ("document_code_unknown", "67A/68A[1]/02A[1] TypeCode")
+    ]
+
+
+@pytest.mark.usefixtures("strict")
 def test_unknown_item_document_code_is_rejected_with_pointer(valid_import: DeclarationData) -> None:
     valid_import.items[0].documents[0].code = "N999"
     (issue,) = errors(valid_import)
@@ -54,6 +81,7 @@ def test_unknown_item_document_code_is_rejected_with_pointer(valid_import: Decla
     )
 
 
+@pytest.mark.usefixtures("strict")
 def test_unknown_header_document_code_is_rejected(valid_import: DeclarationData) -> None:
     valid_import.documents.append(DocumentData(kind=DocumentKind.ADDITIONAL, code="1ZZZ", reference="1"))
     assert found(valid_import) == [("document_code_unknown", "documents.2.code", "42A/02A[1] TypeCode")]
@@ -91,6 +119,17 @@ def test_document_codes_are_hmrc_list_and_every_accepted_sample_code() -> None:
 # --- additional procedure codes --------------------------------------------------------------
 
 
+def test_unlisted_additional_procedure_code_is_an_error_on_exports_a_warning_on_imports(
+    valid_import: DeclarationData, valid_export: DeclarationData
+) -> None:
+    valid_export.items[0].additional_procedure_codes = ["ZZZ"]
+    assert [i.code for i in errors(valid_export)] == ["additional_procedure_code_unknown"]
+    valid_import.items[0].additional_procedure_codes = ["000", "ZZZ"]
+    assert errors(valid_import) == []
+    assert [i.code for i in warnings(valid_import)] == ["additional_procedure_code_unknown"]
+
+
+@pytest.mark.usefixtures("strict")
 def test_unknown_additional_procedure_code_is_rejected_with_pointer(valid_import: DeclarationData) -> None:
     valid_import.items[0].additional_procedure_codes = ["000", "ZZZ"]
     (issue,) = errors(valid_import)
@@ -118,6 +157,7 @@ def test_additional_procedure_codes_are_hmrc_list_and_every_accepted_sample_code
 # --- administrators' overrides ---------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("strict")
 def test_administrator_adds_a_document_code_and_withdraws_an_additional_procedure_code(
     valid_import: DeclarationData,
 ) -> None:
