@@ -11,6 +11,12 @@ records the release decision. Read from the database afterwards:
   release decision (``decided_at``);
 - p50/p95/p99 from lodgement to release decision, and from lodgement to routing (queue wait).
 
+With ``--decisions api`` the agencies do not decide automatically: one client per agency stands in
+for its back-office system, polls ``GET /api/v1/reviews?view=pending`` with its officer's token and
+approves each review with ``POST /api/v1/reviews/{id}/decision``, so every release goes through the
+decision API, the outbox and the consolidation task (results in bench/results/pipeline-api.json;
+the queue at 100,000 declarations is measured in the default mode only).
+
 Then the database is filled to 100,000 declarations with their goods items and agency reviews
 (SQL ``INSERT … SELECT`` copies of the lodged ones; a fifth of them still waiting for their
 agencies), and the officer's queue is timed over HTTP: the queue page (``/agencies/queue/``, signed
@@ -19,6 +25,7 @@ Prints everything with the machine and settings and compares with bench/results/
 
     .venv/bin/python bench/pipeline.py [--declarations 500] [--concurrency 8] [--workers 2]
                                        [--celery-concurrency 4] [--queue-declarations 100000]
+                                       [--decisions auto|api]
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ import http.cookiejar
 import json
 import os
 import re
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +72,48 @@ def api_token(base: str, username: str, password: str) -> str:
         headers={"Content-Type": "application/json"},
     )
     return json.loads(urllib.request.urlopen(request).read())["token"]
+
+
+class AgencySystem(threading.Thread):
+    """An agency's back-office system: polls its queue through the API and approves what it finds."""
+
+    def __init__(self, base: str, token: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.base, self.token, self.stop = base, token, stop
+        self.decided = 0
+        self.decision_s: list[float] = []
+        self.errors: dict[str, int] = {}
+
+    def call(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, object]:
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Token {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, None
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            status, page = self.call("GET", "/api/v1/reviews?view=pending")
+            reviews = page.get("results", []) if isinstance(page, dict) else []
+            if not reviews:
+                self.stop.wait(0.05)
+                continue
+            for review in reviews:
+                started = time.perf_counter()
+                code, _ = self.call(
+                    "POST", f"/api/v1/reviews/{review['id']}/decision", {"outcome": "approved", "reason": ""}
+                )
+                self.decision_s.append(time.perf_counter() - started)
+                if code == 200:
+                    self.decided += 1
+                else:
+                    self.errors[str(code)] = self.errors.get(str(code), 0) + 1
 
 
 def released_count(db: str, lrn_prefix: str) -> int:
@@ -276,6 +327,13 @@ def main() -> None:
     parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--queue-declarations", type=int, default=100_000)
     parser.add_argument("--queue-requests", type=int, default=60)
+    parser.add_argument("--deciders-per-agency", type=int, default=4, help="with --decisions api")
+    parser.add_argument(
+        "--decisions",
+        choices=["auto", "api"],
+        default="auto",
+        help="auto: every agency decides by itself; api: agency systems approve through the API",
+    )
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
@@ -296,7 +354,8 @@ def main() -> None:
         }
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
-        users = json.loads(manage(env, "seed_demo", "--json", "--auto-decide"))
+        through_api = args.decisions == "api"
+        users = json.loads(manage(env, "seed_demo", "--json", *([] if through_api else ["--auto-decide"])))
         queues = "celery," + manage(env, "agency_queues").strip()
         broker_user = next(u for u in users if u["username"] == "broker")
         samples = sample_bodies()
@@ -308,9 +367,22 @@ def main() -> None:
             celery_worker(env, concurrency=args.celery_concurrency, queues=queues),
         ):
             token = api_token(base, broker_user["username"], broker_user["password"])
+            stop = threading.Event()
+            # Each agency's system decides from several clients at once, as a back office would;
+            # they take pending reviews from the same queue, so some decisions meet a review another
+            # client just decided (409), which they skip.
+            systems = [
+                AgencySystem(base, api_token(base, u["username"], u["password"]), stop)
+                for u in users
+                if through_api and u["role"] == "officer"
+                for _ in range(args.deciders_per_agency)
+            ]
+            for system in systems:
+                system.start()
             for n, body in enumerate(samples[:8]):  # warm up the web and pool processes
                 post(base, token, with_lrn(body, f"WARMUP{n}"))
             wait_released(db, "WARMUP", 8)
+            warmup_decisions = sum(system.decided for system in systems)
 
             started = time.perf_counter()
             with ThreadPoolExecutor(args.concurrency) as pool:
@@ -321,6 +393,9 @@ def main() -> None:
                 statuses[str(code)] = statuses.get(str(code), 0) + 1
             accepted = statuses.get("201", 0)
             drain = wait_released(db, "PIPE", accepted)
+            stop.set()
+            for system in systems:
+                system.join()
             figures = {
                 **pipeline_figures(db, "PIPE"),
                 "lodged_per_second": round(accepted / lodging, 1),
@@ -329,6 +404,19 @@ def main() -> None:
                 "accepted": accepted,
                 "statuses": statuses,
             }
+            if through_api:
+                decision_s = [seconds for system in systems for seconds in system.decision_s]
+                figures.update(
+                    {
+                        "api_decisions": sum(system.decided for system in systems) - warmup_decisions,
+                        "api_decision_errors": {
+                            code: n for system in systems for code, n in system.errors.items()
+                        },
+                        **{f"api_decision_{k}": v for k, v in percentiles(decision_s).items()},
+                    }
+                )
+                record_api(args, figures, len(samples), len(systems))
+                return
 
             filled = fill_to(db, args.queue_declarations)
             busiest = sql(
@@ -403,6 +491,38 @@ def main() -> None:
     )
     if accepted != args.declarations:
         raise SystemExit(f"not every lodgement was accepted: {statuses}")
+
+
+def record_api(args: argparse.Namespace, figures: dict[str, object], samples: int, systems: int) -> None:
+    record(
+        "pipeline-api",
+        {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "settings": {
+                "declarations": args.declarations,
+                "client_concurrency": args.concurrency,
+                "gunicorn_workers": args.workers,
+                "celery_worker_concurrency": args.celery_concurrency,
+                "celery_pool": "prefork",
+                "agencies": f"agency systems approving through the API, {systems} clients in all "
+                f"({args.deciders_per_agency} per agency)",
+                "database": "PostgreSQL (native)",
+                "broker": "Redis (private redis-server, no persistence)",
+                "email_backend": "locmem",
+                "debug": False,
+                "samples": samples,
+            },
+            "figures": figures,
+        },
+        [
+            "end_to_end_declarations_per_second",
+            "release_p50_ms",
+            "release_p95_ms",
+            "release_p99_ms",
+            "api_decision_p95_ms",
+        ],
+    )
 
 
 if __name__ == "__main__":
