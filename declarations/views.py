@@ -34,6 +34,7 @@ from .forms import (
     BaseGoodsItemFormSet,
     DeclarationFilterForm,
     DeclarationForm,
+    DocumentRowsForm,
     UploadForm,
     document_added_to,
     error_summary,
@@ -166,13 +167,16 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
         # Without JavaScript the page reloads: put the cursor in the new item.
         formset.forms[-1].fields["description"].widget.attrs["autofocus"] = True
         return _render_form(request, draft, form, formset)
-    if (index := document_added_to(action)) is not None:
+    if (added := document_added_to(action)) is not None:
         # Blank items stay, so the item keeps its place on the page.
         payload = payload_from_post(request.POST, keep_blank_items=True)
-        form, formset = forms_from_payload(payload, add_document_to=index)
-        if index < len(formset.forms):
-            item = formset.forms[index]
-            item.fields[f"doc_{item.document_row_count}_code"].widget.attrs["autofocus"] = True
+        form, formset = forms_from_payload(payload, add_document=added)
+        target: DocumentRowsForm | None = form
+        if added.item is not None:
+            target = formset.forms[added.item] if added.item < len(formset.forms) else None
+        if target is not None:
+            rows = target.document_row_counts[added.documents.stem]
+            target.fields[added.documents.code_field(rows)].widget.attrs["autofocus"] = True
         return _render_form(request, draft, form, formset)
     if action == "save_draft":
         return _save_draft(request, draft)

@@ -28,7 +28,7 @@ from declarations.models import Channel, Declaration, Status
 from declarations.wco.reader import read_declaration
 from singlewindow.models import AuditEvent, OutboxMessage
 
-from ..conftest import IMPORTER_EORI, SAMPLES
+from ..conftest import BROKER_EORI, EXPORTER_EORI, IMPORTER_EORI, SAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -731,3 +731,296 @@ def test_form_with_a_hundred_goods_items_is_accepted_not_refused_for_its_field_c
 
     assert response.status_code == 302, response.content.decode()[:500]
     assert Declaration.objects.get(lrn="WEB-HUNDRED").items.count() == 100
+
+
+# --- the other side, representation, offices and the declaration's documents ---------------------
+
+SAMPLE_BROKER_IMPORT = SAMPLES / "imports" / "TT_IM055a__Step1_TT_IM055a.xml"
+
+
+def counterpart(**overrides: str) -> dict[str, str]:
+    """The form's "Exporter or consignee" fields: a foreign exporter without an EORI."""
+    fields = {
+        "counterpart_eori": "",
+        "counterpart_name": "US Clipper Inc.",
+        "counterpart_street": "1 Shaver Street",
+        "counterpart_city": "New York",
+        "counterpart_postcode": "NY1 234",
+        "counterpart_country": "us",
+    }
+    fields.update({f"counterpart_{name}": value for name, value in overrides.items()})
+    return fields
+
+
+def test_form_submit_stores_the_exporter_offices_representation_and_declaration_documents(client, broker):
+    client.force_login(broker)
+    data = form_post(
+        lrn="WEB-FULL",
+        declarant_eori=BROKER_EORI,
+        representation_code="3",
+        supervising_office="gbbel004",
+        presentation_office="GBLBA001",
+        previous_1_code="zdcr",
+        previous_1_reference="4GB553202734852-12345",
+        previous_2_code="Z355",
+        previous_2_reference="24GB34F7Y1O2CX8PT4",
+        document_1_code="1DAN",
+        document_1_reference="1108654",
+        **counterpart(),
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    expected = declaration_data("WEB-FULL")
+    expected.representation_code = "3"
+    expected.supervising_office = "GBBEL004"
+    expected.presentation_office = "GBLBA001"
+    expected.parties = [
+        PartyData(PartyRole.DECLARANT, eori=BROKER_EORI),
+        PartyData(
+            PartyRole.IMPORTER,
+            eori=IMPORTER_EORI,
+            name="Clippers Import Ltd",
+            street="1 Harbour Road",
+            city="Southend",
+            postcode="SS1 1AA",
+            country="GB",
+        ),
+        PartyData(
+            PartyRole.EXPORTER,
+            name="US Clipper Inc.",
+            street="1 Shaver Street",
+            city="New York",
+            postcode="NY1 234",
+            country="US",
+        ),
+    ]
+    # Additional documents first, then previous ones: the order the XML reader gives them.
+    expected.documents = [
+        DocumentData(DocumentKind.ADDITIONAL, code="1DAN", reference="1108654"),
+        DocumentData(DocumentKind.PREVIOUS, code="ZDCR", reference="4GB553202734852-12345"),
+        DocumentData(DocumentKind.PREVIOUS, code="Z355", reference="24GB34F7Y1O2CX8PT4"),
+    ]
+    expected.items[0].documents = [
+        DocumentData(DocumentKind.ADDITIONAL, code="N935", reference="INV-2026-0042")
+    ]
+    assert Declaration.objects.get(lrn="WEB-FULL").to_data() == expected
+
+
+def test_export_form_stores_the_consignee_in_the_consignee_role(client, exporter):
+    client.force_login(exporter)
+    data = form_post(
+        lrn="WEB-EXPORT",
+        type_code="EX",
+        additional_type="D",
+        declarant_eori=EXPORTER_EORI,
+        trader_eori=EXPORTER_EORI,
+        exit_office="GB000060",
+        destination_country="US",
+        export_country="GB",
+        items=[item_row(procedure_code="1040")],
+        **counterpart(name="Packings Import Incorporated"),
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    stored = Declaration.objects.get(lrn="WEB-EXPORT").to_data()
+    assert [p.role for p in stored.parties] == [PartyRole.DECLARANT, PartyRole.EXPORTER, PartyRole.CONSIGNEE]
+    assert stored.party(PartyRole.CONSIGNEE) == PartyData(
+        PartyRole.CONSIGNEE,
+        name="Packings Import Incorporated",
+        street="1 Shaver Street",
+        city="New York",
+        postcode="NY1 234",
+        country="US",
+    )
+
+
+def test_form_parties_and_documents_equal_those_read_from_the_same_xml(client, broker):
+    # HMRC's TT_IM055a: a broker lodges for the importer as its direct representative, with the
+    # exporter's name and address, a deferment account and the consignment's DUCR.
+    sample = read_declaration(SAMPLE_BROKER_IMPORT.read_bytes()).data
+    assert sample is not None
+    exporter = sample.party(PartyRole.EXPORTER)
+    assert exporter is not None and not exporter.eori
+    (deferment,) = [d for d in sample.documents if d.kind == DocumentKind.ADDITIONAL]
+    (ducr,) = [d for d in sample.documents if d.kind == DocumentKind.PREVIOUS]
+    client.force_login(broker)
+    data = form_post(
+        lrn="WEB-IM055A",
+        declarant_eori=BROKER_EORI,
+        trader_name="",
+        trader_street="",
+        trader_city="",
+        trader_postcode="",
+        trader_country="",
+        representation_code=sample.representation_code,
+        previous_1_code=ducr.code,
+        previous_1_reference=ducr.reference,
+        document_1_code=deferment.code,
+        document_1_reference=deferment.reference,
+        **{f"counterpart_{name}": getattr(exporter, name) for name in ("name", "street", "city", "postcode")},
+        counterpart_country=exporter.country,
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 302, response.content.decode()[:500]
+    stored = Declaration.objects.get(lrn="WEB-IM055A").to_data()
+    assert stored.parties == sample.parties
+    assert stored.representation_code == sample.representation_code == "2"
+    assert stored.documents == sample.documents
+
+
+def test_broker_lodging_for_an_importer_without_choosing_is_its_direct_representative(client, broker):
+    client.force_login(broker)
+
+    client.post(reverse("declarations:new"), form_post(lrn="WEB-REP", declarant_eori=BROKER_EORI))
+
+    assert Declaration.objects.get(lrn="WEB-REP").representation_code == "2"
+
+
+def test_draft_keeps_the_other_side_offices_representation_and_added_document_rows(client, broker):
+    client.force_login(broker)
+    header = {
+        "declarant_eori": BROKER_EORI,
+        "representation_code": "3",
+        "supervising_office": "GBBEL004",
+        "presentation_office": "GBLBA001",
+        "previous_3_code": "ZDCR",  # a row added with "Add another previous document"
+        "previous_3_reference": "4GB553202734852-12345",
+        "document_1_code": "1DAN",
+        "document_1_reference": "1108654",
+        **counterpart(country="US"),
+    }
+    client.post(reverse("declarations:new"), form_post(lrn="DRAFT-SIDE", action="save_draft", **header))
+    draft = Declaration.objects.get(lrn="DRAFT-SIDE", status=Status.DRAFT)
+
+    resumed = client.get(reverse("declarations:draft", args=[draft.pk]))
+
+    form = resumed.context["form"]
+    assert {name: form.initial[name] for name in header} == header
+    assert form.document_row_counts == {"previous": 3, "document": 1}
+    page = resumed.content.decode()
+    assert 'name="previous_3_reference"' in page and 'value="4GB553202734852-12345"' in page
+    assert '<option value="3" selected>' in page
+
+
+def test_rejected_submit_redisplays_the_other_side_offices_and_documents(client, broker):
+    client.force_login(broker)
+    data = form_post(
+        type_code="",
+        declarant_eori=BROKER_EORI,
+        supervising_office="GBBEL004",
+        previous_1_code="ZDCR",
+        previous_1_reference="4GB553202734852-12345",
+        **counterpart(),
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="US Clipper Inc."' in page
+    assert 'value="GBBEL004"' in page
+    assert 'value="4GB553202734852-12345"' in page
+
+
+def test_unknown_country_of_the_exporter_is_shown_beside_the_exporters_country(client, importer):
+    client.force_login(importer)
+
+    response = client.post(reverse("declarations:new"), form_post(lrn="WEB-ZZ", **counterpart(country="ZZ")))
+
+    form = response.context["form"]
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "ZZ is not a known country code for the address of the exporter" in " ".join(
+        _messages(form.errors["counterpart_country"])
+    )
+    assert "trader_country" not in form.errors
+    assert 'id="id_counterpart_country_error"' in page
+    summary = page.split('id="error-summary"')[1].split("</ul>")[0]
+    assert 'href="#id_counterpart_country"' in summary
+    assert not Declaration.objects.filter(lrn="WEB-ZZ").exists()
+
+
+def test_format_errors_in_the_summary_name_the_party_or_list_whose_field_it_is(client, importer):
+    client.force_login(importer)
+    data = form_post(previous_1_code="Z-1", document_1_code="1-DAN", **counterpart(country="U5"))
+
+    response = client.post(reverse("declarations:new"), data)
+
+    summary = [(entry.anchor, entry.label) for entry in response.context["errors"]]
+    assert ("id_counterpart_country", "Exporter or consignee, Country") in summary
+    assert ("id_previous_1_code", "Previous documents, Document 1 type") in summary
+    assert ("id_document_1_code", "Deferred payment and other documents, Document 1 type") in summary
+
+
+def test_declaration_document_issue_lands_on_its_row_counted_as_lodged():
+    # Documents are numbered additional first, then previous (as read from XML), rows with a type only.
+    data = form_post(
+        previous_1_code="",
+        previous_2_code="ZDCR",
+        previous_2_reference="DUCR-1",
+        document_1_code="1DAN",
+        document_1_reference="1108654",
+    )
+    form, formset = forms_from_post(data)  # type: ignore[arg-type]
+    assert form.is_valid() and formset.is_valid()
+
+    issues_to_forms(
+        form,
+        formset,
+        [
+            Issue("document_code_unknown", "Bad deferment.", field="documents.1.code"),
+            Issue("document_reference", "Bad DUCR.", field="documents.2.reference"),
+        ],
+    )
+
+    assert _messages(form.errors["document_1_code"]) == ["Bad deferment."]
+    assert _messages(form.errors["previous_2_reference"]) == ["Bad DUCR."]
+
+
+def test_party_issues_map_onto_the_trader_or_the_other_side_by_direction():
+    assert issue_target("parties.importer.city", item_count=1, type_code="IM").field == "trader_city"
+    assert (
+        issue_target("parties.exporter.country", item_count=1, type_code="IM").field == "counterpart_country"
+    )
+    assert issue_target("parties.exporter.eori", item_count=1, type_code="EX").field == "trader_eori"
+    assert issue_target("parties.consignee.name", item_count=1, type_code="EX").field == "counterpart_name"
+    assert issue_target("parties.consignee.name", item_count=1, type_code="IM") is None
+    assert issue_target("supervising_office", item_count=1).field == "supervising_office"
+    assert issue_target(
+        "documents.2.code", item_count=1, header_documents=["document_1", "previous_1"]
+    ).field == ("previous_1_code")
+
+
+def test_add_another_previous_document_without_javascript_adds_a_row_to_the_declaration(client, importer):
+    client.force_login(importer)
+    data = form_post(
+        previous_1_code="ZDCR", previous_1_reference="DUCR-1", action="add_document:declaration-previous"
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    page = response.content.decode()
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert form.document_row_counts == {"previous": 3, "document": 1}
+    assert form.initial["previous_1_reference"] == "DUCR-1"
+    assert re.search(r'<input[^>]*name="previous_3_code"[^>]*autofocus', page)
+    assert response.context["formset"].forms[0].document_row_count == 3
+    assert 'role="alert"' not in page
+    assert not Declaration.objects.exists()
+
+
+def test_form_offers_to_add_rows_to_each_list_of_declaration_documents(client, importer):
+    client.force_login(importer)
+
+    page = client.get(reverse("declarations:new")).content.decode()
+
+    assert 'value="add_document:declaration-previous"' in page
+    assert 'value="add_document:declaration-document"' in page
+    assert "<legend>Declaration documents</legend>" in page
