@@ -4,12 +4,15 @@ Architecture §6: no network, no DTD, no entity resolution, any DOCTYPE or entit
 cap before parsing. The cheap byte checks run first so that billion-laughs and XXE payloads are
 refused without ever reaching libxml2; the parser options and the post-parse checks are a second
 line of defence should a payload slip past the byte scan (for example through an odd encoding).
+Caps on elements, attributes and siblings, on the bytes and then on the tree, bound the work any
+later stage can be made to do.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import cast
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -19,26 +22,51 @@ from declarations.canonical import Issue
 from singlewindow.errors import DomainError
 
 from .namespaces import DEC_NS, MD_NS, WCO_DECLARATION_NAMESPACES
+from .pointers import pointer_for_element
 
 # Deep enough for any DMS declaration (the deepest real path is about 10 levels below the
 # envelope), shallow enough that recursive code downstream can never be driven into the ground.
 MAX_DEPTH = 64
 
+# Structural caps, checked before any schema work. libxml2's validator spends a few microseconds
+# on every error it finds and walks the preceding siblings for each one's path, so the work a
+# message can cause grows with its elements, attributes and siblings: uncapped, one 2 MB message of
+# 200,000 attributes kept a worker busy for minutes. The largest real message beside the project
+# has 830 elements, 14 attributes, 5 of them on one element, and 32 siblings of one name; a full
+# declaration of 999 goods items stays inside every cap.
+MAX_ELEMENTS = 100_000
+MAX_ATTRIBUTES = 30_000  # in the whole message, namespace declarations aside
+MAX_ELEMENT_ATTRIBUTES = 32  # on one element
+MAX_CHILDREN = 2_000  # child elements of one element: a goods shipment's 999 items and its classes
+# Children of one name below one element: the schema's bounded repeats (GovernmentAgencyGoodsItem,
+# ConsignmentItem) allow 999, and 999 of anything is far beyond a real message.
+MAX_REPEATS = 999
+# Counted on the raw bytes (a millisecond for 5 MB) so that a body of a million empty elements or
+# attributes is refused without being parsed (a quarter of a second): every tag has one "<" (an
+# element one or two), every attribute one "=". Text and comments may hold some too, hence the slack.
+MAX_TAGS = 5 * MAX_ELEMENTS // 2
+MAX_EQUALS = 3 * MAX_ATTRIBUTES
+
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _LXML_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
+# True when an element sits deeper than MAX_DEPTH (the root element is at depth 1).
+_DEEPER_THAN_MAX = "boolean(" + "/*" * (MAX_DEPTH + 1) + ")"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# A start tag with more "=" than one element may have attributes. Possessive quantifiers and
+# segments that cannot overlap keep the scan linear whatever the input.
+_CROWDED_TAG = re.compile(rb"<([^\s<>/!?=]++)(?:[^<>=]*+=){%d}" % (MAX_ELEMENT_ATTRIBUTES + 1))
 
 
 class XmlRejected(DomainError):
     """The body is not XML this portal will read; nothing about it was interpreted.
 
-    ``issues`` holds one ``Issue`` (code and message) so callers can treat parse failures like any
-    other list of problems.
+    ``issues`` holds one ``Issue`` (code, message and, where one element is at fault, its pointer)
+    so callers can treat parse failures like any other list of problems.
     """
 
-    def __init__(self, code: str, message: str, *, status: int = 400) -> None:
-        self.issues = [Issue(code=code, message=message)]
+    def __init__(self, code: str, message: str, *, status: int = 400, pointer: str = "") -> None:
+        self.issues = [Issue(code=code, message=message, pointer=pointer)]
         super().__init__(code, message, errors=[i.as_dict() for i in self.issues], status=status)
 
 
@@ -83,6 +111,7 @@ def parse_xml(
         )
     if _ENTITY.search(body):
         raise XmlRejected("entity", _("The XML declares an entity; entity declarations are not accepted."))
+    _check_counts(body)
 
     try:
         root = etree.fromstring(body, _parser())
@@ -100,6 +129,38 @@ def parse_xml(
     if expected_namespaces is not None:
         _check_namespace(root, expected_namespaces)
     return root
+
+
+def _check_counts(body: bytes) -> None:
+    """Upper bounds on the elements and attributes of the raw bytes, before anything is parsed."""
+    tags = body.count(b"<")
+    if tags > MAX_TAGS:
+        raise XmlRejected(
+            "too_many_elements",
+            _(
+                "The XML has %(count)s tags; at most %(limit)s are accepted (a message holds at most "
+                "%(elements)s elements)."
+            )
+            % {"count": f"{tags:,}", "limit": f"{MAX_TAGS:,}", "elements": f"{MAX_ELEMENTS:,}"},
+        )
+    equals = body.count(b"=")
+    if equals > MAX_EQUALS:
+        crowded = _CROWDED_TAG.search(body)
+        if crowded is not None:
+            message = _(
+                "%(element)s (line %(line)s) has more than %(limit)s attributes; at most %(limit)s are "
+                "accepted on one element."
+            ) % {
+                "element": crowded.group(1).decode("utf-8", errors="replace").rpartition(":")[2][:80],
+                "line": body.count(b"\n", 0, crowded.start()) + 1,
+                "limit": MAX_ELEMENT_ATTRIBUTES,
+            }
+        else:
+            message = _(
+                "The XML has %(count)s '=' signs; at most %(limit)s are accepted (a message holds at "
+                "most %(attributes)s attributes)."
+            ) % {"count": f"{equals:,}", "limit": f"{MAX_EQUALS:,}", "attributes": f"{MAX_ATTRIBUTES:,}"}
+        raise XmlRejected("too_many_attributes", message)
 
 
 def _syntax_rejection(exc: etree.XMLSyntaxError) -> XmlRejected:
@@ -136,25 +197,89 @@ def _too_deep() -> str:
 
 
 def _check_tree(root: etree._Element) -> None:
-    """Refuse entity references left in the tree and nesting deeper than ``MAX_DEPTH``.
+    """Refuse a tree beyond the structural caps: nesting deeper than ``MAX_DEPTH``, entity
+    references left in it, more elements or attributes than a message may hold, and an element
+    with too many attributes, children or children of one name.
 
-    Iterative, so that the check itself cannot overflow the stack on the documents it guards
-    against.
+    The whole-tree checks run inside libxml2 (XPath, an iterator filtered by node type) and the
+    per-element ones in one flat pass: nothing the documents it guards against could drive into
+    deep recursion, and about 20 ms for a message of 100,000 elements.
     """
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise XmlRejected("too_deep", _too_deep())
-        for child in element:
-            if isinstance(child, etree._Entity):
-                raise XmlRejected(
-                    "entity",
-                    _("The XML refers to the entity %(entity)s; entities are not accepted.")
-                    % {"entity": child.text},
-                )
-            if isinstance(child.tag, str):
-                stack.append((child, depth + 1))
+    if _count(root, "count(//*)") > MAX_ELEMENTS:
+        raise XmlRejected(
+            "too_many_elements",
+            _("The XML has more than %(limit)s elements; at most %(limit)s are accepted.")
+            % {"limit": f"{MAX_ELEMENTS:,}"},
+        )
+    if root.xpath(_DEEPER_THAN_MAX):
+        raise XmlRejected("too_deep", _too_deep())
+    entity = next(root.iter(etree.Entity), None)
+    if entity is not None:
+        raise XmlRejected(
+            "entity",
+            _("The XML refers to the entity %(entity)s; entities are not accepted.")
+            % {"entity": entity.text},
+        )
+    if _count(root, "count(//@*)") > MAX_ATTRIBUTES:
+        raise XmlRejected(
+            "too_many_attributes",
+            _("The XML has more than %(limit)s attributes; at most %(limit)s are accepted.")
+            % {"limit": f"{MAX_ATTRIBUTES:,}"},
+        )
+    for element in root.iter(etree.Element):
+        count = len(element.attrib)
+        if count > MAX_ELEMENT_ATTRIBUTES:
+            raise XmlRejected(
+                "too_many_attributes",
+                _("%(element)s has %(count)s attributes; at most %(limit)s are accepted on one element.")
+                % {
+                    "element": etree.QName(element).localname,
+                    "count": f"{count:,}",
+                    "limit": MAX_ELEMENT_ATTRIBUTES,
+                },
+                pointer=pointer_for_element(element),
+            )
+        if len(element) > MAX_REPEATS:
+            _check_children(element)
+
+
+def _count(root: etree._Element, expression: str) -> int:
+    return int(cast(float, root.xpath(expression)))  # XPath count() is a number
+
+
+def _check_children(parent: etree._Element) -> None:
+    """Refuse more than ``MAX_REPEATS`` children of one name (pointing at the first one too many)
+    or more than ``MAX_CHILDREN`` in all."""
+    seen: dict[str, int] = {}
+    children = 0
+    for child in parent:
+        if not isinstance(child.tag, str):
+            continue  # comments and processing instructions
+        children += 1
+        repeats = seen[child.tag] = seen.get(child.tag, 0) + 1
+        if repeats > MAX_REPEATS:
+            raise XmlRejected(
+                "too_many_repeats",
+                _("%(parent)s holds %(count)s %(element)s elements; at most %(limit)s are accepted.")
+                % {
+                    "parent": etree.QName(parent).localname,
+                    "count": f"{sum(1 for _child in parent.iterchildren(child.tag)):,}",
+                    "element": etree.QName(child).localname,
+                    "limit": MAX_REPEATS,
+                },
+                pointer=pointer_for_element(child),
+            )
+    if children > MAX_CHILDREN:
+        raise XmlRejected(
+            "too_many_children",
+            _("%(element)s holds %(count)s child elements; at most %(limit)s are accepted.")
+            % {
+                "element": etree.QName(parent).localname,
+                "count": f"{children:,}",
+                "limit": f"{MAX_CHILDREN:,}",
+            },
+            pointer=pointer_for_element(parent),
+        )
 
 
 def _check_namespace(root: etree._Element, expected: Collection[str]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lxml import etree
 
 from declarations.canonical import Issue
@@ -26,6 +27,11 @@ XS = "http://www.w3.org/2001/XMLSchema"
 _XS = f"{{{XS}}}"
 
 _lock = threading.RLock()
+
+# Each stage reports at most this many problems, then one ``too_many_errors`` issue saying how many
+# more there were: the first hundred are enough to correct a message, and describing 200,000 of
+# them took minutes and a 24 MB answer.
+MAX_ISSUES = 100
 
 
 def schema_dir() -> Path:
@@ -73,42 +79,118 @@ def schema_issues(element: etree._Element) -> list[Issue]:
     """Validate a ``md:MetaData`` or ``Declaration`` element; one ``Issue`` per schema error.
 
     Each issue has code ``schema``, the WCO pointer of the offending element and a message that
-    names the element, what is wrong and the value, without lxml's ``{namespace}`` noise.
+    names the element, what is wrong and the value, without lxml's ``{namespace}`` noise. Only the
+    first ``MAX_ISSUES`` errors are described; a last ``too_many_errors`` issue counts the rest.
     """
-    from .pointers import pointer_for_element
-
     schema = compiled_schema()
     with _lock:
         valid = schema.validate(element)
         errors = list(schema.error_log)  # type: ignore[call-overload]  # lxml-stubs: not iterable
     if valid:
         return []
+    tree = _ErrorTree(element)
     issues = []
-    for error in errors:
-        target = _resolve_error_path(element, error.path)
-        pointer = pointer_for_element(target) if target is not None else ""
+    for error in errors[:MAX_ISSUES]:
+        target = tree.resolve(error.path)
+        pointer = tree.pointer(target) if target is not None else ""
         issues.append(Issue(code="schema", message=_human_message(error.message, target), pointer=pointer))
+    if len(errors) > MAX_ISSUES:
+        issues.append(too_many_errors(len(errors) - MAX_ISSUES))
     return issues
 
 
-def _resolve_error_path(start: etree._Element, path: str | None) -> etree._Element | None:
-    """Follow lxml's error path (``/md:MetaData/*[6]/*[2]``, relative to ``start``) to the element."""
-    if not path:
-        return None
-    steps = [s for s in path.split("/") if s]
-    current = start
-    for step in steps[1:]:
-        match = re.fullmatch(r"(?:[\w.-]+:)?([\w.*-]+)(?:\[(\d+)\])?", step)
-        if match is None:
-            return current
-        name, index = match.group(1), int(match.group(2) or 1)
-        children = [
-            c for c in current if isinstance(c.tag, str) and (name == "*" or etree.QName(c).localname == name)
-        ]
-        if len(children) < index:
-            return current
-        current = children[index - 1]
-    return current
+def too_many_errors(more: int) -> Issue:
+    """The issue that ends a list cut at ``MAX_ISSUES``: how many more there were."""
+    return Issue(
+        code="too_many_errors",
+        message=ngettext(
+            "%(count)s more error is not listed; only the first %(limit)s are reported.",
+            "%(count)s more errors are not listed; only the first %(limit)s are reported.",
+            more,
+        )
+        % {"count": f"{more:,}", "limit": MAX_ISSUES},
+    )
+
+
+_STEP = re.compile(r"(?:[\w.-]+:)?([\w.*-]+)(?:\[(\d+)\])?")
+
+
+class _ErrorTree:
+    """Finds the elements lxml's error paths name and their pointers, in O(depth) per error.
+
+    A message may hold hundreds of siblings (999 goods items); rebuilding a sibling list or
+    counting preceding siblings for every error made thousands of errors cost minutes. Children
+    and positions are listed once per parent, the first time an error needs them.
+    """
+
+    def __init__(self, start: etree._Element) -> None:
+        self.start = start
+        self._children: dict[tuple[etree._Element, str], list[etree._Element]] = {}
+        self._positions: dict[etree._Element, int] = {}
+
+    def children(self, parent: etree._Element, name: str) -> list[etree._Element]:
+        """``parent``'s child elements called ``name`` (local name; ``*``: all), in order."""
+        key = (parent, name)
+        if key not in self._children:
+            self._children[key] = [
+                c
+                for c in parent
+                if isinstance(c.tag, str) and (name == "*" or etree.QName(c).localname == name)
+            ]
+        return self._children[key]
+
+    def position(self, element: etree._Element) -> int:
+        """1-based position among the siblings with the same tag."""
+        if element not in self._positions:
+            parent = element.getparent()
+            if parent is None:
+                return 1
+            seen: dict[str, int] = {}
+            for child in self.children(parent, "*"):
+                seen[child.tag] = self._positions[child] = seen.get(child.tag, 0) + 1
+        return self._positions[element]
+
+    def resolve(self, path: str | None) -> etree._Element | None:
+        """Follow lxml's error path (``/md:MetaData/*[6]/*[2]``, relative to ``start``) to the element."""
+        if not path:
+            return None
+        steps = [s for s in path.split("/") if s]
+        current = self.start
+        for step in steps[1:]:
+            match = _STEP.fullmatch(step)
+            if match is None:
+                return current
+            name, index = match.group(1), int(match.group(2) or 1)
+            children = self.children(current, name)
+            if len(children) < index:
+                return current
+            current = children[index - 1]
+        return current
+
+    def pointer(self, element: etree._Element) -> str:
+        """``pointers.pointer_for_element``, with the positions from this index."""
+        from .pointers import pointer_for_steps
+
+        chain: list[etree._Element] = []
+        current: etree._Element | None = element
+        while current is not None and current.tag != f"{{{DEC_NS}}}Declaration":
+            chain.append(current)
+            current = current.getparent()
+        if current is None:
+            return "/".join(etree.QName(e).localname for e in reversed(chain))
+        steps = [(etree.QName(e).localname, self.position(e)) for e in reversed(chain)]
+        pointer = pointer_for_steps(steps)
+        if chain and not _known(steps) and len(element) and " " in pointer:
+            # An unknown element with children reads better as a class than as a data element.
+            pointer = pointer.replace(" ", "/", 1)
+        return pointer
+
+
+def _known(steps: list[tuple[str, int]]) -> bool:
+    node: ElementModel | None = declaration_model()
+    for name, _position in steps:
+        node = node.children.get(name) if node is not None else None
+    return node is not None
 
 
 # ``{urn:…}Name``: namespace URIs have a scheme and no spaces or quotes, unlike the value sets
@@ -134,6 +216,8 @@ def _human_message(raw: str, element: etree._Element | None) -> str:
     if quoted:
         value = quoted.group(1)
     elif attribute and element is not None:
+        # A walk over the element's attributes: at most MAX_ELEMENT_ATTRIBUTES of them (the parser
+        # refuses more), for at most MAX_ISSUES errors.
         value = element.get(attribute) or ""
     else:
         value = (element.text or "").strip() if element is not None else ""

@@ -256,3 +256,147 @@ def test_namespace_check_can_be_switched_off_for_other_messages():
     root = parse_xml(b"<Invoice/>", expected_namespaces=None)
 
     assert root.tag == "Invoice"
+
+
+# --- structural caps: refused before the schema is consulted --------------------------------------
+
+D = f"{{{DEC}}}"
+
+
+def with_goods_items(count: int) -> bytes:
+    """The IM001a sample with its goods item replaced by ``count`` minimal ones."""
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    shipment = root.find(f".//{D}GoodsShipment")
+    item = shipment.find(f"{D}GovernmentAgencyGoodsItem")
+    position = shipment.index(item)
+    shipment.remove(item)
+    for n in range(count, 0, -1):
+        new = etree.Element(f"{D}GovernmentAgencyGoodsItem")
+        etree.SubElement(new, f"{D}SequenceNumeric").text = str(n)
+        shipment.insert(position, new)
+    return etree.tostring(root)
+
+
+def must_not_validate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from declarations.wco import schema
+
+    monkeypatch.setattr(schema, "compiled_schema", lambda: pytest.fail("the schema was consulted"))
+
+
+def test_a_declaration_with_200000_attributes_is_refused_before_parsing_naming_the_element(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    attributes = "".join(f' a{i}="1"' for i in range(200_000))
+    body = f'<?xml version="1.0"?>\n<Declaration xmlns="{DEC}"{attributes}/>'.encode()
+    monkeypatch.setattr(parser.etree, "fromstring", lambda *a, **k: pytest.fail("the parser was reached"))
+
+    error = rejection(body)
+
+    assert error.code == "too_many_attributes"
+    assert error.message == (
+        "Declaration (line 2) has more than 32 attributes; at most 32 are accepted on one element."
+    )
+
+
+def test_more_attributes_on_one_element_than_allowed_are_refused_pointing_at_it(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    item = root.find(f".//{D}GovernmentAgencyGoodsItem")
+    for i in range(parser.MAX_ELEMENT_ATTRIBUTES + 1):
+        item.set(f"a{i}", "1")
+    must_not_validate(monkeypatch)
+
+    with pytest.raises(XmlRejected) as caught:
+        read_declaration(etree.tostring(root))
+
+    assert caught.value.code == "too_many_attributes"
+    assert caught.value.message == (
+        "GovernmentAgencyGoodsItem has 33 attributes; at most 32 are accepted on one element."
+    )
+    assert [i.pointer for i in caught.value.issues] == ["67A/68A[1]"]
+    assert caught.value.errors[0]["pointer"] == "67A/68A[1]"
+
+
+def test_more_attributes_in_the_whole_message_than_allowed_are_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(parser, "MAX_ATTRIBUTES", 10)
+    body = f'<Declaration xmlns="{DEC}">'.encode() + b'<X a="1" b="2"/>' * 6 + b"</Declaration>"
+
+    error = rejection(body)
+
+    assert error.code == "too_many_attributes"
+    assert error.message == "The XML has more than 10 attributes; at most 10 are accepted."
+
+
+def test_a_body_full_of_equals_signs_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch):
+    # xmlns="…" is one more: 90,001 in all, no element with more than one attribute.
+    body = f'<Declaration xmlns="{DEC}">'.encode() + b'<X a="1"/>' * parser.MAX_EQUALS + b"</Declaration>"
+    monkeypatch.setattr(parser, "MAX_TAGS", 10 * parser.MAX_EQUALS)
+    monkeypatch.setattr(parser.etree, "fromstring", lambda *a, **k: pytest.fail("the parser was reached"))
+
+    error = rejection(body)
+
+    assert error.code == "too_many_attributes"
+    assert error.message == (
+        "The XML has 90,001 '=' signs; at most 90,000 are accepted "
+        "(a message holds at most 30,000 attributes)."
+    )
+
+
+def test_a_million_empty_elements_are_refused_before_parsing(monkeypatch: pytest.MonkeyPatch):
+    body = f'<Declaration xmlns="{DEC}">'.encode() + b"<X/>" * 1_000_000 + b"</Declaration>"
+    monkeypatch.setattr(parser.etree, "fromstring", lambda *a, **k: pytest.fail("the parser was reached"))
+
+    error = rejection(body)
+
+    assert error.code == "too_many_elements"
+    assert error.message == (
+        "The XML has 1,000,002 tags; at most 250,000 are accepted (a message holds at most 100,000 elements)."
+    )
+
+
+def test_more_elements_than_allowed_are_refused_after_parsing():
+    body = f'<Declaration xmlns="{DEC}">'.encode() + b"<X><Y/></X>" * 60_000 + b"</Declaration>"
+
+    error = rejection(body)
+
+    assert error.code == "too_many_elements"
+    assert error.message == "The XML has more than 100,000 elements; at most 100,000 are accepted."
+
+
+def test_32000_goods_items_are_refused_pointing_at_the_thousandth(monkeypatch: pytest.MonkeyPatch):
+    body = with_goods_items(32_000)
+    must_not_validate(monkeypatch)
+
+    with pytest.raises(XmlRejected) as caught:
+        read_declaration(body)
+
+    assert caught.value.code == "too_many_repeats"
+    assert caught.value.message == (
+        "GoodsShipment holds 32,000 GovernmentAgencyGoodsItem elements; at most 999 are accepted."
+    )
+    assert caught.value.issues[0].pointer == "67A/68A[1000]"
+
+
+def test_999_goods_items_pass_the_structural_caps():
+    root = parse_xml(with_goods_items(999))
+
+    assert len(root.findall(f".//{D}GovernmentAgencyGoodsItem")) == 999
+
+
+def test_more_children_of_one_element_than_allowed_are_refused_pointing_at_it():
+    children = "".join(f"<X{i}/>" for i in range(parser.MAX_CHILDREN + 1))
+    body = f'<Declaration xmlns="{DEC}">{children}</Declaration>'.encode()
+
+    error = rejection(body)
+
+    assert error.code == "too_many_children"
+    assert error.message == "Declaration holds 2,001 child elements; at most 2,000 are accepted."
+    assert error.issues[0].pointer == "42A"
+
+
+def test_comments_do_not_count_as_children():
+    children = "".join(f"<!-- {i} --><X{i}/>" for i in range(parser.MAX_CHILDREN))
+    body = f'<Declaration xmlns="{DEC}">{children}</Declaration>'.encode()
+
+    assert len(parse_xml(body)) == 2 * parser.MAX_CHILDREN

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from declarations.wco.pointers import pointer_for_element
 from declarations.wco.reader import read_declaration
-from declarations.wco.schema import schema_dir, schema_issues
+from declarations.wco.schema import MAX_ISSUES, _ErrorTree, schema_dir, schema_issues
 
-from .samples import sample
+from .samples import CONFORMANCE, ids, sample
 
 DEC = "{urn:wco:datamodel:WCO:DEC-DMS:2}"
 
@@ -166,3 +167,87 @@ def test_goods_item_sequence_up_to_five_digits_is_schema_valid(value: str):
 
     assert result.issues == []
     assert result.data.items[0].sequence == int(value)
+
+
+def with_bad_sequences(count: int) -> bytes:
+    """IM001a with its goods item replaced by ``count`` items whose SequenceNumeric is not a number."""
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    shipment = root.find(f".//{DEC}GoodsShipment")
+    item = shipment.find(f"{DEC}GovernmentAgencyGoodsItem")
+    position = shipment.index(item)
+    shipment.remove(item)
+    for _ in range(count):
+        new = etree.Element(f"{DEC}GovernmentAgencyGoodsItem")
+        etree.SubElement(new, f"{DEC}SequenceNumeric").text = "x"
+        shipment.insert(position, new)
+    return etree.tostring(root)
+
+
+def test_schema_errors_beyond_the_first_100_are_counted_in_one_last_issue():
+    result = read_declaration(with_bad_sequences(999))
+
+    assert len(result.issues) == MAX_ISSUES + 1 == 101
+    assert {i.code for i in result.issues[:100]} == {"schema"}
+    assert result.issues[99].pointer == "67A/68A[100] SequenceNumeric"
+    assert result.issues[99].message == "SequenceNumeric 'x' is not a number (format n..5)."
+    last = result.issues[100]
+    assert (last.code, last.pointer, last.severity) == ("too_many_errors", "", "error")
+    assert last.message == "899 more errors are not listed; only the first 100 are reported."
+
+
+def test_exactly_100_schema_errors_are_all_listed_without_a_count():
+    result = read_declaration(with_bad_sequences(100))
+
+    assert [i.code for i in result.issues] == ["schema"] * 100
+    assert result.issues[-1].pointer == "67A/68A[100] SequenceNumeric"
+
+
+def test_one_error_more_than_the_cap_is_counted_in_the_singular():
+    result = read_declaration(with_bad_sequences(101))
+
+    assert result.issues[-1].message == "1 more error is not listed; only the first 100 are reported."
+
+
+def test_attribute_errors_are_capped_and_name_the_attribute_and_its_value():
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    item = root.find(f".//{DEC}GovernmentAgencyGoodsItem")
+    for i in range(32):
+        item.set(f"a{i}", "x")
+    shipment = item.getparent()
+    for _ in range(9):
+        item.addnext(etree.fromstring(etree.tostring(item)))
+    for n, element in enumerate(shipment.iterchildren(f"{DEC}GovernmentAgencyGoodsItem"), start=1):
+        element.find(f"{DEC}SequenceNumeric").text = str(n)
+
+    result = read_declaration(etree.tostring(root))
+
+    assert len(result.issues) == 101
+    assert result.issues[0].pointer == "67A/68A[1]"
+    assert result.issues[0].message == (
+        "GovernmentAgencyGoodsItem attribute a0: The attribute 'a0' is not allowed. (value 'x')"
+    )
+    assert result.issues[99].pointer == "67A/68A[4]"
+    assert result.issues[100].message == "220 more errors are not listed; only the first 100 are reported."
+
+
+@pytest.mark.parametrize("path", CONFORMANCE, ids=ids(CONFORMANCE))
+def test_error_pointers_are_those_of_pointer_for_element_for_every_element(path: Path):
+    root = etree.fromstring(path.read_bytes())
+    tree = _ErrorTree(root)
+
+    for element in root.iter(etree.Element):
+        assert tree.pointer(element) == pointer_for_element(element)
+
+
+def test_error_pointers_of_unknown_and_repeated_elements_are_those_of_pointer_for_element():
+    root = etree.fromstring(sample("TT_IM001d").read_bytes())
+    declaration = root.find(f"{DEC}Declaration")
+    declaration.append(etree.fromstring(f'<Bogus xmlns="{DEC[1:-1]}"><X/><X><Y/></X></Bogus>'))
+    declaration.append(etree.Element(f"{DEC}Bogus"))
+    root.append(etree.Element("{urn:wco:datamodel:WCO:DocumentMetaData-DMS:2}Extra"))
+    tree = _ErrorTree(root)
+
+    pointers = [tree.pointer(e) for e in root.iter(etree.Element)]
+
+    assert pointers == [pointer_for_element(e) for e in root.iter(etree.Element)]
+    assert {"42A/Bogus", "42A/Bogus/X[2] Y", "42A Bogus", "MetaData/Extra"} <= set(pointers)
