@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -70,20 +71,35 @@ def read_declaration(body: bytes) -> ReadResult:
     return ReadResult(data=data, issues=mapper.issues, root_kind=root_kind)
 
 
+_NS = {"md": MD_NS, "dec": DEC_NS}
+_NEXT_DECLARATION = "(following::md:MetaData | following::dec:Declaration)[1]"
+
+
 def locate_declaration(root: etree._Element) -> tuple[etree._Element | None, etree._Element]:
-    """The ``md:MetaData`` envelope (or ``None``) and the ``Declaration`` of a parsed message."""
+    """The ``md:MetaData`` envelope (or ``None``) and the ``Declaration`` of a parsed message.
+
+    Raises ``XmlRejected`` when the message holds no declaration, or more than one: each message
+    is one declaration, and a second one must not be dropped unread.
+    """
     candidate: etree._Element | None = root
     if root.tag not in (md("MetaData"), dec("Declaration")):
         candidate = next(root.iter(md("MetaData"), dec("Declaration")), None)
+        if candidate is not None:
+            # Only what follows the first one's end: a Declaration inside it is the schema's business.
+            following = cast(list[etree._Element], candidate.xpath(_NEXT_DECLARATION, namespaces=_NS))
+            if following:
+                raise _second_declaration(following[0])
     if candidate is not None and candidate.tag == md("MetaData"):
-        inner = candidate.find(dec("Declaration"))
-        if inner is None:
+        inner = candidate.findall(dec("Declaration"))
+        if not inner:
             raise XmlRejected(
                 "wrong_namespace",
                 _("The MetaData envelope holds no 'Declaration' in '%(dec_ns)s'; only declarations are read.")
                 % {"dec_ns": DEC_NS},
             )
-        return candidate, inner
+        if len(inner) > 1:
+            raise _second_declaration(inner[1])
+        return candidate, inner[0]
     if candidate is not None:
         return None, candidate
     qname = etree.QName(root)
@@ -94,6 +110,30 @@ def locate_declaration(root: etree._Element) -> tuple[etree._Element | None, etr
             "expected 'MetaData' in '%(md_ns)s' or 'Declaration' in '%(dec_ns)s'."
         )
         % {"name": qname.localname, "namespace": qname.namespace or "", "md_ns": MD_NS, "dec_ns": DEC_NS},
+    )
+
+
+def _second_declaration(element: etree._Element) -> XmlRejected:
+    """The refusal of a message holding a second declaration, pointing at it.
+
+    The pointer is the path of element names from the root (``MetaData/Declaration[2]``), as for
+    the envelope's own elements: outside a Declaration there are no WCO class codes.
+    """
+    names = []
+    current: etree._Element | None = element
+    while current is not None:
+        position = 1 + sum(1 for _sibling in current.itersiblings(current.tag, preceding=True))
+        name = etree.QName(current).localname
+        names.append(f"{name}[{position}]" if position > 1 else name)
+        current = current.getparent()
+    return XmlRejected(
+        "multiple_declarations",
+        _(
+            "The message holds more than one declaration; send each declaration in a message of its "
+            "own. The second one starts on line %(line)s."
+        )
+        % {"line": element.sourceline},
+        pointer="/".join(reversed(names)),
     )
 
 

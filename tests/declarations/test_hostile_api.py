@@ -128,3 +128,20 @@ def test_schema_errors_are_answered_as_the_first_100_and_a_count_of_the_rest(bro
         "message": "899 more errors are not listed; only the first 100 are reported.",
     }
     assert Declaration.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_two_declarations_in_one_envelope_are_refused_and_neither_is_lodged(broker):
+    root = etree.fromstring(IM001A.read_bytes())
+    declaration = root.find(f"{DEC}Declaration")
+    second = etree.fromstring(etree.tostring(declaration))
+    second.find(f"{DEC}FunctionalReferenceID").text = "SECOND-LRN"
+    declaration.addnext(second)
+
+    response = post(broker, etree.tostring(root))
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["code"], error["pointer"]) == ("multiple_declarations", "MetaData/Declaration[2]")
+    assert "send each declaration in a message of its own" in error["message"]
+    assert Declaration.objects.count() == 0

@@ -400,3 +400,59 @@ def test_comments_do_not_count_as_children():
     body = f'<Declaration xmlns="{DEC}">{children}</Declaration>'.encode()
 
     assert len(parse_xml(body)) == 2 * parser.MAX_CHILDREN
+
+
+# --- one declaration per message -----------------------------------------------------------------
+
+
+def test_a_metadata_envelope_with_two_declarations_is_refused_pointing_at_the_second():
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    declaration = root.find(f"{D}Declaration")
+    declaration.addnext(etree.fromstring(etree.tostring(declaration)))
+    body = etree.tostring(root)
+    second_line = body[: body.rindex(b"<Declaration")].count(b"\n") + 1
+
+    with pytest.raises(XmlRejected) as caught:
+        read_declaration(body)
+
+    assert caught.value.code == "multiple_declarations"
+    assert caught.value.message == (
+        "The message holds more than one declaration; send each declaration in a message of its own. "
+        f"The second one starts on line {second_line}."
+    )
+    assert caught.value.issues[0].pointer == "MetaData/Declaration[2]"
+
+
+def test_a_request_envelope_with_two_messages_is_refused_pointing_at_the_second():
+    message = sample("TT_IM001a").read_bytes().split(b"?>", 1)[1]
+    body = b"<Request><Body>" + message + b"</Body><Body>" + message + b"</Body></Request>"
+
+    with pytest.raises(XmlRejected) as caught:
+        read_declaration(body)
+
+    assert caught.value.code == "multiple_declarations"
+    assert caught.value.issues[0].pointer == "Request/Body[2]/MetaData"
+
+
+def test_a_request_envelope_with_a_bare_declaration_after_the_envelope_is_refused():
+    message = sample("TT_IM001a").read_bytes().split(b"?>", 1)[1]
+    bare = f'<Declaration xmlns="{DEC}"><FunctionCode>9</FunctionCode></Declaration>'.encode()
+    body = b"<Request>" + message + bare + b"</Request>"
+
+    with pytest.raises(XmlRejected) as caught:
+        read_declaration(body)
+
+    assert caught.value.code == "multiple_declarations"
+    assert caught.value.issues[0].pointer == "Request/Declaration"
+
+
+def test_a_declaration_nested_in_the_declaration_is_left_to_the_schema():
+    root = etree.fromstring(sample("TT_IM001a").read_bytes())
+    declaration = root.find(f"{D}Declaration")
+    declaration.append(etree.Element(f"{D}Declaration"))
+
+    result = read_declaration(etree.tostring(root))
+
+    assert result.data is None
+    assert [i.code for i in result.issues] == ["schema"]
+    assert result.issues[0].message.startswith("Declaration is not expected here")
