@@ -84,6 +84,29 @@ def post(user, body: bytes, content_type: str = "application/xml"):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("content_type", ["application/xml", "text/xml", "application/xml; charset=utf-8"])
+def test_empty_xml_body_gets_the_xml_channels_empty_error(broker, content_type):
+    response = post(broker, b"", content_type)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "pointer": "",
+            "code": "empty",
+            "message": "The body is empty; a WCO declaration in XML was expected.",
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_empty_json_body_still_gets_the_json_field_errors(broker):
+    response = post(broker, b"", "application/json")
+
+    assert response.status_code == 400
+    assert "empty" not in {e["code"] for e in response.json()["errors"]}
+
+
+@pytest.mark.django_db
 def test_200000_attributes_are_refused_with_one_error_naming_the_element(broker):
     response = post(broker, ATTRIBUTES)
 
