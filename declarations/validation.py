@@ -8,6 +8,8 @@ told the same thing in their own terms.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 
 from accounts.access import accounts_actable
@@ -16,6 +18,7 @@ from accounts.models import TraderAccount, User
 from . import rules
 from .canonical import DeclarationData, Issue, PartyRole
 from .wco.pointers import pointer_for_field
+from .wco.schema import MAX_ISSUES, too_many_errors
 
 
 def resolve_accounts(data: DeclarationData) -> tuple[TraderAccount | None, TraderAccount | None]:
@@ -34,8 +37,20 @@ def resolve_accounts(data: DeclarationData) -> tuple[TraderAccount | None, Trade
 def validate(
     data: DeclarationData, *, user: User | None = None, unregistered_parties_are_errors: bool = True
 ) -> list[Issue]:
-    """Every problem with ``data``; errors stop lodgement, warnings do not."""
-    issues = rules.check_declaration(data)
+    """Every problem with ``data``; errors stop lodgement, warnings do not.
+
+    Past ``MAX_ISSUES`` rule issues (999 goods items can carry tens of thousands of faults) one
+    issue counts the rest, an error when any of them is; a person reads the first ones.
+    """
+    found = rules.check_declaration(data)
+    dropped = found[MAX_ISSUES:]
+    issues = found[:MAX_ISSUES]
+    if dropped:
+        more = too_many_errors(len(dropped))
+        if all(issue.severity == "warning" for issue in dropped):
+            more = replace(more, severity="warning")
+        issues.append(more)
+    # Who may lodge it is never cut off.
     issues += _party_issues(data, user=user, as_errors=unregistered_parties_are_errors)
     for issue in issues:
         if not issue.pointer and issue.field:

@@ -11,7 +11,7 @@ never raises on content.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
@@ -32,7 +32,7 @@ from . import paths
 from .namespaces import DEC_NS, MD_NS, dec, md
 from .parser import XmlRejected, parse_xml
 from .pointers import pointer_for_element
-from .schema import schema_issues
+from .schema import MAX_ISSUES, schema_issues, too_many_errors
 
 # Classification identification types (DE 6/14-6/17). The combined nomenclature code is sent as
 # TSP; TARIC code (TRC), TARIC additional codes (TRA) and national additional codes (GN) are kept
@@ -68,7 +68,7 @@ def read_declaration(body: bytes) -> ReadResult:
         return ReadResult(data=None, issues=issues, root_kind=root_kind)
     mapper = _Mapper(declaration)
     data = mapper.read()
-    return ReadResult(data=data, issues=mapper.issues, root_kind=root_kind)
+    return ReadResult(data=data, issues=mapper.reported(), root_kind=root_kind)
 
 
 _NS = {"md": MD_NS, "dec": DEC_NS}
@@ -143,6 +143,23 @@ class _Mapper:
     def __init__(self, declaration: etree._Element) -> None:
         self.declaration = declaration
         self.issues: list[Issue] = []
+        # Past MAX_ISSUES a problem is only counted (no pointer is worked out): a schema-valid
+        # message can still hold tens of thousands of values the model cannot hold.
+        self.dropped = 0
+        self.dropped_errors = 0
+
+    def reported(self) -> list[Issue]:
+        """The issues found, the first ``MAX_ISSUES`` and then one saying how many more there were.
+
+        That last one is a warning when every dropped issue was a warning, so a message that may
+        be accepted is not refused for the count alone.
+        """
+        if not self.dropped:
+            return self.issues
+        more = too_many_errors(self.dropped)
+        if not self.dropped_errors:
+            more = replace(more, severity="warning")
+        return [*self.issues, more]
 
     # --- small helpers ---------------------------------------------------------------------------
 
@@ -170,6 +187,10 @@ class _Mapper:
     def problem(
         self, element: etree._Element, field_path: str, message: str, *, severity: str = "error"
     ) -> None:
+        if len(self.issues) >= MAX_ISSUES:
+            self.dropped += 1
+            self.dropped_errors += severity == "error"
+            return
         self.issues.append(
             Issue(
                 code="invalid_value",

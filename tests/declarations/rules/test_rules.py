@@ -528,3 +528,22 @@ def test_issues_name_the_goods_item_they_are_about(item: Callable[..., ItemData]
     issues = check_declaration(data)
     assert codes(issues) == [("hs_unknown", "items.2.commodity_code")]
     assert issues[0].message.startswith("Goods item 2")
+
+
+@pytest.mark.django_db
+def test_rule_errors_past_the_first_100_are_counted_in_one_last_error(valid_import) -> None:
+    from declarations.validation import validate
+
+    from .builders import import_item
+
+    valid_import.items = [import_item(n, origin_country="ZZ") for n in range(1, 301)]
+    valid_import.goods_item_quantity = 300
+    valid_import.invoice_amount = None
+    issues = validate(valid_import, unregistered_parties_are_errors=False)
+    listed = issues[: issues.index(next(i for i in issues if i.code == "too_many_errors"))]
+    assert len(listed) == 100
+    assert all(i.pointer for i in listed)
+    assert sum(i.code == "country_unknown" for i in listed) >= 95
+    last = next(i for i in issues if i.code == "too_many_errors")
+    assert last.severity == "error"
+    assert "more errors are not listed; only the first 100 are reported." in last.message

@@ -317,3 +317,36 @@ def test_mixed_currency_template_keeps_each_amount_with_its_own_currency():
 
     assert (item.value_amount, item.value_currency) == (Decimal(1000), "USD")
     assert (item.statistical_value, item.statistical_currency) == (Decimal(1000), "EUR")
+
+
+def _with_unread_classifications(count: int) -> bytes:
+    """TT_IM001a with ``count`` more Classification elements of a type the portal does not read."""
+    from lxml import etree
+
+    dec = "{urn:wco:datamodel:WCO:DEC-DMS:2}"
+    tree = etree.fromstring(sample("TT_IM001a").read_bytes())
+    first = tree.find(f".//{dec}GovernmentAgencyGoodsItem/{dec}Commodity/{dec}Classification")
+    for n in range(count):
+        extra = etree.Element(f"{dec}Classification")
+        etree.SubElement(extra, f"{dec}ID").text = f"{n:04d}"
+        etree.SubElement(extra, f"{dec}IdentificationTypeCode").text = "CUS"
+        first.addnext(extra)
+    return etree.tostring(tree)
+
+
+def test_mapping_reports_the_first_100_issues_and_counts_the_rest_as_a_warning_when_all_are_warnings():
+    result = read_declaration(_with_unread_classifications(150))
+    assert result.data is not None  # warnings only: the declaration can still be lodged
+    assert len(result.issues) == 101
+    assert {i.severity for i in result.issues} == {"warning"}
+    assert result.issues[0].code == "invalid_value"
+    assert result.issues[0].pointer.startswith("67A/68A[1]/23A/21A[")
+    last = result.issues[-1]
+    assert last.code == "too_many_errors"
+    assert last.message == "50 more errors are not listed; only the first 100 are reported."
+
+
+def test_mapping_below_the_cap_lists_every_issue_without_a_count():
+    result = read_declaration(_with_unread_classifications(100))
+    assert len(result.issues) == 100
+    assert all(i.code == "invalid_value" for i in result.issues)
