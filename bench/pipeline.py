@@ -77,9 +77,9 @@ def api_token(base: str, username: str, password: str) -> str:
 class AgencySystem(threading.Thread):
     """An agency's back-office system: polls its queue through the API and approves what it finds."""
 
-    def __init__(self, base: str, token: str, stop: threading.Event) -> None:
+    def __init__(self, base: str, token: str, stop: threading.Event, poll_seconds: float) -> None:
         super().__init__(daemon=True)
-        self.base, self.token, self.stop = base, token, stop
+        self.base, self.token, self.stop, self.poll_seconds = base, token, stop, poll_seconds
         self.decided = 0
         self.decision_s: list[float] = []
         self.errors: dict[str, int] = {}
@@ -102,7 +102,7 @@ class AgencySystem(threading.Thread):
             status, page = self.call("GET", "/api/v1/reviews?view=pending")
             reviews = page.get("results", []) if isinstance(page, dict) else []
             if not reviews:
-                self.stop.wait(0.05)
+                self.stop.wait(self.poll_seconds)  # an empty queue: look again a little later
                 continue
             for review in reviews:
                 started = time.perf_counter()
@@ -327,7 +327,10 @@ def main() -> None:
     parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--queue-declarations", type=int, default=100_000)
     parser.add_argument("--queue-requests", type=int, default=60)
-    parser.add_argument("--deciders-per-agency", type=int, default=4, help="with --decisions api")
+    parser.add_argument("--deciders-per-agency", type=int, default=2, help="with --decisions api")
+    parser.add_argument(
+        "--poll-seconds", type=float, default=0.5, help="with --decisions api: wait on an empty queue"
+    )
     parser.add_argument(
         "--decisions",
         choices=["auto", "api"],
@@ -372,7 +375,7 @@ def main() -> None:
             # they take pending reviews from the same queue, so some decisions meet a review another
             # client just decided (409), which they skip.
             systems = [
-                AgencySystem(base, api_token(base, u["username"], u["password"]), stop)
+                AgencySystem(base, api_token(base, u["username"], u["password"]), stop, args.poll_seconds)
                 for u in users
                 if through_api and u["role"] == "officer"
                 for _ in range(args.deciders_per_agency)
@@ -506,7 +509,7 @@ def record_api(args: argparse.Namespace, figures: dict[str, object], samples: in
                 "celery_worker_concurrency": args.celery_concurrency,
                 "celery_pool": "prefork",
                 "agencies": f"agency systems approving through the API, {systems} clients in all "
-                f"({args.deciders_per_agency} per agency)",
+                f"({args.deciders_per_agency} per agency, polling every {args.poll_seconds} s when idle)",
                 "database": "PostgreSQL (native)",
                 "broker": "Redis (private redis-server, no persistence)",
                 "email_backend": "locmem",
