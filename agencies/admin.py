@@ -38,6 +38,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# What an administrator sets on a rule (the agency too, outside the agency's own page).
+RULE_FIELDS = (
+    "name",
+    "hs_prefix",
+    "direction",
+    "origin_country",
+    "destination_country",
+    "procedure_code",
+    "required_documents",
+    "auto_approve_when_documents_present",
+    "is_active",
+)
+
+
 class DocumentCodesField(forms.CharField):
     """DE 2/3 document codes typed as "N851, C085" (commas or spaces); stored as a sorted list."""
 
@@ -70,35 +84,14 @@ class RoutingRuleForm(forms.ModelForm):
 
     class Meta:
         model = RoutingRule
-        fields = (
-            "agency",
-            "name",
-            "hs_prefix",
-            "direction",
-            "origin_country",
-            "destination_country",
-            "procedure_code",
-            "required_documents",
-            "auto_approve_when_documents_present",
-            "is_active",
-        )
+        fields = ("agency", *RULE_FIELDS)
 
 
 class RoutingRuleInline(admin.TabularInline):
     model = RoutingRule
     form = RoutingRuleForm
     extra = 0
-    fields = (
-        "name",
-        "hs_prefix",
-        "direction",
-        "origin_country",
-        "destination_country",
-        "procedure_code",
-        "required_documents",
-        "auto_approve_when_documents_present",
-        "is_active",
-    )
+    fields = RULE_FIELDS
 
 
 @admin.register(Agency)

@@ -466,17 +466,7 @@ def main() -> None:
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
             "settings": {
-                "declarations": args.declarations,
-                "client_concurrency": args.concurrency,
-                "gunicorn_workers": args.workers,
-                "celery_worker_concurrency": args.celery_concurrency,
-                "celery_pool": "prefork",
-                "agencies": "all decide automatically (seed_demo --auto-decide)",
-                "database": "PostgreSQL (native)",
-                "broker": "Redis (private redis-server, no persistence)",
-                "email_backend": "locmem",
-                "debug": False,
-                "samples": len(samples),
+                **stack_settings(args, len(samples), "all decide automatically (seed_demo --auto-decide)"),
                 "queue_officer": f"{officer['username']} ({busiest}, {pending_reviews} pending reviews)",
                 "queue_requests": args.queue_requests,
                 "queue_database": filled,
@@ -496,26 +486,35 @@ def main() -> None:
         raise SystemExit(f"not every lodgement was accepted: {statuses}")
 
 
+def stack_settings(args: argparse.Namespace, samples: int, agencies: str) -> dict[str, object]:
+    """The settings every pipeline result is printed with."""
+    return {
+        "declarations": args.declarations,
+        "client_concurrency": args.concurrency,
+        "gunicorn_workers": args.workers,
+        "celery_worker_concurrency": args.celery_concurrency,
+        "celery_pool": "prefork",
+        "agencies": agencies,
+        "database": "PostgreSQL (native)",
+        "broker": "Redis (private redis-server, no persistence)",
+        "email_backend": "locmem",
+        "debug": False,
+        "samples": samples,
+    }
+
+
 def record_api(args: argparse.Namespace, figures: dict[str, object], samples: int, systems: int) -> None:
     record(
         "pipeline-api",
         {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(),
-            "settings": {
-                "declarations": args.declarations,
-                "client_concurrency": args.concurrency,
-                "gunicorn_workers": args.workers,
-                "celery_worker_concurrency": args.celery_concurrency,
-                "celery_pool": "prefork",
-                "agencies": f"agency systems approving through the API, {systems} clients in all "
+            "settings": stack_settings(
+                args,
+                samples,
+                f"agency systems approving through the API, {systems} clients in all "
                 f"({args.deciders_per_agency} per agency, polling every {args.poll_seconds} s when idle)",
-                "database": "PostgreSQL (native)",
-                "broker": "Redis (private redis-server, no persistence)",
-                "email_backend": "locmem",
-                "debug": False,
-                "samples": samples,
-            },
+            ),
             "figures": figures,
         },
         [
