@@ -326,5 +326,8 @@ def _review_events(declaration: Declaration, user: User | None) -> Q:
 
 def register_declaration_hooks() -> None:
     declaration_selectors.register_role_scope(Role.OFFICER, _officer_declarations)
+    declaration_selectors.register_items_filter(
+        Role.OFFICER, lambda user: Q(items__reviews__agency_id__in=agency_ids_of(user))
+    )
     declaration_selectors.register_partial_view(_officer_partial_view)
     declaration_selectors.register_timeline_source(_review_events)

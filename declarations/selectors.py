@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.access import accounts_member_of
@@ -35,11 +35,14 @@ class PartialView:
 
 
 PartialViewHook = Callable[[User, Declaration], PartialView | None]
+# For lists: the condition on a declaration's ``items`` that limits them to what the user sees.
+ItemsFilter = Callable[[User], Q]
 TimelineSource = Callable[[Declaration, User | None], Q | None]
 
 _ROLE_SCOPES: dict[Role, RoleScope] = {}
 _PARTIAL_VIEWS: list[PartialViewHook] = []
 _TIMELINE_SOURCES: list[TimelineSource] = []
+_ITEMS_FILTERS: dict[Role, ItemsFilter] = {}
 
 
 def register_role_scope(role: Role, scope: RoleScope) -> None:
@@ -51,6 +54,20 @@ def register_partial_view(hook: PartialViewHook) -> None:
     """Let an app limit what a user sees inside a declaration; the first hook that answers wins."""
     if hook not in _PARTIAL_VIEWS:
         _PARTIAL_VIEWS.append(hook)
+
+
+def register_items_filter(role: Role, items_filter: ItemsFilter) -> None:
+    """Let an app limit the goods items users of ``role`` see in lists (agencies: officers)."""
+    _ITEMS_FILTERS[role] = items_filter
+
+
+def items_count(user: User) -> Count:
+    """The number of goods items of each declaration in a list, as far as the user may see them."""
+    role = user.role if user.is_authenticated else None
+    items_filter = _ITEMS_FILTERS.get(role) if role is not None else None
+    if items_filter is None:
+        return Count("items")
+    return Count("items", filter=items_filter(user), distinct=True)
 
 
 def register_timeline_source(source: TimelineSource) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -101,7 +101,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
         return (
             selectors.declarations_visible_to(user)
             .select_related("declarant_account", "trader_account")
-            .annotate(items_count=Count("items"))
+            .annotate(items_count=selectors.items_count(user))
             .order_by("-accepted_at", "-pk")
         )
 

@@ -190,6 +190,8 @@ def test_officer_reads_a_routed_declaration_with_only_its_items(routed, plant_of
     assert b"85109000" not in xml.content
     listing = client_for(plant_officer).get("/api/v1/declarations").json()
     assert [d["mrn"] for d in listing["results"]] == [routed.mrn]
+    assert listing["results"][0]["items_count"] == 1  # its item, not the three of the declaration
+    assert client_for(routed.lodged_by).get("/api/v1/declarations").json()["results"][0]["items_count"] == 3
 
 
 def test_officer_gets_404_for_a_declaration_not_routed_to_its_agency(
