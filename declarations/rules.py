@@ -30,6 +30,11 @@ rejected TT1 variant must fail for the reason HMRC gave. That evidence shapes th
   nothing says what the quantity counts, so that is an error.
 - Every number must fit the database column it is stored in (``_check_numbers``), so no channel
   can store a declaration that cannot be read back.
+- Every value must also fit the element of the WCO DM schema the XML writer puts it in: lengths,
+  digits, decimal places and the few codes with a fixed shape (``SCHEMA_TEXT_LIMITS``,
+  ``SCHEMA_DIGITS``), and text must be one line of characters XML can carry (``_check_texts``).
+  Otherwise a declaration accepted from JSON or the form downloads as XML the schema refuses, or
+  cannot be written at all.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ from .canonical import (
     PartyData,
     PartyRole,
 )
-from .models import Declaration, Document, GoodsItem
+from .models import Declaration, Document, GoodsItem, Party
 
 # DE 1/2 additional declaration types. A/D standard (arrived / pre-lodged), B/C/E/F simplified,
 # J/K customs clearance requests (C21), Q final supplementary, X/Y/Z supplementary.
@@ -102,6 +107,120 @@ STORABLE_DIGITS = 15
 # to 999 (``item_sequence_range``); negative masses and package counts have their own errors.
 NUMBERS_WITH_OWN_RANGE = frozenset({"sequence"})
 NUMBERS_WITH_OWN_NEGATIVE_RULE = frozenset({"net_mass", "gross_mass", "package_count"})
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    """The longest text the schema element takes and, for codes of a fixed shape, that shape."""
+
+    max_length: int
+    pattern: re.Pattern[str] | None = None
+
+
+_DIGIT = re.compile(r"[0-9]")
+
+# What the UK CDS DMS schema (``WCO_DS/WCO_DEC_DS_2_DMS.xsd``) lets the element the XML writer
+# puts each canonical text field in carry: its maxLength (or length), and its pattern where that
+# is narrower than "some text on one line". Copied rather than read from the XSD at run time;
+# tests/declarations/rules/test_schema_limits.py reads the facets back from the XSD through the
+# writer's paths, so the table cannot drift from the schema. Where the column that stores a field
+# is shorter, the column decides (``text_limits``): what is accepted is stored and written whole.
+SCHEMA_TEXT_LIMITS: dict[type, dict[str, TextLimit]] = {
+    DeclarationData: {
+        "representation_code": TextLimit(3),  # Agent/FunctionCode
+        "border_transport_mode": TextLimit(1, _DIGIT),  # length 1, ([0-9])*
+        "inland_transport_mode": TextLimit(1, _DIGIT),  # Arrival/DepartureTransportMeans/ModeCode
+        "arrival_transport_id": TextLimit(35),
+        "arrival_transport_id_type": TextLimit(17),
+        "departure_transport_id": TextLimit(35),
+        "departure_transport_id_type": TextLimit(17),
+        "goods_location": TextLimit(256),  # GoodsLocation/Name
+        "goods_location_type": TextLimit(3),
+        "goods_location_qualifier": TextLimit(3),  # GoodsLocation/Address/TypeCode
+        "transaction_nature": TextLimit(2, re.compile(r"[0-9]{1,2}")),  # maxLength 2, ([0-9])*
+        "delivery_terms": TextLimit(3, re.compile(r"[A-Za-z]{3}")),  # length 3, ([a-zA-Z])*
+        "delivery_location": TextLimit(17),  # TradeTerms/LocationID
+    },
+    PartyData: {
+        "name": TextLimit(70),
+        "street": TextLimit(70),  # Address/Line
+        "city": TextLimit(35),
+        "postcode": TextLimit(9),
+    },
+    ItemData: {
+        "description": TextLimit(512),
+        "taric_codes": TextLimit(18),  # each one a Commodity/Classification/ID
+        "origin_type": TextLimit(3),
+        "quantity_unit": TextLimit(5),  # TariffQuantity/@unitCode, 1 to 5 characters
+        "statistical_currency": TextLimit(3, re.compile(r"[A-Z]{3}")),  # @currencyID, [A-Z]{3}
+        "valuation_method": TextLimit(3),
+        "package_marks": TextLimit(512),
+    },
+    DocumentData: {
+        "reference": TextLimit(70),
+        "status": TextLimit(3),  # LPCOExemptionCode
+    },
+}
+# Text fields whose own rule admits only short ASCII codes the schema takes (a pattern: LRN, EORI,
+# commodity, procedure and document codes; or a code list whose codes all have the shape the
+# schema asks for: countries, currencies, offices, package types), so the generic check leaves
+# them to it rather than reporting the same value twice.
+TEXT_WITH_OWN_FORMAT: dict[type, frozenset[str]] = {
+    DeclarationData: frozenset(
+        {
+            "type_code",
+            "additional_type",
+            "function_code",
+            "lrn",
+            "invoice_currency",
+            "supervising_office",
+            "presentation_office",
+            "exit_office",
+            "border_transport_nationality",
+            "goods_location_country",
+            "destination_country",
+            "export_country",
+        }
+    ),
+    PartyData: frozenset({"eori", "country"}),
+    ItemData: frozenset(
+        {
+            "commodity_code",
+            "origin_country",
+            "procedure_code",
+            "additional_procedure_codes",
+            "value_currency",
+            "package_type",
+        }
+    ),
+    DocumentData: frozenset({"code"}),
+}
+# XML 1.0 cannot carry C0 control characters other than tab and line breaks, surrogates, U+FFFE
+# and U+FFFF (lxml refuses to write them); the schema's text types are one line (their pattern's
+# ``.`` matches no line break); a tab is an input accident in a one-line field. All are refused.
+_NOT_WRITABLE = re.compile(r"[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# The schema's totalDigits and fractionDigits for each number the writer puts in the message, where
+# the column that stores it does not already keep it within them (the tighter limit applies). The
+# item number (1 to 999) and the total number of items (equal to the number of items, at most 999)
+# have rules of their own that keep them within the schema's five digits.
+SCHEMA_DIGITS: dict[type, dict[str, tuple[int, int]]] = {
+    DeclarationData: {
+        "total_package_quantity": (8, 0),
+        "invoice_amount": (16, 3),
+        "exchange_rate": (12, 5),  # CurrencyExchange/RateNumeric
+    },
+    ItemData: {
+        "quantity": (16, 6),
+        "net_mass": (16, 6),
+        "gross_mass": (16, 6),
+        "value_amount": (16, 3),
+        "statistical_value": (16, 3),
+        "package_count": (8, 0),  # Packaging/QuantityQuantity
+    },
+    DocumentData: {"line": (5, 0)},  # PreviousDocument/LineNumeric
+}
+NUMBERS_WITH_OWN_DIGITS = frozenset({"sequence", "goods_item_quantity"})
 
 
 def check_declaration(data: DeclarationData) -> list[Issue]:
@@ -295,6 +414,7 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
                 _("Customs office %(code)s is not in the list of customs offices: check the office code.")
                 % {"code": code},
             )
+    yield from _check_texts("", _("The declaration"), data)
     # Header-level additional documents are DE 2/6 deferment references (an account number, the
     # TT1 import gives no category or type), so their code is checked only when one is given.
     yield from _check_documents("documents", data.documents, _("The declaration"), code_required=False)
@@ -332,6 +452,11 @@ def _check_documents(
             _("%(where)s, document %(position)s") % {"where": where, "position": position},
             document,
             Document,
+        )
+        yield from _check_texts(
+            f"{prefix}.{position}",
+            _("%(where)s, document %(position)s") % {"where": where, "position": position},
+            document,
         )
         if not document.code and not code_required:
             continue
@@ -383,6 +508,11 @@ def _check_parties(data: DeclarationData) -> Iterable[Issue]:
             f"parties.{party.role.value}.country",
             _("address of the %(role)s") % {"role": _role_label(party.role)},
             party.country,
+        )
+        yield from _check_texts(
+            f"parties.{party.role.value}",
+            _("The %(role)s") % {"role": _role_label(party.role)},
+            party,
         )
 
 
@@ -635,6 +765,7 @@ def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterabl
             )
             % {"where": where, "unit": item.quantity_unit},
         )
+    yield from _check_texts(prefix, where, item)
     yield from _check_numbers(prefix, where, item, GoodsItem)
     yield from _check_documents(f"{prefix}.documents", item.documents, where)
 
@@ -769,15 +900,22 @@ def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -
             )
 
 
-# --- numbers the database can hold --------------------------------------------------------------
+# --- numbers the database and the message can hold ---------------------------------------------
 
 
 @dataclass(frozen=True)
 class NumberLimit:
-    """The largest value a column holds and the decimal places it keeps (0 for integers)."""
+    """The largest value a column holds and the decimal places it keeps (0 for integers).
+
+    For a number the XML writer puts in the message, the schema's limits are folded in
+    (``_with_schema_digits``): ``total_digits`` is its totalDigits, and ``largest_from_schema`` says
+    that the schema, not the column, sets the largest value.
+    """
 
     largest: Decimal | int
     decimal_places: int
+    total_digits: int | None = None
+    largest_from_schema: bool = False
 
 
 def number_limit(column: models.Field) -> NumberLimit | None:
@@ -794,27 +932,53 @@ def number_limit(column: models.Field) -> NumberLimit | None:
     return None
 
 
+def _with_schema_digits(limit: NumberLimit, digits: tuple[int, int] | None) -> NumberLimit:
+    """The tighter of a column's limit and the schema's totalDigits and fractionDigits."""
+    if digits is None:
+        return limit
+    total, places = digits
+    schema_largest: Decimal | int = (
+        10**total - 1 if isinstance(limit.largest, int) else Decimal(10) ** total - 1
+    )
+    return NumberLimit(
+        largest=min(limit.largest, schema_largest),
+        decimal_places=min(limit.decimal_places, places),
+        total_digits=total,
+        largest_from_schema=schema_largest < limit.largest,
+    )
+
+
 # Each canonical record and the model that stores it, field for field (``services._store``).
-_STORED_AS: dict[type[models.Model], type[DeclarationData | ItemData | DocumentData]] = {
+_STORED_AS: dict[type[models.Model], type[DeclarationData | ItemData | DocumentData | PartyData]] = {
     Declaration: DeclarationData,
     GoodsItem: ItemData,
     Document: DocumentData,
+    Party: PartyData,
 }
 
 
+def _column(model: type[models.Model], name: str) -> models.Field | None:
+    try:
+        column = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return column if isinstance(column, models.Field) else None
+
+
 @functools.cache
-def _number_columns(model: type[models.Model]) -> Mapping[str, NumberLimit]:
-    """The numeric fields of the canonical record ``model`` stores, with their columns' limits."""
+def number_limits(model: type[models.Model]) -> Mapping[str, NumberLimit]:
+    """The numeric fields of the canonical record ``model`` stores, with their limits.
+
+    A column's limit, tightened to the schema's digits for the numbers the XML writer sends.
+    """
+    record = _STORED_AS[model]
     columns: dict[str, NumberLimit] = {}
-    for name in (f.name for f in dataclasses.fields(_STORED_AS[model])):
+    for name in (f.name for f in dataclasses.fields(record)):
         if name in NUMBERS_WITH_OWN_RANGE:
             continue
-        try:
-            column = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if isinstance(column, models.Field) and (limit := number_limit(column)) is not None:
-            columns[name] = limit
+        column = _column(model, name)
+        if column is not None and (limit := number_limit(column)) is not None:
+            columns[name] = _with_schema_digits(limit, SCHEMA_DIGITS.get(record, {}).get(name))
     return columns
 
 
@@ -838,8 +1002,9 @@ def _number_label(name: str) -> str:
 def _check_numbers(
     prefix: str, where: str, record: DeclarationData | ItemData | DocumentData, model: type[models.Model]
 ) -> Iterable[Issue]:
-    """Each number of ``record`` (a canonical dataclass) is not negative and fits its ``model`` column."""
-    for name, limit in _number_columns(model).items():
+    """Each number of ``record`` (a canonical dataclass) is not negative and fits its ``model`` column
+    and the schema element the XML writer puts it in."""
+    for name, limit in number_limits(model).items():
         value = getattr(record, name)
         if value is None:
             continue
@@ -856,7 +1021,17 @@ def _check_numbers(
                     % {"where": where, "label": label},
                 )
             continue
-        if value > limit.largest:
+        if value > limit.largest and limit.largest_from_schema:
+            yield _error(
+                "value_too_large",
+                field,
+                _(
+                    "%(where)s: the %(label)s is larger than a customs declaration allows; declare at "
+                    "most %(largest)s."
+                )
+                % {"where": where, "label": label, "largest": _plain(limit.largest)},
+            )
+        elif value > limit.largest:
             yield _error(
                 "value_too_large",
                 field,
@@ -873,6 +1048,24 @@ def _check_numbers(
                 _("%(where)s: the %(label)s %(value)s has more than %(places)s decimal places; round it.")
                 % {"where": where, "label": label, "value": value, "places": limit.decimal_places},
             )
+        elif limit.total_digits is not None and (digits := _digit_count(value)) > limit.total_digits:
+            # The schema counts the digits before and after the point together: an exchange rate
+            # takes 12, at most 5 of them decimals, so 12345678.12345 fits neither way.
+            yield _error(
+                "too_many_digits",
+                field,
+                _(
+                    "%(where)s: the %(label)s %(value)s has %(digits)s digits; a customs declaration "
+                    "allows at most %(total)s, so round it."
+                )
+                % {
+                    "where": where,
+                    "label": label,
+                    "value": _plain(value),
+                    "digits": digits,
+                    "total": limit.total_digits,
+                },
+            )
 
 
 def _decimal_places(value: Decimal | int) -> int:
@@ -882,5 +1075,136 @@ def _decimal_places(value: Decimal | int) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def _digit_count(value: Decimal | int) -> int:
+    """The digits of a number as the schema's totalDigits counts them: no leading or trailing zeros."""
+    if not isinstance(value, Decimal):
+        return len(str(abs(value)))
+    _sign, digits, exponent = value.normalize().as_tuple()
+    return len(digits) + max(exponent, 0) if isinstance(exponent, int) else len(digits)
+
+
 def _plain(amount: Decimal | int) -> str:
     return format(amount, "f") if isinstance(amount, Decimal) else str(amount)
+
+
+# --- text a declaration message can carry -------------------------------------------------------
+
+
+@functools.cache
+def text_limits(model: type[models.Model]) -> Mapping[str, TextLimit]:
+    """The schema's limits for the text fields of the record ``model`` stores, cut to its columns."""
+    limits: dict[str, TextLimit] = {}
+    for name, limit in SCHEMA_TEXT_LIMITS[_STORED_AS[model]].items():
+        column = _column(model, name)
+        if isinstance(column, models.CharField) and column.max_length is not None:
+            limit = dataclasses.replace(limit, max_length=min(limit.max_length, column.max_length))
+        limits[name] = limit
+    return limits
+
+
+def _text_label(name: str) -> str:
+    labels = {
+        "representation_code": _("representation code"),
+        "border_transport_mode": _("mode of transport at the border"),
+        "inland_transport_mode": _("inland mode of transport"),
+        "arrival_transport_id": _("identity of the means of transport at arrival"),
+        "arrival_transport_id_type": _("type of identity of the means of transport at arrival"),
+        "departure_transport_id": _("identity of the means of transport at departure"),
+        "departure_transport_id_type": _("type of identity of the means of transport at departure"),
+        "goods_location": _("location of goods"),
+        "goods_location_type": _("type of location of goods"),
+        "goods_location_qualifier": _("qualifier of the location of goods"),
+        "transaction_nature": _("nature of transaction"),
+        "delivery_terms": _("delivery terms"),
+        "delivery_location": _("place of delivery"),
+        "name": _("name"),
+        "street": _("street and number"),
+        "city": _("city"),
+        "postcode": _("postcode"),
+        "description": _("description of goods"),
+        "taric_codes": _("additional commodity code"),
+        "origin_type": _("type of origin"),
+        "quantity_unit": _("unit of the quantity"),
+        "statistical_currency": _("currency of the statistical value"),
+        "valuation_method": _("valuation method"),
+        "package_marks": _("shipping marks"),
+        "reference": _("reference"),
+        "status": _("status"),
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+def _text_shape(name: str) -> str:
+    """What a code of a fixed shape looks like, for the message that refuses another."""
+    shapes = {
+        "border_transport_mode": _("one digit (for example 1)"),
+        "inland_transport_mode": _("one digit (for example 3)"),
+        "transaction_nature": _("one or two digits (for example 11)"),
+        "delivery_terms": _("three letters (for example CIF)"),
+        "statistical_currency": _("three capital letters (for example GBP)"),
+    }
+    return shapes[name]
+
+
+def _check_texts(
+    prefix: str, where: str, record: DeclarationData | ItemData | DocumentData | PartyData
+) -> Iterable[Issue]:
+    """Each text field of ``record`` fits the schema element and the column it goes to, on one line.
+
+    One issue per value, the first that applies: characters XML cannot carry, only spaces, the
+    wrong shape for a fixed-shape code, too long.
+    """
+    model = next(m for m, stored in _STORED_AS.items() if isinstance(record, stored))
+    for name, limit in text_limits(model).items():
+        value = getattr(record, name)
+        values = list(enumerate(value, start=1)) if isinstance(value, list) else [(0, value)]
+        for index, text in values:
+            if not text:
+                continue
+            field = f"{prefix}.{name}" if prefix else name
+            label = _text_label(name)
+            if index:
+                field = f"{field}.{index}"
+                label = _("%(label)s %(position)s") % {"label": label, "position": index}
+            yield from _check_text(field, where, label, name, text, limit)
+
+
+def _check_text(
+    field: str, where: str, label: str, name: str, text: str, limit: TextLimit
+) -> Iterable[Issue]:
+    if _NOT_WRITABLE.search(text):
+        yield _error(
+            "text_characters",
+            field,
+            _(
+                "%(where)s: the %(label)s contains a line break, a tab or another character a customs "
+                "declaration cannot carry; remove it."
+            )
+            % {"where": where, "label": label},
+        )
+    elif text.isspace():
+        yield _error(
+            "text_blank",
+            field,
+            _("%(where)s: the %(label)s is only spaces; fill it in or leave it empty.")
+            % {"where": where, "label": label},
+        )
+    elif limit.pattern is not None and not limit.pattern.fullmatch(text):
+        yield _error(
+            "text_format",
+            field,
+            _("%(where)s: the %(label)s %(value)s is not valid; declare %(shape)s.")
+            % {"where": where, "label": label, "value": _shown(text), "shape": _text_shape(name)},
+        )
+    elif len(text) > limit.max_length:
+        yield _error(
+            "text_too_long",
+            field,
+            _("%(where)s: the %(label)s has %(length)s characters; shorten it to at most %(max)s.")
+            % {"where": where, "label": label, "length": len(text), "max": limit.max_length},
+        )
+
+
+def _shown(text: str) -> str:
+    """A value as a message quotes it: long ones cut, so one message stays one readable line."""
+    return text if len(text) <= 40 else text[:37] + "..."
