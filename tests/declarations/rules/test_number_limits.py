@@ -92,7 +92,7 @@ def test_total_package_quantity_beyond_the_integer_column_is_rejected(valid_impo
         "total_package_quantity",
         "42A TotalPackageQuantity",
     )
-    assert "2147483647" in issue.message
+    assert "declare at most 99999999." in issue.message  # the schema's eight digits, not the column's
 
 
 def test_previous_document_line_beyond_the_integer_column_is_rejected(valid_import: DeclarationData) -> None:
@@ -182,20 +182,21 @@ def test_largest_accepted_numbers_are_stored_and_read_back_unchanged(broker) -> 
     # Runs on whichever database the suite uses: SQLite (REAL) or PostgreSQL (numeric).
     data = build_import()
     data.invoice_amount = LARGEST_AMOUNT
-    data.exchange_rate = Decimal("999999999.999999")
-    data.total_package_quantity = 2147483647
-    data.documents[0].line = 2147483647
+    # The column's limits where the WCO schema takes as much; the schema's where it takes less.
+    data.exchange_rate = Decimal("999999999.999")  # the schema's 12 digits
+    data.total_package_quantity = 99999999  # the schema's 8 digits
+    data.documents[0].line = 99999  # the schema's 5 digits
     item = data.items[0]
     item.quantity, item.quantity_unit = LARGEST_AMOUNT, "NAR"
     item.net_mass = Decimal("999999999999.998")
     item.gross_mass = item.value_amount = item.statistical_value = LARGEST_AMOUNT
-    item.package_count = 2147483647
+    item.package_count = 99999999
     result = declaration_lodge(user=broker, data=data, channel=Channel.API_JSON)
     stored = Declaration.objects.get(pk=result.declaration.pk).to_data()
     assert stored.invoice_amount == LARGEST_AMOUNT
-    assert stored.exchange_rate == Decimal("999999999.999999")
-    assert stored.total_package_quantity == 2147483647
-    assert stored.documents[0].line == 2147483647
+    assert stored.exchange_rate == Decimal("999999999.999")
+    assert stored.total_package_quantity == 99999999
+    assert stored.documents[0].line == 99999
     read = stored.items[0]
     assert (read.quantity, read.net_mass, read.gross_mass) == (
         LARGEST_AMOUNT,
@@ -205,5 +206,5 @@ def test_largest_accepted_numbers_are_stored_and_read_back_unchanged(broker) -> 
     assert (read.value_amount, read.statistical_value, read.package_count) == (
         LARGEST_AMOUNT,
         LARGEST_AMOUNT,
-        2147483647,
+        99999999,
     )
