@@ -79,6 +79,10 @@ LRN_MAX_LENGTH = 22  # DE 2/5 is an..22
 LRN_PATTERN = re.compile(r"[A-Za-z0-9._-]+(?: [A-Za-z0-9._-]+)*")
 
 MAX_ITEMS = 999  # DE 1/6 goods item number is n..3
+# Documents (DE 2/1, 2/3) on one goods item, and on the declaration (its previous documents may run
+# to hundreds on a supplementary declaration; the reader takes 999 elements of one name).
+MAX_ITEM_DOCUMENTS = 99
+MAX_HEADER_DOCUMENTS = 999
 
 # An EORI is a country code and up to 15 characters; UK numbers (GB, and XI for Northern Ireland,
 # which is no ISO country) are 12 or 15 digits.
@@ -417,7 +421,9 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
     yield from _check_texts("", _("The declaration"), data)
     # Header-level additional documents are DE 2/6 deferment references (an account number, the
     # TT1 import gives no category or type), so their code is checked only when one is given.
-    yield from _check_documents("documents", data.documents, _("The declaration"), code_required=False)
+    yield from _check_documents(
+        "documents", data.documents, _("The declaration"), code_required=False, most=MAX_HEADER_DOCUMENTS
+    )
 
 
 def _check_country(field: str, label: str, code: str) -> Iterable[Issue]:
@@ -444,8 +450,22 @@ def _check_currency(field: str, code: str) -> Iterable[Issue]:
 
 
 def _check_documents(
-    prefix: str, documents: list[DocumentData], where: str, *, code_required: bool = True
+    prefix: str,
+    documents: list[DocumentData],
+    where: str,
+    *,
+    code_required: bool = True,
+    most: int = MAX_ITEM_DOCUMENTS,
 ) -> Iterable[Issue]:
+    if len(documents) > most:
+        # Beyond this the XML the portal writes for the declaration would be refused, by CDS and
+        # by the portal's own reader.
+        yield _error(
+            "too_many_documents",
+            f"{prefix}.{most + 1}",
+            _("%(where)s has %(count)s documents; at most %(max)s are allowed.")
+            % {"where": where, "count": len(documents), "max": most},
+        )
     for position, document in enumerate(documents, start=1):
         yield from _check_numbers(
             f"{prefix}.{position}",

@@ -547,3 +547,13 @@ def test_rule_errors_past_the_first_100_are_counted_in_one_last_error(valid_impo
     last = next(i for i in issues if i.code == "too_many_errors")
     assert last.severity == "error"
     assert "more errors are not listed; only the first 100 are reported." in last.message
+
+
+def test_a_goods_item_with_more_than_99_documents_is_refused_at_the_hundredth(valid_import) -> None:
+    document = valid_import.items[0].documents[0]
+    valid_import.items[0].documents = [document] * 99
+    assert "too_many_documents" not in [code for code, _ in codes(check_declaration(valid_import))]
+    valid_import.items[0].documents = [document] * 100
+    (issue,) = [i for i in check_declaration(valid_import) if i.code == "too_many_documents"]
+    assert issue.field == "items.1.documents.100"
+    assert issue.message == "Goods item 1 has 100 documents; at most 99 are allowed."
