@@ -22,7 +22,7 @@ ACTION_LABELS: dict[str, Any] = {
     ),
     # Declaration transitions after acceptance (declarations.services.declaration_transition).
     "declarations.declaration.routed": _("Sent to the agencies for review"),
-    "declarations.declaration.info_requested": _("An agency asked the trader for information"),
+    "declarations.declaration.info_requested": _("Waiting for the trader's answer"),
     "declarations.declaration.info_provided": _("The trader answered; back in review"),
     "declarations.declaration.released": _("Goods released"),
     "declarations.declaration.refused": _("Release refused"),
