@@ -1179,13 +1179,22 @@ def _check_texts(
         value = getattr(record, name)
         values = list(enumerate(value, start=1)) if isinstance(value, list) else [(0, value)]
         for index, text in values:
-            if not text:
-                continue
             field = f"{prefix}.{name}" if prefix else name
             label = _text_label(name)
             if index:
                 field = f"{field}.{index}"
                 label = _("%(label)s %(position)s") % {"label": label, "position": index}
+            if not text:
+                if index:
+                    # An empty entry of a list (an additional code "") would be written as an empty
+                    # element and vanish when the XML is read back.
+                    yield _error(
+                        "text_blank",
+                        field,
+                        _("%(where)s: the %(label)s is empty; fill it in or leave it out.")
+                        % {"where": where, "label": label},
+                    )
+                continue
             yield from _check_text(field, where, label, name, text, limit)
 
 

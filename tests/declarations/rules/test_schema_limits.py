@@ -618,3 +618,15 @@ def test_json_declaration_the_schema_could_not_carry_is_refused_and_not_stored(
     assert response.status_code == 400, response.content
     assert [(e["code"], e.get("field"), e["pointer"]) for e in response.json()["errors"]] == [expected]
     assert not Declaration.objects.exists()
+
+
+def test_an_empty_additional_commodity_code_is_refused_not_lost_on_download() -> None:
+    from declarations.validation import validate
+
+    data = build_import()
+    data.items[0].taric_codes = ["1234", ""]
+    (issue,) = [i for i in validate(data, unregistered_parties_are_errors=False) if i.code == "text_blank"]
+    assert issue.field == "items.1.taric_codes.2"
+    assert issue.message == (
+        "Goods item 1: the additional commodity code 2 is empty; fill it in or leave it out."
+    )
