@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -24,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = list(
         selectors.declarations_visible_to(user)  # type: ignore[arg-type]
         .select_related("trader_account")
-        .annotate(items_count=Count("items"))
+        .annotate(items_count=selectors.items_count(user))  # type: ignore[arg-type]
         .order_by("-accepted_at", "-pk")[:RECENT]
     )
     drafts = list(selectors.drafts_of(user).order_by("-updated_at")[:RECENT])  # type: ignore[arg-type]

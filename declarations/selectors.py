@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -166,6 +167,43 @@ def declaration_with_details(declaration: Declaration, *, user: User | None = No
         )
         .get(pk=declaration.pk)
     )
+
+
+def visible_agencies(user: User | None, declaration: Declaration) -> set[str] | None:
+    """None when the user sees the whole declaration; else the codes of the agencies it sees.
+
+    ``declaration`` comes from ``declaration_with_details(…, user=user)``: an officer's reviews
+    there are already limited to its agencies.
+    """
+    if partial_view(user, declaration) is None:
+        return None
+    related = getattr(declaration, "reviews", None)
+    return {review.agency.code for review in related.all()} if related is not None else set()
+
+
+def event_as_seen(data: dict[str, Any], visible: set[str] | None) -> tuple[dict[str, Any], bool]:
+    """An event's data as a user who sees only the ``visible`` agencies may see it, and whether
+    it may see who acted (``visible`` None: everything).
+
+    Declaration events name other agencies (``agencies``: the routing's codes, the release's
+    reasons; ``agency``: whose question moved the declaration): an officer sees its own agencies'
+    part only, and not the officers of another agency.
+    """
+    if visible is None:
+        return data, True
+    agency = data.get("agency")
+    if agency is not None and agency not in visible:
+        return {key: data[key] for key in ("from", "to") if key in data}, False
+    if isinstance(data.get("agencies"), list):
+        data = {
+            **data,
+            "agencies": [
+                entry
+                for entry in data["agencies"]
+                if (entry.get("agency") if isinstance(entry, dict) else entry) in visible
+            ],
+        }
+    return data, True
 
 
 def declaration_timeline(declaration: Declaration, *, user: User | None = None) -> QuerySet[AuditEvent]:

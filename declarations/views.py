@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,7 +59,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     """The declarations the user may see, filtered and paginated; its drafts below."""
     user = _user(request)
     filters = DeclarationFilterForm(request.GET or None)
-    declarations = _filtered(selectors.declarations_visible_to(user), filters)
+    declarations = _filtered(selectors.declarations_visible_to(user), filters, user=user)
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -76,10 +76,12 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filtered(queryset: QuerySet[Declaration], filters: DeclarationFilterForm) -> QuerySet[Declaration]:
+def _filtered(
+    queryset: QuerySet[Declaration], filters: DeclarationFilterForm, *, user: User
+) -> QuerySet[Declaration]:
     queryset = (
         queryset.select_related("trader_account")
-        .annotate(items_count=Count("items"))
+        .annotate(items_count=selectors.items_count(user))
         .order_by("-accepted_at", "-pk")
     )
     if not filters.is_bound or not filters.is_valid():
@@ -110,14 +112,18 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
         item.item_documents = [d for d in documents if d.item_id == item.pk]  # type: ignore[attr-defined]
     # Agencies' events name the agency by code; the reviews (already loaded) give its name.
     agency_names = {r.agency.code: r.agency.name for r in declaration.reviews.all()}
-    timeline = [
-        {
-            "event": event,
-            "label": action_label(event.action),
-            "agency": agency_names.get(str(event.data.get("agency") or ""), ""),
-        }
-        for event in selectors.declaration_timeline(declaration, user=user)
-    ]
+    visible = selectors.visible_agencies(user, declaration)
+    timeline = []
+    for event in selectors.declaration_timeline(declaration, user=user):
+        _data, actor_shown = selectors.event_as_seen(event.data, visible)
+        timeline.append(
+            {
+                "event": event,
+                "label": action_label(event.action),
+                "agency": agency_names.get(str(event.data.get("agency") or ""), ""),
+                "actor": event.actor if actor_shown else None,
+            }
+        )
     parties = list(declaration.parties.all())
     return render(
         request,

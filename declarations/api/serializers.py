@@ -311,49 +311,23 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj: Declaration) -> list[dict[str, Any]]:
         visible = self._visible_agencies(obj)
-        return [
-            {
-                "action": e.action,
-                "label": action_label(e.action),
-                "at": e.at,
-                "actor": e.actor.username if e.actor else None,
-                "data": e.data if visible is None else _agency_part(e.data, visible),
-            }
-            for e in selectors.declaration_timeline(obj, user=self._user())
-        ]
+        entries = []
+        for e in selectors.declaration_timeline(obj, user=self._user()):
+            data, actor_shown = selectors.event_as_seen(e.data, visible)
+            entries.append(
+                {
+                    "action": e.action,
+                    "label": action_label(e.action),
+                    "at": e.at,
+                    "actor": e.actor.username if e.actor and actor_shown else None,
+                    "data": data,
+                }
+            )
+        return entries
 
     def _visible_agencies(self, obj: Declaration) -> set[str] | None:
-        """None when the user sees the whole declaration; else the codes of the agencies it sees.
-
-        An officer's reviews are already limited to its agencies by ``declaration_with_details``.
-        """
-        if selectors.partial_view(self._user(), obj) is None:
-            return None
-        related = getattr(obj, "reviews", None)
-        return {review.agency.code for review in related.all()} if related is not None else set()
+        return selectors.visible_agencies(self._user(), obj)
 
     def _user(self) -> Any:
         request = self.context.get("request")
         return getattr(request, "user", None) if request is not None else None
-
-
-def _agency_part(data: dict[str, Any], visible: set[str]) -> dict[str, Any]:
-    """An event's data as an officer of the ``visible`` agencies may see it.
-
-    Declaration events name other agencies (``agencies``: the routing's codes, the release's
-    reasons; ``agency``: whose question moved the declaration): an officer sees its own agencies'
-    part only, as on its pages.
-    """
-    agency = data.get("agency")
-    if agency is not None and agency not in visible:
-        return {key: data[key] for key in ("from", "to") if key in data}
-    if isinstance(data.get("agencies"), list):
-        data = {
-            **data,
-            "agencies": [
-                entry
-                for entry in data["agencies"]
-                if (entry.get("agency") if isinstance(entry, dict) else entry) in visible
-            ],
-        }
-    return data

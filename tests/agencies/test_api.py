@@ -313,10 +313,21 @@ def test_officer_reads_only_its_agencys_part_of_the_decision_and_timeline(
     assert "Cold-chain" not in text
     assert "standards" not in text
     assert "food-safety" not in text
+    assert "food_officer" not in text  # nor who acted for another agency
+    assert "standards_officer" not in text
     routing = next(e for e in body["timeline"] if e["action"] == "declarations.declaration.routed")
     assert routing["data"]["agencies"] == ["plant-health"]
     release_note = client_for(plant_officer).get(f"/api/v1/declarations/{routed.mrn}/release-note")
     assert release_note.status_code == 404
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(plant_officer)
+    page = browser.get(f"/declarations/{routed.mrn}/").content.decode()
+    assert "food_officer" not in page
+    assert "standards_officer" not in page
+    listing = browser.get("/declarations/")
+    assert [d.items_count for d in listing.context["page"].object_list] == [1]  # its item only
 
     # The same declaration, read by the trader, names every agency.
     trader_view = client_for(routed.lodged_by).get(f"/api/v1/declarations/{routed.mrn}").json()
