@@ -379,6 +379,8 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     # Set while an attempt is being sent: a second copy of the task leaves the row alone until then.
     sending_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the sweep last put it back on its queue (its task was lost): the sweep waits from here.
+    requeued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

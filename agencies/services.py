@@ -22,10 +22,12 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,9 +74,10 @@ ATTACHMENT_TYPES = {
     "text/plain": ((".txt",), None),
 }
 MAX_ATTACHMENTS = 10
-# Longer than one attempt can take (3 s to connect, 10 s between bytes of the answer, well inside
-# the task's time limits): past it, a copy that died mid-send no longer holds its delivery.
-DELIVERY_LEASE = timedelta(seconds=30)
+# Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
+# (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).
+# Past it, a copy that died mid-send no longer holds its delivery.
+DELIVERY_LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
 def _review_transition(
@@ -594,20 +597,29 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
     return delivery
 
 
+@transaction.atomic(durable=True)
 def deliveries_stuck(*, older_than: timedelta, limit: int = 500) -> list[tuple[int, str]]:
-    """Pending deliveries nobody has tried for longer than ``older_than``: (id, queue), oldest first.
+    """Take the pending deliveries nothing has happened to for longer than ``older_than``.
 
-    Their task was lost (published, then Redis restarted without persistence, say). ``older_than``
-    must exceed the longest retry countdown and the broker's visibility timeout, or a delivery
-    waiting for its retry would be sent twice.
+    Returns (id, queue) oldest first, for the caller to enqueue, and stamps them ``requeued_at``
+    so that the next sweeps wait as long again before re-enqueuing the same row (a message still
+    waiting behind a slow agency's backlog is not multiplied). Their task was lost (published,
+    then Redis restarted without persistence, say). ``older_than`` must exceed the longest retry
+    countdown and the broker's visibility timeout, or a delivery waiting for its retry would be
+    sent twice. Inactive agencies are left out: no worker consumes their queues.
     """
-    cutoff = timezone.now() - older_than
-    rows = (
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
-        .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff))
+    now = timezone.now()
+    last_touched = Greatest(
+        "created_at", Coalesce("last_attempt_at", "created_at"), Coalesce("requeued_at", "created_at")
+    )
+    rows = list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, agency__is_active=True)
+        .alias(last_touched=last_touched)
+        .filter(last_touched__lt=now - older_than)
         .order_by("created_at")
         .values_list("pk", "agency__code")[:limit]
     )
+    WebhookDelivery.objects.filter(pk__in=[pk for pk, _code in rows]).update(requeued_at=now)
     return [(pk, f"agency.{code}") for pk, code in rows]
 
 

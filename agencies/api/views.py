@@ -12,6 +12,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, parsers
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from declarations.api.serializers import ErrorResponseSerializer
 from singlewindow.api import with_idempotency
+from singlewindow.errors import DomainError
 
 from .. import selectors, services
 from ..models import AgencyReview, ReviewStatus
@@ -189,22 +191,32 @@ class InformationAnswerView(generics.GenericAPIView):
         responses={200: InformationRequestSerializer, **ERRORS, 413: ErrorResponseSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        # Not yours or not there: 404 before anything else is read of the request.
+        information_request = selectors.access_information_request(user, pk)
+        if not hasattr(request.data, "get"):
+            message = _("Send the answer as a form or as a JSON object with an 'answer'.")
+            raise DomainError(
+                "invalid_body", message, errors=[{"pointer": "", "code": "invalid_body", "message": message}]
+            )
+        answer = str(request.data.get("answer", ""))
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         fingerprint = hashlib.sha256(request.path.encode())
-        fingerprint.update(str(request.data.get("answer", "")).encode())
+        fingerprint.update(answer.encode())
         for upload in files:
             fingerprint.update(f"\0{upload.name}\0{upload.size}\0".encode())
             for chunk in upload.chunks():
                 fingerprint.update(chunk)
             upload.seek(0)
         return with_idempotency(
-            request, fingerprint.hexdigest().encode(), lambda: self._answer(request, pk, files)
+            request,
+            fingerprint.hexdigest().encode(),
+            lambda: self._answer(request, information_request, answer, files),
         )
 
-    def _answer(self, request: Request, pk: int, files: list[Any]) -> Response:
+    def _answer(self, request: Request, information_request: Any, answer: str, files: list[Any]) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        information_request = selectors.access_information_request(user, pk)
-        serializer = AnswerInputSerializer(data={"answer": request.data.get("answer", "")})
+        serializer = AnswerInputSerializer(data={"answer": answer})
         serializer.is_valid(raise_exception=True)
         answered = services.information_answer(
             information_request=information_request,

@@ -375,3 +375,18 @@ def test_claim_release_and_answer_honour_the_idempotency_key(routed, plant_offic
         url, {"answer": "Other"}, format="multipart", headers={"Idempotency-Key": "answer-1"}
     )
     assert changed.status_code == 422
+
+
+@pytest.mark.parametrize("body", [[1], "an answer", 3])
+def test_an_answer_that_is_not_an_object_is_a_400_and_an_outsider_still_gets_404(
+    routed, plant_officer, importer, outsider, body
+):
+    review = review_of(routed, "plant-health")
+    client_for(plant_officer).post(
+        f"/api/v1/reviews/{review.pk}/decision", {"outcome": "info_requested", "reason": "Q?"}, format="json"
+    )
+    url = f"/api/v1/information-requests/{InformationRequest.objects.get(review=review).pk}/answer"
+    assert client_for(outsider).post(url, body, format="json").status_code == 404
+    response = client_for(importer).post(url, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_body"

@@ -287,3 +287,27 @@ def test_sweep_re_enqueues_a_delivery_whose_task_was_lost(
     assert delivery.status == DeliveryStatus.DELIVERED
     assert len(endpoint.calls) == 1
     assert tasks.delivery_sweep() == 0  # delivered: nothing more to re-drive
+
+
+def test_sweep_waits_as_long_again_before_re_enqueuing_the_same_delivery_and_skips_inactive_agencies(
+    importer, agencies, plant_webhook, monkeypatch, django_capture_on_commit_callbacks
+):
+    import time_machine
+    from django.utils import timezone
+
+    from singlewindow import outbox
+
+    monkeypatch.setitem(outbox._HANDLERS, "agencies.delivery.send", [])
+    lodge(importer, mixed_payload(lrn="WH-AGAIN"), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    wait = timedelta(minutes=7)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        assert services.deliveries_stuck(older_than=wait) == [(delivery.pk, "agency.plant-health")]
+        assert services.deliveries_stuck(older_than=wait) == []  # just re-enqueued: not again
+    with time_machine.travel(timezone.now() + timedelta(minutes=15), tick=False):
+        assert services.deliveries_stuck(older_than=wait) == []  # 5 minutes since: still on its way
+    with time_machine.travel(timezone.now() + timedelta(minutes=18), tick=False):
+        Agency.objects.filter(pk=plant_webhook.pk).update(is_active=False)
+        assert services.deliveries_stuck(older_than=wait) == []  # nobody consumes its queue
+        Agency.objects.filter(pk=plant_webhook.pk).update(is_active=True)
+        assert services.deliveries_stuck(older_than=wait) == [(delivery.pk, "agency.plant-health")]
