@@ -52,6 +52,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import refdata
 from .canonical import (
@@ -1002,21 +1003,23 @@ def number_limits(model: type[models.Model]) -> Mapping[str, NumberLimit]:
     return columns
 
 
+_NUMBER_LABELS = {
+    "goods_item_quantity": gettext_lazy("total number of items"),
+    "total_package_quantity": gettext_lazy("total number of packages"),
+    "invoice_amount": gettext_lazy("total amount invoiced"),
+    "exchange_rate": gettext_lazy("exchange rate"),
+    "quantity": gettext_lazy("quantity"),
+    "net_mass": gettext_lazy("net mass"),
+    "gross_mass": gettext_lazy("gross mass"),
+    "value_amount": gettext_lazy("item price"),
+    "statistical_value": gettext_lazy("statistical value"),
+    "package_count": gettext_lazy("number of packages"),
+    "line": gettext_lazy("line number"),
+}
+
+
 def _number_label(name: str) -> str:
-    labels = {
-        "goods_item_quantity": _("total number of items"),
-        "total_package_quantity": _("total number of packages"),
-        "invoice_amount": _("total amount invoiced"),
-        "exchange_rate": _("exchange rate"),
-        "quantity": _("quantity"),
-        "net_mass": _("net mass"),
-        "gross_mass": _("gross mass"),
-        "value_amount": _("item price"),
-        "statistical_value": _("statistical value"),
-        "package_count": _("number of packages"),
-        "line": _("line number"),
-    }
-    return labels.get(name, name.replace("_", " "))
+    return str(_NUMBER_LABELS.get(name, name.replace("_", " ")))
 
 
 def _check_numbers(
@@ -1122,36 +1125,39 @@ def text_limits(model: type[models.Model]) -> Mapping[str, TextLimit]:
     return limits
 
 
+# Built once (lazily translated): a validation asks for labels per field of every goods item.
+_TEXT_LABELS = {
+    "representation_code": gettext_lazy("representation code"),
+    "border_transport_mode": gettext_lazy("mode of transport at the border"),
+    "inland_transport_mode": gettext_lazy("inland mode of transport"),
+    "arrival_transport_id": gettext_lazy("identity of the means of transport at arrival"),
+    "arrival_transport_id_type": gettext_lazy("type of identity of the means of transport at arrival"),
+    "departure_transport_id": gettext_lazy("identity of the means of transport at departure"),
+    "departure_transport_id_type": gettext_lazy("type of identity of the means of transport at departure"),
+    "goods_location": gettext_lazy("location of goods"),
+    "goods_location_type": gettext_lazy("type of location of goods"),
+    "goods_location_qualifier": gettext_lazy("qualifier of the location of goods"),
+    "transaction_nature": gettext_lazy("nature of transaction"),
+    "delivery_terms": gettext_lazy("delivery terms"),
+    "delivery_location": gettext_lazy("place of delivery"),
+    "name": gettext_lazy("name"),
+    "street": gettext_lazy("street and number"),
+    "city": gettext_lazy("city"),
+    "postcode": gettext_lazy("postcode"),
+    "description": gettext_lazy("description of goods"),
+    "taric_codes": gettext_lazy("additional commodity code"),
+    "origin_type": gettext_lazy("type of origin"),
+    "quantity_unit": gettext_lazy("unit of the quantity"),
+    "statistical_currency": gettext_lazy("currency of the statistical value"),
+    "valuation_method": gettext_lazy("valuation method"),
+    "package_marks": gettext_lazy("shipping marks"),
+    "reference": gettext_lazy("reference"),
+    "status": gettext_lazy("status"),
+}
+
+
 def _text_label(name: str) -> str:
-    labels = {
-        "representation_code": _("representation code"),
-        "border_transport_mode": _("mode of transport at the border"),
-        "inland_transport_mode": _("inland mode of transport"),
-        "arrival_transport_id": _("identity of the means of transport at arrival"),
-        "arrival_transport_id_type": _("type of identity of the means of transport at arrival"),
-        "departure_transport_id": _("identity of the means of transport at departure"),
-        "departure_transport_id_type": _("type of identity of the means of transport at departure"),
-        "goods_location": _("location of goods"),
-        "goods_location_type": _("type of location of goods"),
-        "goods_location_qualifier": _("qualifier of the location of goods"),
-        "transaction_nature": _("nature of transaction"),
-        "delivery_terms": _("delivery terms"),
-        "delivery_location": _("place of delivery"),
-        "name": _("name"),
-        "street": _("street and number"),
-        "city": _("city"),
-        "postcode": _("postcode"),
-        "description": _("description of goods"),
-        "taric_codes": _("additional commodity code"),
-        "origin_type": _("type of origin"),
-        "quantity_unit": _("unit of the quantity"),
-        "statistical_currency": _("currency of the statistical value"),
-        "valuation_method": _("valuation method"),
-        "package_marks": _("shipping marks"),
-        "reference": _("reference"),
-        "status": _("status"),
-    }
-    return labels.get(name, name.replace("_", " "))
+    return str(_TEXT_LABELS.get(name, name.replace("_", " ")))
 
 
 def _text_shape(name: str) -> str:
@@ -1179,6 +1185,8 @@ def _check_texts(
         value = getattr(record, name)
         values = list(enumerate(value, start=1)) if isinstance(value, list) else [(0, value)]
         for index, text in values:
+            if text and _text_fits(text, limit):
+                continue  # the common case: no label, no message to build
             field = f"{prefix}.{name}" if prefix else name
             label = _text_label(name)
             if index:
@@ -1196,6 +1204,16 @@ def _check_texts(
                     )
                 continue
             yield from _check_text(field, where, label, name, text, limit)
+
+
+def _text_fits(text: str, limit: TextLimit) -> bool:
+    """Whether ``_check_text`` would find nothing wrong with ``text``."""
+    return (
+        len(text) <= limit.max_length
+        and not _NOT_WRITABLE.search(text)
+        and not text.isspace()
+        and (limit.pattern is None or limit.pattern.fullmatch(text) is not None)
+    )
 
 
 def _check_text(
