@@ -162,9 +162,16 @@ class DocumentList:
         return f"{self.stem}_{n}_reference"
 
     def rows_in(self, names: Iterable[str]) -> int:
-        """How many of these rows a set of field names holds (posted or saved): the highest row number."""
+        """How many of these rows field names (posted or saved) hold: the highest row number, but
+        never more rows than the names speak of.
+
+        A page posts every row it shows, empty or not; rows it did not post are a crafted request
+        (one ``items-N-doc_99_code`` on each of 999 items would otherwise build 200,000 fields),
+        and the rows past what was posted are dropped.
+        """
         pattern = _document_field_pattern(self.stem)
-        return max((int(m[1]) for name in names if (m := pattern.fullmatch(name))), default=0)
+        numbers = {int(m[1]) for name in names if (m := pattern.fullmatch(name))}
+        return min(max(numbers, default=0), len(numbers))
 
     def row_count(self, rows: int) -> int:
         return min(max(rows, self.min_rows), MAX_DOCUMENTS)
@@ -710,7 +717,7 @@ class GoodsItemForm(DocumentRowsForm):
 
 
 def document_rows_in(names: Iterable[str]) -> int:
-    """How many document rows a set of item field names holds (posted or saved): the highest row number."""
+    """How many document rows an item's field names (posted or saved) hold; see ``rows_in``."""
     return ITEM_DOCUMENTS.rows_in(names)
 
 
@@ -966,7 +973,12 @@ def readable_values(form: forms.Form) -> dict[str, Any]:
         field = form.fields[name]
         raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
         try:
-            values[name] = field.to_python(raw)
+            value = field.to_python(raw)
+            if isinstance(field, forms.DecimalField | forms.IntegerField):
+                # A number beyond its field's digits (1e999999999) reads as not given: the rules
+                # would otherwise spell it out in a message a billion characters long.
+                field.run_validators(value)
+            values[name] = value
         except forms.ValidationError:
             values[name] = None
     return values

@@ -889,7 +889,13 @@ def test_draft_keeps_the_other_side_offices_representation_and_added_document_ro
         "representation_code": "3",
         "supervising_office": "GBBEL004",
         "presentation_office": "GBLBA001",
-        "previous_3_code": "ZDCR",  # a row added with "Add another previous document"
+        # The page posts every row it shows: two empty ones, and one added with "Add another
+        # previous document".
+        "previous_1_code": "",
+        "previous_1_reference": "",
+        "previous_2_code": "",
+        "previous_2_reference": "",
+        "previous_3_code": "ZDCR",
         "previous_3_reference": "4GB553202734852-12345",
         "document_1_code": "1DAN",
         "document_1_reference": "1108654",
@@ -1024,3 +1030,32 @@ def test_form_offers_to_add_rows_to_each_list_of_declaration_documents(client, i
     assert 'value="add_document:declaration-previous"' in page
     assert 'value="add_document:declaration-document"' in page
     assert "<legend>Declaration documents</legend>" in page
+
+
+def test_document_rows_a_page_never_showed_are_not_built_from_a_crafted_post(client, importer):
+    client.force_login(importer)
+    # One field per item naming row 99: a browser posts every row it shows, so this is crafted.
+    rows = [{**item_row(), "doc_99_code": "N935"} for _ in range(3)]
+    data = form_post(lrn="WEB-CRAFTED", items=rows, action="save_draft")
+
+    client.post(reverse("declarations:new"), data)
+
+    draft = Declaration.objects.get(lrn="WEB-CRAFTED", status=Status.DRAFT)
+    resumed = client.get(reverse("declarations:draft", args=[draft.pk]))
+    # As many rows as were posted (the three shown and the odd one), not 99.
+    assert [form.document_row_count for form in resumed.context["formset"].forms] == [4, 4, 4]
+    assert "doc_99_code" not in resumed.content.decode()
+
+
+def test_a_number_with_an_absurd_exponent_is_a_field_error_not_a_billion_character_message(client, importer):
+    client.force_login(importer)
+    # Without any currency the rules would quote the price in full: 10,000,000 digits here.
+    data = form_post(
+        lrn="WEB-EXP", invoice_currency="", items=[item_row(value_amount="1e9999999", value_currency="")]
+    )
+
+    response = client.post(reverse("declarations:new"), data)
+
+    assert response.status_code == 400
+    assert len(response.content) < 200_000
+    assert not Declaration.objects.filter(lrn="WEB-EXP").exists()
