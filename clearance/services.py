@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PERM_MEMBER, Role, TraderAccountUserObjectPermission, User
 from agencies.models import APPROVED_STATUSES, OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
 from agencies.routing import routing_plan
-from agencies.services import reviews_open
+from agencies.services import DECLARATION_UNDER_REVIEW, reviews_open
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
@@ -383,14 +383,20 @@ def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> Stuck:
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
+    # Told about this question: a notification of the kind since it was asked, quoting it (another
+    # agency's question at about the same time does not count).
     told = Notification.objects.filter(
         declaration=OuterRef("review__declaration"),
         kind=NotificationKind.INFO_REQUESTED,
         created_at__gte=OuterRef("asked_at"),
+        message__contains=OuterRef("question"),
     )
     to_notify = list(
         InformationRequest.objects.filter(
-            answered_at__isnull=True, asked_at__lt=cutoff, asked_at__gte=now - NOTIFY_REDRIVE_WINDOW
+            answered_at__isnull=True,
+            asked_at__lt=cutoff,
+            asked_at__gte=now - NOTIFY_REDRIVE_WINDOW,
+            review__declaration__status__in=DECLARATION_UNDER_REVIEW,
         )
         .filter(~Exists(told))
         .order_by("asked_at")

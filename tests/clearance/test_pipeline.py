@@ -175,3 +175,41 @@ def test_sweep_tells_the_trader_about_a_question_whose_notification_was_lost(
     assert "Which nursery grew the roses?" in told.message
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.clearance_sweep.delay().get()["notified"] == 0  # told once: not again
+
+
+def test_sweep_tells_about_each_agencys_question_and_not_about_decided_declarations(
+    routed, plant_officer, food_officer, supervisor, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from agencies import services as agency_services
+    from clearance.models import Notification
+    from singlewindow import outbox
+
+    # Plant health asks first and its notification task is lost; food safety asks next and the
+    # trader is told about that one, after plant health's question.
+    monkeypatch.setitem(outbox._HANDLERS, "agencies.review.decided", [])
+    with django_capture_on_commit_callbacks(execute=True):
+        agency_services.review_decide(
+            review=review_of(routed, "plant-health"),
+            officer=plant_officer,
+            outcome="info_requested",
+            reason="Nursery?",
+        )
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        agency_services.review_decide(
+            review=review_of(routed, "food-safety"),
+            officer=food_officer,
+            outcome="info_requested",
+            reason="Cold chain?",
+        )
+    assert Notification.objects.filter(declaration=routed, message__contains="Cold chain?").exists()
+    settings.SW_STUCK_SECONDS = -1
+    assert services.declarations_stuck(older_than=timedelta(seconds=-1)).to_notify == [
+        review_of(routed, "plant-health").info_requests.get().pk
+    ]
+
+    services.release_override(declaration=routed, supervisor=supervisor, outcome="released", reason="Known")
+    assert services.declarations_stuck(older_than=timedelta(seconds=-1)).to_notify == []
+    assert not Notification.objects.filter(declaration=routed, message__contains="Nursery?").exists()
