@@ -128,18 +128,7 @@ class DryRunForm(forms.Form):
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = (
-        "name",
-        "agency",
-        "hs_prefix",
-        "direction",
-        "origin_country",
-        "destination_country",
-        "procedure_code",
-        "required_documents",
-        "auto_approve_when_documents_present",
-        "is_active",
-    )
+    list_display = ("name", "agency", *RULE_FIELDS[1:])
     list_filter = ("agency", "direction", "is_active", "auto_approve_when_documents_present")
     search_fields = ("name", "hs_prefix", "agency__name")
     list_select_related = ("agency",)
