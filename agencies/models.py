@@ -363,10 +363,15 @@ class WebhookDelivery(models.Model):
     """A review sent to an agency's own system; every attempt and the last error are kept."""
 
     EVENT_REVIEW_CREATED = "review.created"
+    EVENT_REVIEW_ANSWERED = "review.answered"  # the trader answered the agency's question
 
     review = models.ForeignKey(AgencyReview, on_delete=models.CASCADE, related_name="deliveries")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=50, default=EVENT_REVIEW_CREATED)
+    # The answered question, for ``review.answered`` (a review may ask several in turn).
+    information_request = models.ForeignKey(
+        "InformationRequest", on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -387,8 +392,18 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         constraints = [
-            # Enqueuing is idempotent: one delivery per review and event, replays reuse the row.
-            models.UniqueConstraint(fields=["review", "event"], name="delivery_once_per_event")
+            # Enqueuing is idempotent: one delivery per review and event (per question answered),
+            # replays reuse the row.
+            models.UniqueConstraint(
+                fields=["review", "event"],
+                condition=models.Q(information_request__isnull=True),
+                name="delivery_once_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["information_request", "event"],
+                condition=models.Q(information_request__isnull=False),
+                name="delivery_once_per_answer",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "status", "created_at"], name="delivery_by_status")]
 

@@ -400,7 +400,8 @@ def information_answer(
     Files are checked (type, size) and written to storage before the transaction (removed again if
     it fails). Then, in one transaction: the answer, the attachments, the review back to
     ``in_review`` for the officer who asked, and the declaration back to ``in_review`` when no other
-    question is open on it; audit events. Raises ``NotFound`` when the user may not see the
+    question is open on it; audit events; for an agency with its own system, a ``review.answered``
+    delivery through the outbox. Raises ``NotFound`` when the user may not see the
     declaration, ``DomainError`` for an empty answer or a refused file, ``ReviewConflict`` when the
     question was already answered or the declaration is no longer under review (a supervisor
     decided it meanwhile).
@@ -516,6 +517,21 @@ def _answer_record(
         action="agencies.review.info_answered",
         data={"request": information_request.pk, "attachments": len(stored)},
     )
+    if review.agency.webhook_url:
+        # The agency's own system learns of the answer as it learned of the review.
+        from .webhooks import answer_payload
+
+        information_request.refresh_from_db()
+        delivery = WebhookDelivery.objects.create(
+            review=review,
+            agency=review.agency,
+            event=WebhookDelivery.EVENT_REVIEW_ANSWERED,
+            information_request=information_request,
+            payload=answer_payload(information_request=information_request),
+        )
+        outbox_put(
+            topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": review.agency.queue_name}
+        )
     still_open = InformationRequest.objects.filter(
         review__declaration_id=declaration.pk, answered_at__isnull=True
     ).exists()

@@ -2,7 +2,9 @@
 
 Each delivery is a POST of ``application/json`` with these headers:
 
-- ``X-SingleWindow-Event``: ``review.created``
+- ``X-SingleWindow-Event``: ``review.created`` (a new review: the routed goods items), or
+  ``review.answered`` (the trader answered the agency's question: the answer and its files, each
+  downloadable with the agency's token from ``GET /api/v1/attachments/{id}``)
 - ``X-SingleWindow-Delivery``: the delivery id (the same on every retry: de-duplicate by it)
 - ``X-SingleWindow-Timestamp``: Unix seconds when this attempt was signed
 - ``X-SingleWindow-Signature``: ``sha256=<hex>``, the HMAC-SHA256 with the agency's secret of
@@ -28,7 +30,7 @@ from django.urls import reverse
 
 from declarations.models import Declaration, GoodsItem
 
-from .models import AgencyReview, WebhookDelivery
+from .models import AgencyReview, InformationRequest, WebhookDelivery
 
 SIGNATURE_HEADER = "X-SingleWindow-Signature"
 TIMESTAMP_HEADER = "X-SingleWindow-Timestamp"
@@ -79,6 +81,40 @@ def review_payload(
             }
             for item in sorted(items, key=lambda i: i.position)
         ],
+    }
+
+
+def answer_payload(*, information_request: InformationRequest) -> dict[str, Any]:
+    """The trader's answer as the agency's system sees it: the question, the answer, the files."""
+    review = information_request.review
+    return {
+        "event": WebhookDelivery.EVENT_REVIEW_ANSWERED,
+        "review": {
+            "id": review.pk,
+            "agency": review.agency.code,
+            "status": review.status,
+            "decision_url": reverse("api-review-decision", kwargs={"pk": review.pk}),
+        },
+        "declaration": {"mrn": review.declaration.mrn},
+        "information_request": {
+            "id": information_request.pk,
+            "question": information_request.question,
+            "asked_at": information_request.asked_at.isoformat(),
+            "answer": information_request.answer,
+            "answered_at": (
+                information_request.answered_at.isoformat() if information_request.answered_at else None
+            ),
+            "attachments": [
+                {
+                    "id": attachment.pk,
+                    "name": attachment.original_name,
+                    "content_type": attachment.content_type,
+                    "size": attachment.size,
+                    "url": reverse("api-attachment", kwargs={"pk": attachment.pk}),
+                }
+                for attachment in information_request.attachments.order_by("pk")
+            ],
+        },
     }
 
 

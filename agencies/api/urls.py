@@ -15,4 +15,5 @@ urlpatterns = [
         views.InformationAnswerView.as_view(),
         name="api-information-answer",
     ),
+    path("attachments/<int:pk>", views.AttachmentDownloadView.as_view(), name="api-attachment"),
 ]

@@ -12,7 +12,9 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, parsers
 from rest_framework.request import Request
@@ -226,3 +228,28 @@ class InformationAnswerView(generics.GenericAPIView):
         )
         answered = selectors.access_information_request(user, answered.pk)
         return Response(InformationRequestSerializer(answered).data)
+
+
+class AttachmentDownloadView(generics.GenericAPIView):
+    serializer_class = InformationRequestSerializer  # for the schema generator only
+
+    @extend_schema(
+        tags=["Reviews"],
+        summary="Download a file the trader attached to an answer (the agency's officers, the trader)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorResponseSerializer},
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        user: User = request.user  # type: ignore[assignment]
+        attachment = selectors.access_attachment(user, pk)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The file is no longer stored.") from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -311,3 +311,60 @@ def test_sweep_waits_as_long_again_before_re_enqueuing_the_same_delivery_and_ski
         assert services.deliveries_stuck(older_than=wait) == []  # nobody consumes its queue
         Agency.objects.filter(pk=plant_webhook.pk).update(is_active=True)
         assert services.deliveries_stuck(older_than=wait) == [(delivery.pk, "agency.plant-health")]
+
+
+def test_the_traders_answer_is_delivered_to_the_agencys_system_with_its_files_downloadable_by_token(
+    importer,
+    agencies,
+    plant_webhook,
+    plant_officer,
+    outsider,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agencies.models import InformationRequest
+
+    from .fixtures import client_for
+
+    settings.MEDIA_ROOT = tmp_path
+    endpoint = Endpoint(200)
+    declaration = _lodge_with(endpoint, monkeypatch, importer, django_capture_on_commit_callbacks)
+    review = declaration.reviews.get(agency=plant_webhook)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_decide(
+            review=review, officer=plant_officer, outcome="info_requested", reason="Phyto?"
+        )
+    request = InformationRequest.objects.get(review=review)
+    for round_ in (1, 2):  # a second question on the same review gets its own delivery
+        if round_ == 2:
+            services.review_decide(
+                review=review, officer=plant_officer, outcome="info_requested", reason="And?"
+            )
+            request = InformationRequest.objects.filter(review=review).latest("pk")
+        upload = SimpleUploadedFile("phyto.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.information_answer(
+                information_request=request,
+                user=importer,
+                answer=f"Attached ({round_})",
+                attachments=[upload],
+            )
+
+    answered = WebhookDelivery.objects.filter(event="review.answered").order_by("pk")
+    assert [d.status for d in answered] == [DeliveryStatus.DELIVERED, DeliveryStatus.DELIVERED]
+    sent = json.loads(endpoint.calls[-1]["body"])
+    assert endpoint.calls[-1]["headers"]["X-SingleWindow-Event"] == "review.answered"
+    assert sent["review"]["id"] == review.pk
+    assert sent["information_request"]["question"] == "And?"
+    assert sent["information_request"]["answer"] == "Attached (2)"
+    (attachment,) = sent["information_request"]["attachments"]
+    assert attachment["name"] == "phyto.pdf"
+
+    download = client_for(plant_officer).get(attachment["url"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 certificate"
+    assert client_for(outsider).get(attachment["url"]).status_code == 404

@@ -24,7 +24,13 @@ from agencies.models import (
     WebhookDelivery,
 )
 from agencies.tasks import webhook_deliver
-from agencies.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_verify
+from agencies.webhooks import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signature_verify,
+)
 from clearance.demo import seed_demo
 from clearance.models import Notification, Outcome, ReleaseDecision
 from clearance.tasks import declaration_consolidate, declaration_route, information_request_notify
@@ -309,11 +315,11 @@ def test_every_task_delivered_twice_and_concurrently_leaves_the_same_end_state(
         stack.wait_until(lambda: released(declaration), what="the release decision")
 
         if duplicate:  # late: after the work is done, every task comes again
-            delivery = WebhookDelivery.objects.get(review__declaration=declaration)
             twice(declaration_route, declaration.pk)
             twice(information_request_notify, request.pk)
             twice(declaration_consolidate, declaration.pk)
-            twice(webhook_deliver, delivery.pk)
+            for delivery in WebhookDelivery.objects.filter(review__declaration=declaration):
+                twice(webhook_deliver, delivery.pk)  # the new review, then the trader's answer
         stack.wait_idle()
         return declaration
 
@@ -324,7 +330,9 @@ def test_every_task_delivered_twice_and_concurrently_leaves_the_same_end_state(
     assert end_state(many) == end_state(once)
     deliveries = webhook_receiver.requests_to("/food-safety")
     delivery_ids = Counter(r.headers[DELIVERY_HEADER] for r in deliveries)
-    assert len(delivery_ids) == 2  # one delivery per declaration, each acknowledged by the agency
+    # Per declaration: the new review and the trader's answer, each acknowledged by the agency.
+    assert len(delivery_ids) == 4
+    assert Counter(r.headers[EVENT_HEADER] for r in deliveries) == {"review.created": 2, "review.answered": 2}
     assert all(n == 1 for n in delivery_ids.values()), "a delivered delivery was sent again"
 
 
