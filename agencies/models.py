@@ -20,6 +20,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 PERM_OFFICER = "officer_of_agency"
 
 
+def agency_queue(code: str) -> str:
+    """The Celery queue that carries an agency's outgoing deliveries (``agency.<code>``)."""
+    return f"agency.{code}"
+
+
 class Agency(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -64,8 +69,7 @@ class Agency(models.Model):
 
     @property
     def queue_name(self) -> str:
-        """The Celery queue that carries this agency's outgoing deliveries (``agency.<code>``)."""
-        return f"agency.{self.code}"
+        return agency_queue(self.code)
 
 
 class AgencyUserObjectPermission(UserObjectPermissionBase):

@@ -50,8 +50,10 @@ from .models import (
     InformationRequest,
     ReviewStatus,
     WebhookDelivery,
+    agency_queue,
 )
 from .routing import AgencyRoute
+from .webhooks import answer_payload, review_payload, signed_request
 
 logger = logging.getLogger(__name__)
 
@@ -211,19 +213,36 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
     audit_log_many(events)
     for review, route in zip(reviews, routes, strict=True):
         if route.agency.webhook_url:
-            _delivery_open(review=review, declaration=declaration, items=route)
+            _delivery_open(
+                review=review,
+                payload=review_payload(review=review, declaration=declaration, items=route.items),
+            )
     return reviews
 
 
-def _delivery_open(*, review: AgencyReview, declaration: Declaration, items: AgencyRoute) -> None:
-    from .webhooks import review_payload
-
+def _delivery_open(
+    *,
+    review: AgencyReview,
+    payload: dict[str, Any],
+    event: str = WebhookDelivery.EVENT_REVIEW_CREATED,
+    information_request: InformationRequest | None = None,
+) -> None:
+    """A delivery to the review's agency's own system, published after commit (in the caller's
+    transaction)."""
     delivery = WebhookDelivery.objects.create(
         review=review,
         agency=review.agency,
-        payload=review_payload(review=review, declaration=declaration, items=items.items),
+        event=event,
+        information_request=information_request,
+        payload=payload,
     )
-    outbox_put(topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": review.agency.queue_name})
+    _delivery_publish(delivery)
+
+
+def _delivery_publish(delivery: WebhookDelivery) -> None:
+    outbox_put(
+        topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": delivery.agency.queue_name}
+    )
 
 
 def _officer_guard(review: AgencyReview, officer: User) -> None:
@@ -443,8 +462,6 @@ def information_answer(
 def _attachment_check(upload: UploadedFile) -> tuple[UploadedFile, str]:
     from pathlib import PurePath
 
-    from django.conf import settings
-
     name = upload.name or ""
     cap = settings.SW_MAX_ATTACHMENT_BYTES
     if upload.size is None or upload.size > cap:
@@ -519,18 +536,12 @@ def _answer_record(
     )
     if review.agency.webhook_url:
         # The agency's own system learns of the answer as it learned of the review.
-        from .webhooks import answer_payload
-
         information_request.refresh_from_db()
-        delivery = WebhookDelivery.objects.create(
+        _delivery_open(
             review=review,
-            agency=review.agency,
             event=WebhookDelivery.EVENT_REVIEW_ANSWERED,
             information_request=information_request,
             payload=answer_payload(information_request=information_request),
-        )
-        outbox_put(
-            topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": review.agency.queue_name}
         )
     still_open = InformationRequest.objects.filter(
         review__declaration_id=declaration.pk, answered_at__isnull=True
@@ -566,7 +577,6 @@ def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
     import requests
 
     from .errors import DeliveryError
-    from .webhooks import signed_request
 
     delivery = WebhookDelivery.objects.select_related("agency").get(pk=delivery_id)
     if delivery.status == DeliveryStatus.DELIVERED:
@@ -636,7 +646,7 @@ def deliveries_stuck(*, older_than: timedelta, limit: int = 500) -> list[tuple[i
         .values_list("pk", "agency__code")[:limit]
     )
     WebhookDelivery.objects.filter(pk__in=[pk for pk, _code in rows]).update(requeued_at=now)
-    return [(pk, f"agency.{code}") for pk, code in rows]
+    return [(pk, agency_queue(code)) for pk, code in rows]
 
 
 @transaction.atomic(durable=True)
@@ -658,7 +668,5 @@ def delivery_replay(*, delivery: WebhookDelivery, actor: User) -> WebhookDeliver
         actor=actor,
         data={"agency": delivery.agency.code, "review": delivery.review_id, "attempts": delivery.attempts},
     )
-    outbox_put(
-        topic=TOPIC_DELIVERY_SEND, object_id=delivery.pk, payload={"queue": delivery.agency.queue_name}
-    )
+    _delivery_publish(delivery)
     return delivery

@@ -35,7 +35,7 @@ from .forms import (
     add_service_errors,
     error_summary,
 )
-from .models import AgencyReview, ReviewStatus
+from .models import AgencyReview, Attachment, ReviewStatus
 from .page_selectors import reasons_by_rule
 
 PAGE_SIZE = 25
@@ -239,7 +239,11 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A file a trader attached, for those who may see its question (the trader side, the agency)."""
-    attachment = selectors.access_attachment(_user(request), pk)
+    return attachment_response(selectors.access_attachment(_user(request), pk))
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The stored file as a download, never cached (the page and the API serve it alike)."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

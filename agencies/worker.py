@@ -19,19 +19,17 @@ from typing import Any
 
 from celery import bootsteps
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
 
 
 def agency_queue_names() -> list[str]:
     """The delivery queues of the active agencies, in code order."""
-    from .models import Agency
+    from .models import Agency, agency_queue
 
-    return [
-        f"agency.{code}"
-        for code in Agency.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)
-    ]
+    codes = Agency.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)
+    return [agency_queue(code) for code in codes]
 
 
 class AgencyQueues(bootsteps.StartStopStep):
@@ -65,7 +63,6 @@ class AgencyQueues(bootsteps.StartStopStep):
     def refresh(self, c: Any) -> None:
         """Consume any active agency's queue not yet consumed (``add_task_queue`` skips the others)."""
         try:
-            close_old_connections()
             names = agency_queue_names()
         except DatabaseError:
             # The database is away: keep the queues we have and look again next time.

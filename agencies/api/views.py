@@ -12,7 +12,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,6 +27,7 @@ from singlewindow.errors import DomainError
 
 from .. import selectors, services
 from ..models import AgencyReview, ReviewStatus
+from ..views import attachment_response
 from .serializers import (
     AnswerInputSerializer,
     DecisionInputSerializer,
@@ -240,16 +241,4 @@ class AttachmentDownloadView(generics.GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         user: User = request.user  # type: ignore[assignment]
-        attachment = selectors.access_attachment(user, pk)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is no longer stored.") from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(selectors.access_attachment(user, pk))
