@@ -31,6 +31,9 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = _secret("SECRET_KEY", "embedded-mode-development-key-not-for-production" if DEBUG else "")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
+# The embedded default (make run): one machine, SQLite, tasks in-process, demo data. Production
+# paths check this, never DEBUG alone: plain-http webhooks and the demo users exist only here.
+SW_EMBEDDED = env.bool("SW_EMBEDDED", default=DEBUG)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
