@@ -47,7 +47,6 @@ RULE_FIELDS = (
     "destination_country",
     "procedure_code",
     "required_documents",
-    "auto_approve_when_documents_present",
     "is_active",
 )
 
@@ -129,7 +128,7 @@ class DryRunForm(forms.Form):
 class RoutingRuleAdmin(admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ("name", "agency", *RULE_FIELDS[1:])
-    list_filter = ("agency", "direction", "is_active", "auto_approve_when_documents_present")
+    list_filter = ("agency", "direction", "is_active")
     search_fields = ("name", "hs_prefix", "agency__name")
     list_select_related = ("agency",)
     change_list_template = "admin/agencies/routingrule/change_list.html"

@@ -99,8 +99,8 @@ class RoutingRule(models.Model):
     """Goods an agency has a say over. Every non-blank condition must hold for a goods item.
 
     A blank condition matches anything. ``required_documents`` lists DE 2/3 document codes
-    (``N851``); with ``auto_approve_when_documents_present`` the system approves the agency's review
-    itself when every item routed by this rule carries them (the licence on file decides).
+    (``N851``): they are listed for the officer, with those the goods item lacks. Declaring a code
+    never approves a review by itself (a typed code is not a licence).
     """
 
     agency = models.ForeignKey(
@@ -143,9 +143,6 @@ class RoutingRule(models.Model):
         default=list,
         blank=True,
         help_text=_('DE 2/3 document codes the agency requires, as a list, e.g. ["N851", "C085"].'),
-    )
-    auto_approve_when_documents_present = models.BooleanField(
-        _("approve automatically when the documents are present"), default=False
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

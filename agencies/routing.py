@@ -10,6 +10,13 @@ anything): the item's commodity code starts with ``hs_prefix``; the declaration'
 of destination are set and neither is this country, ``SW_MRN_COUNTRY``); the item's country of
 origin is ``origin_country``; the declaration's country of destination is
 ``destination_country``; the item's procedure code starts with ``procedure_code``.
+
+No goods leave unseen: every goods item is covered by a review that can stop it. An item that no
+rule claims goes to customs, whatever other items of the declaration were claimed by others.
+Declaring a document code never approves anything by itself (a typed code is not a licence): the
+rule's required documents are listed for the officer, who checks them. A document declared at
+header level counts for an item only when its code is one that covers the whole declaration
+(``declarations.refdata.document_covers_every_item``).
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from declarations.canonical import DocumentKind
 from declarations.models import Declaration, Document, GoodsItem
+from declarations.refdata import document_covers_every_item
 
 from .models import Agency, RoutingRule, RuleDirection
 
@@ -34,28 +43,23 @@ class AgencyRoute:
 
     agency: Agency
     items: list[GoodsItem] = field(default_factory=list)
-    # {"rule": id | None, "rule_name": str, "item": sequence}; rule None: customs by default.
+    # {"rule": id | None, "rule_name": str, "item": sequence, "required_documents": [code, ...]};
+    # rule None: claimed by no agency's rule, so customs reviews it.
     reasons: list[dict[str, Any]] = field(default_factory=list)
     # {"item": sequence, "code": document code, "rule": id}: required by a rule, absent on the item.
     missing_documents: list[dict[str, Any]] = field(default_factory=list)
-    # True while every (rule, item) match comes from a rule that approves automatically.
-    all_matches_auto: bool = True
 
     @property
     def auto_approve(self) -> bool:
-        """The system decides: the agency decides automatically, or its licences are all on file."""
-        if self.agency.auto_decide:
-            return True
-        return bool(self.reasons) and self.all_matches_auto and not self.missing_documents
+        """The system decides only for an agency that decides automatically (its own standing policy).
+
+        Documents the trader declares never approve a review: an officer checks them.
+        """
+        return self.agency.auto_decide
 
     @property
     def auto_reason(self) -> str:
-        if self.agency.auto_decide:
-            return _("The agency decides automatically.")
-        codes = sorted({str(c) for r in self.reasons for c in r.get("required_documents", [])})
-        if codes:
-            return _("Required documents on file: %(codes)s.") % {"codes": ", ".join(codes)}
-        return _("The agency's rules approve these goods automatically.")
+        return _("The agency decides automatically.")
 
     def add(self, rule: RoutingRule | None, item: GoodsItem, present_codes: set[str]) -> None:
         if all(i.pk != item.pk for i in self.items):
@@ -76,8 +80,6 @@ class AgencyRoute:
             {"item": item.sequence, "code": code, "rule": rule.pk if rule is not None else None}
             for code in missing
         )
-        if rule is None or not rule.auto_approve_when_documents_present:
-            self.all_matches_auto = False
 
 
 def is_transit(declaration: Declaration) -> bool:
@@ -204,33 +206,42 @@ def routing_plan(
     documents: Iterable[Document] | None = None,
     rules: Iterable[RoutingRule] | None = None,
 ) -> list[AgencyRoute]:
-    """One route per agency whose rules match at least one goods item, in agency name order.
+    """One route per agency with goods items to review, in agency name order.
 
-    When no rule matches any item, customs alone gets every item. ``items``, ``documents`` and
-    ``rules`` may be passed when the caller already loaded them; otherwise they are read (three
-    queries, plus one for customs when nothing matches).
+    Every goods item is on at least one route: an item no rule matches goes to customs (joining
+    customs' own route when its rules claimed other items). ``items``, ``documents`` and ``rules``
+    may be passed when the caller already loaded them; otherwise they are read (three queries,
+    plus one for customs when some item is unclaimed).
     """
-    items = list(items) if items is not None else list(declaration.items.all())
+    items = sorted(
+        list(items) if items is not None else list(declaration.items.all()), key=lambda i: i.position
+    )
     documents = list(documents) if documents is not None else list(declaration.documents.all())
     rules = list(rules) if rules is not None else active_rules()
-    header_codes = {d.code for d in documents if d.item_id is None}
+    additional = [d for d in documents if d.kind == DocumentKind.ADDITIONAL]
+    header_codes = {d.code for d in additional if d.item_id is None and document_covers_every_item(d.code)}
     codes_by_item: dict[int, set[str]] = {item.pk: set(header_codes) for item in items}
-    for doc in documents:
+    for doc in additional:
         if doc.item_id is not None and doc.item_id in codes_by_item:
             codes_by_item[doc.item_id].add(doc.code)
 
     routes: dict[int, AgencyRoute] = {}
-    for item in sorted(items, key=lambda i: i.position):
+    unclaimed: list[GoodsItem] = []
+    for item in items:
+        claimed = False
         for rule in rules:
             if rule_matches(rule, item, declaration):
                 route = routes.setdefault(rule.agency_id, AgencyRoute(agency=rule.agency))
                 route.add(rule, item, codes_by_item[item.pk])
-    if not routes:
+                claimed = True
+        if not claimed:
+            unclaimed.append(item)
+    if unclaimed:
         customs = customs_agency()
-        route = AgencyRoute(agency=customs)
-        for item in sorted(items, key=lambda i: i.position):
+        route = routes.setdefault(customs.pk, AgencyRoute(agency=customs))
+        for item in unclaimed:
             route.add(None, item, codes_by_item[item.pk])
-        return [route]
+        route.items.sort(key=lambda i: i.position)
     return sorted(routes.values(), key=lambda r: (r.agency.name, r.agency.pk))
 
 

@@ -125,7 +125,6 @@ def seed_demo(*, auto_decide: bool = False) -> list[dict[str, str]]:
                 "hs_prefix": chapter,
                 "direction": RuleDirection.ANY,
                 "required_documents": list(documents),
-                "auto_approve_when_documents_present": bool(documents),
                 "is_active": True,
             },
         )

@@ -332,6 +332,7 @@ class ReferenceCodeList(models.TextChoices):
     PROCEDURE = "procedure", _("Procedure code")
     ADDITIONAL_PROCEDURE = "additional_procedure", _("Additional procedure code")
     DOCUMENT = "document", _("Document code")
+    HEADER_DOCUMENT = "header_document", _("Document code covering every goods item at header level")
 
 
 # What a code looks like in each list, as the shipped files write it: HS chapters, headings and
@@ -349,6 +350,7 @@ REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.PROCEDURE: r"[0-9]{2}(?:[0-9]{2})?",
     ReferenceCodeList.ADDITIONAL_PROCEDURE: r"[0-9A-Z]{3}",
     ReferenceCodeList.DOCUMENT: r"[0-9A-Z]{4}",
+    ReferenceCodeList.HEADER_DOCUMENT: r"[0-9A-Z]{4}",
 }
 
 

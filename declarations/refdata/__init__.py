@@ -48,6 +48,9 @@ PACKAGE_TYPE = "package_type"
 PROCEDURE = "procedure"
 ADDITIONAL_PROCEDURE = "additional_procedure"
 DOCUMENT = "document"
+# Document codes that, declared at header level, cover every goods item (a deferment account, an
+# authorisation of the trader); any other code counts only for the goods item that carries it.
+HEADER_DOCUMENT = "header_document"
 
 DEFAULT_REFRESH_SECONDS = 5.0
 # The freshness check compares max(updated_at) and count(*). Those stamps come from the writing
@@ -120,6 +123,7 @@ _SHIPPED: dict[str, Callable[[], Mapping[str, str]]] = {
     PROCEDURE: _shipped_procedures,
     ADDITIONAL_PROCEDURE: lambda: _names("additional_procedure_codes.json"),
     DOCUMENT: lambda: _names("document_codes.json"),
+    HEADER_DOCUMENT: lambda: _names("header_document_codes.json"),
 }
 
 
@@ -369,3 +373,13 @@ def additional_procedure_code(code: str) -> str | None:
 def document_code(code: str) -> str | None:
     """Description of a DE 2/3 document code (``N935``, ``C506``) or DE 2/6 deferment type (``1DAN``)."""
     return _current().describe(DOCUMENT, code)
+
+
+def document_covers_every_item(code: str) -> bool:
+    """Whether a document of this code declared at header level counts for every goods item.
+
+    True for codes of the whole declaration (the DE 2/6 deferment ``1DAN``, and what administrators
+    add to the ``header_document`` list); a licence or certificate (``N853``, ``X002``) declared at
+    header level covers no goods item: it must be on the item.
+    """
+    return _current().describe(HEADER_DOCUMENT, code) is not None

@@ -23,6 +23,9 @@ It writes, next to this file:
 - ``document_codes.json``: DE 2/3 document codes (and the DE 2/6 deferment type ``1DAN``, which
   DMS sends as a header ``AdditionalDocument``), HMRC's ``additionalDocumentCodes.json`` and every
   code an accepted HMRC sample declares.
+- ``header_document_codes.json``: the document codes that, declared once for the whole declaration
+  (at header level), cover every goods item: the codes HMRC's accepted samples declare at header
+  level. Anything else (a licence, a certificate) must be declared on the goods item it covers.
 
 Only the standard library is used: the script must run before anything else is installed.
 """
@@ -134,6 +137,24 @@ def sample_codes(source: Path) -> tuple[dict[str, str], dict[str, str]]:
     return documents, procedures
 
 
+def sample_header_document_codes(source: Path) -> dict[str, str]:
+    """Document codes HMRC's accepted samples declare for the whole declaration (header level)."""
+    paths = [p for pattern in ACCEPTED_SAMPLES for p in sorted(source.glob(pattern))]
+    paths += sorted(source.glob(ACCEPTED_TT1))
+    codes: dict[str, str] = {}
+    for path in paths:
+        root = ET.parse(path).getroot()  # noqa: S314  (HMRC's published samples, see sample_codes)
+        for element in root.iter():
+            if _local(element) != "Declaration":
+                continue
+            for child in element:
+                if _local(child) == "AdditionalDocument":
+                    code = (_child_text(child, "CategoryCode") or "") + (_child_text(child, "TypeCode") or "")
+                    if code:
+                        codes.setdefault(code, f"declared at header level in HMRC sample {path.stem}")
+    return codes
+
+
 def build_hs(source: Path, out: Path = HERE) -> dict[str, str]:
     """Chapters, headings and subheadings of HS 2022 as ``{code: description}``."""
     codes: dict[str, str] = {}
@@ -186,6 +207,7 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
     for code, why in documents_used.items():
         documents.setdefault(code, why)
     _write_json(out, "document_codes.json", documents)
+    _write_json(out, "header_document_codes.json", sample_header_document_codes(source))
 
 
 if __name__ == "__main__":

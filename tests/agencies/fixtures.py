@@ -1,7 +1,8 @@
 """Agencies, their rules and officers for the clearance and agency tests, and a lodging helper.
 
 The rules follow the demo: plant health takes chapter 06 (cut flowers) and requires a
-phytosanitary certificate N851, approving automatically when it is there; food safety takes
+phytosanitary certificate N851 (listed for the officer: a declared code approves nothing); food
+safety takes
 chapter 07 (vegetables); standards takes chapter 85 (electrical equipment). Customs has no rule
 and reviews whatever nobody claims. Officers: ``plant_officer``, ``plant_officer_2``,
 ``food_officer``, ``standards_officer``, ``customs_officer``.
@@ -26,6 +27,8 @@ ROSES = "06031100"  # fresh cut roses: plant health
 TOMATOES = "07020000"  # fresh tomatoes: food safety
 SHAVER_PARTS = "85109000"  # standards
 TEA = "09021000"  # no rule in these tests: customs
+REVOLVERS = "93020000"  # revolvers and pistols: no rule in these tests, so customs
+CATTLE = "01022100"  # live pure-bred cattle: no rule in these fixtures (tests add a veterinary one)
 
 
 def client_for(user: User) -> APIClient:
@@ -78,7 +81,6 @@ def plant_health(db: None) -> Agency:
         name="Cut flowers",
         hs_prefix="06",
         required_documents=["N851"],
-        auto_approve_when_documents_present=True,
     )
     return agency
 

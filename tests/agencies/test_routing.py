@@ -8,7 +8,7 @@ from agencies.models import Agency, AgencyReview, RoutingRule, RuleDirection
 from agencies.routing import routing_dry_run, routing_plan, rule_matches
 from declarations.models import Declaration, GoodsItem
 
-from .fixtures import ROSES, SHAVER_PARTS, TEA, TOMATOES, item, lodge, mixed_payload, payload_with
+from .fixtures import REVOLVERS, ROSES, SHAVER_PARTS, TEA, TOMATOES, item, lodge, mixed_payload, payload_with
 
 
 def _item(code: str = "06031100", origin: str = "KE", procedure: str = "4000") -> GoodsItem:
@@ -138,7 +138,7 @@ def test_goods_no_agency_claims_go_to_customs_alone(importer, agencies, django_c
 
 
 @pytest.mark.django_db
-def test_certificate_on_the_item_lets_the_rule_approve_automatically(
+def test_certificate_on_the_item_is_listed_for_the_officer_and_approves_nothing(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     docs = [{"code": "N851", "reference": "PHYTO-1", "status": "AE"}]
@@ -150,7 +150,84 @@ def test_certificate_on_the_item_lets_the_rule_approve_automatically(
     (route,) = routing_plan(declaration)
     assert route.agency.code == "plant-health"
     assert route.missing_documents == []
-    assert route.auto_approve
+    assert route.reasons[0]["required_documents"] == ["N851"]
+    assert not route.auto_approve
+
+
+@pytest.mark.django_db
+def test_an_item_no_rule_claims_goes_to_customs_beside_the_agencies_that_claim_the_others(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    declaration = lodge(
+        importer,
+        payload_with(item(1, SHAVER_PARTS), item(2, REVOLVERS), lrn="CLR-SHAVE-GUN"),
+        django_capture_on_commit_callbacks,
+    )
+    plan = {route.agency.code: route for route in routing_plan(declaration)}
+    assert {code: [i.sequence for i in r.items] for code, r in plan.items()} == {
+        "standards": [1],
+        "customs": [2],
+    }
+    assert plan["customs"].reasons == [
+        {
+            "rule": None,
+            "rule_name": "Not claimed by any agency: customs reviews",
+            "item": 2,
+            "required_documents": [],
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_customs_own_rule_and_the_unclaimed_items_make_one_customs_route(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    RoutingRule.objects.create(agency=agencies["customs"], name="Tea", hs_prefix="0902")
+    declaration = lodge(
+        importer,
+        payload_with(item(1, REVOLVERS), item(2, TEA), item(3, ROSES), lrn="CLR-CUSTOMS-BOTH"),
+        django_capture_on_commit_callbacks,
+    )
+    plan = {route.agency.code: route for route in routing_plan(declaration)}
+    assert [i.sequence for i in plan["customs"].items] == [1, 2]
+    assert [(r["item"], r["rule_name"]) for r in plan["customs"].reasons] == [
+        (2, "Tea"),
+        (1, "Not claimed by any agency: customs reviews"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_licence_code_declared_at_header_level_covers_no_item(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    """Only codes of the whole declaration (header_document list: 1DAN) count for every item."""
+    header = [{"kind": "additional", "code": "N851", "reference": "PHYTO-HEADER", "status": "AE"}]
+    declaration = lodge(
+        importer,
+        payload_with(item(1, ROSES), lrn="CLR-HEADER-LIC", documents=header),
+        django_capture_on_commit_callbacks,
+    )
+    (route,) = routing_plan(declaration)
+    assert route.missing_documents == [{"item": 1, "code": "N851", "rule": route.reasons[0]["rule"]}]
+
+
+@pytest.mark.django_db
+def test_a_header_document_the_code_list_says_covers_every_item_counts_for_each(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    from declarations.models import ReferenceCode
+
+    ReferenceCode.objects.create(
+        code_list="header_document", code="N851", description="test: covers the whole declaration"
+    )
+    header = [{"kind": "additional", "code": "N851", "reference": "PHYTO-HEADER", "status": "AE"}]
+    declaration = lodge(
+        importer,
+        payload_with(item(1, ROSES), item(2, ROSES), lrn="CLR-HEADER-OK", documents=header),
+        django_capture_on_commit_callbacks,
+    )
+    (route,) = routing_plan(declaration)
+    assert route.missing_documents == []
 
 
 @pytest.mark.django_db
@@ -158,7 +235,11 @@ def test_inactive_rules_and_agencies_route_nothing(importer, agencies, django_ca
     RoutingRule.objects.filter(agency__code="standards").update(is_active=False)
     Agency.objects.filter(code="food-safety").update(is_active=False)
     declaration = lodge(importer, mixed_payload(lrn="CLR-INACTIVE"), django_capture_on_commit_callbacks)
-    assert {r.agency.code for r in routing_plan(declaration)} == {"plant-health"}
+    # what the inactive ones would have claimed is not waved through: customs reviews it
+    assert {r.agency.code: [i.sequence for i in r.items] for r in routing_plan(declaration)} == {
+        "plant-health": [1],
+        "customs": [2, 3],
+    }
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from agencies.models import Agency
 from clearance.models import Notification, ReleaseDecision
 from declarations.models import Declaration
 
@@ -34,11 +35,12 @@ def administrator(db: None) -> User:
 def decided(n: int, importer: User, food_officer: User, supervisor: User, capture: Any) -> Declaration:
     """Declaration ``n`` with a release decision and its notification, three ways in turn.
 
-    Released by the system (roses with their certificate), refused after food safety rejected the
-    tomatoes, or released by the supervisor over a waiting review (``decided_by`` set).
+    Released by the system (roses: plant health decides automatically), refused after food safety
+    rejected the tomatoes, or released by the supervisor over a waiting review (``decided_by`` set).
     """
     kind = n % 3
     if kind == 1:
+        Agency.objects.filter(code="plant-health").update(auto_decide=True)
         return lodge(importer, payload_with(item(1, ROSES, documents=N851), lrn=f"RD-{n}"), capture)
     declaration = lodge(importer, payload_with(item(1, TOMATOES), lrn=f"RD-{n}"), capture)
     if kind == 2:

@@ -10,7 +10,17 @@ from clearance import services
 from clearance.models import ReleaseDecision
 from declarations.models import Declaration, Status
 from singlewindow.models import AuditEvent, OutboxMessage
-from tests.agencies.fixtures import ROSES, TEA, item, lodge, mixed_payload, payload_with, review_of
+from tests.agencies.fixtures import (
+    CATTLE,
+    REVOLVERS,
+    SHAVER_PARTS,
+    TEA,
+    item,
+    lodge,
+    mixed_payload,
+    payload_with,
+    review_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,25 +97,63 @@ def test_unclaimed_goods_go_to_customs_alone(importer, agencies, django_capture_
     assert (review.due_at - review.created_at).total_seconds() == 4 * 3600
 
 
-def test_licence_on_file_approves_and_releases_without_a_human(
-    importer, agencies, mailoutbox, django_capture_on_commit_callbacks
+def test_a_declared_licence_code_approves_nothing_the_officer_sees_the_documents(
+    importer, agencies, django_capture_on_commit_callbacks
 ):
-    docs = [{"code": "N851", "reference": "PHYTO-1", "status": "AE"}]
+    """Live cattle plus pistols with a made-up N853: nobody approves it but a person."""
+    from agencies.models import RoutingRule
+    from tests.factories import AgencyFactory
+
+    vet = AgencyFactory(code="vet", name="Veterinary Border Service", service_level_hours=12)
+    RoutingRule.objects.create(agency=vet, name="Live animals", hs_prefix="01", required_documents=["N853"])
+    licence = [{"code": "N853", "reference": "NO-SUCH-LICENCE-0000", "status": "AE"}]
     declaration = lodge(
         importer,
-        payload_with(item(1, ROSES, documents=docs), lrn="CLR-AUTO"),
+        payload_with(
+            item(1, CATTLE, documents=licence), item(2, REVOLVERS, documents=licence), lrn="CLR-N853"
+        ),
         django_capture_on_commit_callbacks,
     )
     declaration.refresh_from_db()
-    review = review_of(declaration, "plant-health")
-    assert review.status == ReviewStatus.AUTO_APPROVED
-    assert "N851" in review.decision_reason
-    assert declaration.status == Status.RELEASED
-    decision = ReleaseDecision.objects.get(declaration=declaration)
-    assert decision.outcome == "released"
-    assert decision.automatic
-    assert decision.decided_by is None
-    assert [m.to for m in mailoutbox] == [["importer@example.test"]]
+    assert declaration.status == Status.IN_REVIEW
+    assert not ReleaseDecision.objects.filter(declaration=declaration).exists()
+    reviews = {r.agency.code: r for r in declaration.reviews.select_related("agency")}
+    assert {code: r.status for code, r in reviews.items()} == {
+        "vet": ReviewStatus.PENDING,
+        "customs": ReviewStatus.PENDING,
+    }
+    assert [i.sequence for i in reviews["customs"].items.all()] == [2]
+    assert reviews["vet"].reasons[0]["required_documents"] == ["N853"]
+    assert reviews["vet"].missing_documents == []
+
+
+def test_the_unclaimed_item_of_a_mixed_declaration_is_in_customs_queue(
+    importer, agencies, customs_officer, standards_officer, django_capture_on_commit_callbacks
+):
+    """Shaver parts (standards) plus revolvers (no rule): customs sees the revolvers, not the parts,
+    and the standards approval alone does not release the declaration."""
+    from agencies.services import review_decide
+    from tests.agencies.fixtures import client_for
+
+    declaration = lodge(
+        importer,
+        payload_with(item(1, SHAVER_PARTS), item(2, REVOLVERS), lrn="CLR-SHAVE-GUN"),
+        django_capture_on_commit_callbacks,
+    )
+    queue = client_for(customs_officer).get("/api/v1/reviews").json()["results"]
+    (mine,) = [r for r in queue if r["mrn"] == declaration.mrn]
+    assert [(i["sequence"], i["commodity_code"]) for i in mine["items"]] == [(2, REVOLVERS)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_decide(
+            review=review_of(declaration, "standards"),
+            officer=standards_officer,
+            outcome="approved",
+            reason="Conforms.",
+        )
+    declaration.refresh_from_db()
+    assert declaration.status == Status.IN_REVIEW
+    assert not ReleaseDecision.objects.filter(declaration=declaration).exists()
 
 
 def test_agency_deciding_automatically_approves_every_review(

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agencies.models import AgencyReview
+from agencies.models import Agency, AgencyReview
 from clearance.models import Notification, Outcome, ReleaseDecision
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
@@ -37,7 +37,8 @@ def flowers_and_shavers(importer, agencies, django_capture_on_commit_callbacks) 
 
 @pytest.fixture
 def released(importer, agencies, django_capture_on_commit_callbacks) -> Declaration:
-    """Roses with their certificate: plant health approves automatically, the system releases."""
+    """Roses: plant health decides automatically (its standing policy), the system releases."""
+    Agency.objects.filter(code="plant-health").update(auto_decide=True)
     declaration = lodge(
         importer,
         payload_with(item(1, ROSES, documents=N851), lrn="REL-1"),
