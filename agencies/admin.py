@@ -1,7 +1,9 @@
 """Administrators onboard agencies: officers, routing rules, service levels, webhook endpoints.
 
 Reviews, deliveries and requests are read-only here: their statuses change only through
-``agencies.services`` (a failed delivery is replayed with the admin action, which calls it).
+``agencies.services`` (a failed delivery is replayed with the admin action, which calls it; an
+agency's delivery circuit is closed with its own action). An agency's webhook secret is
+write-only, and the part kept of an endpoint's failed answer is a short excerpt, shown escaped.
 The routing dry-run page answers "which agencies would this declaration hit, and why" without
 writing anything.
 """
@@ -12,18 +14,35 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from accounts.models import User
 from declarations.models import Declaration, Status
+from singlewindow.audit import audit_log
 
 from . import services
-from .models import Agency, AgencyReview, Attachment, InformationRequest, RoutingRule, WebhookDelivery
+from .forms import AgencyAdminForm
+from .models import (
+    Agency,
+    AgencyReview,
+    Attachment,
+    CircuitState,
+    DeliveryCircuit,
+    DeliveryStatus,
+    InformationRequest,
+    RoutingRule,
+    WebhookDelivery,
+)
 from .routing import routing_dry_run
 
 
@@ -95,6 +114,10 @@ class RoutingRuleInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(GuardedModelAdmin):
+    """Agencies; the webhook secret is write-only (``AgencyAdminForm``), and the delivery circuit
+    (``DeliveryCircuit``) is shown with a "close circuit / retry now" action."""
+
+    form = AgencyAdminForm
     list_display = (
         "code",
         "name",
@@ -102,15 +125,150 @@ class AgencyAdmin(GuardedModelAdmin):
         "service_level_hours",
         "auto_decide",
         "webhook_url",
+        "circuit_column",
         "is_active",
     )
     list_filter = ("is_active", "auto_decide")
+    list_select_related = ("circuit",)
     search_fields = ("code", "name")
     inlines = [RoutingRuleInline]
+    readonly_fields = ("delivery_circuit",)
+    actions = ["close_circuits"]
     fieldsets = (
         (None, {"fields": ("code", "name", "is_customs", "service_level_hours", "is_active", "auto_decide")}),
-        (_("Agency's own system"), {"fields": ("webhook_url", "webhook_secret")}),
+        (
+            _("Agency's own system"),
+            {
+                "fields": (
+                    "webhook_url",
+                    "new_webhook_secret",
+                    "generate_webhook_secret",
+                    "delivery_circuit",
+                )
+            },
+        ),
     )
+
+    @admin.display(description=_("deliveries"))
+    def circuit_column(self, agency: Agency) -> str:
+        circuit = _circuit_of(agency)
+        return str(circuit.state.label) if circuit is not None else str(CircuitState.CLOSED.label)
+
+    @admin.display(description=_("delivery circuit"))
+    def delivery_circuit(self, agency: Agency) -> str:
+        if agency.pk is None:
+            return "—"
+        circuit = _circuit_of(agency)
+        parked = WebhookDelivery.objects.filter(
+            agency=agency, status=DeliveryStatus.PENDING, parked_at__isnull=False
+        ).count()
+        if circuit is None or circuit.state == CircuitState.CLOSED:
+            failures = circuit.failures if circuit is not None else 0
+            text = gettext("Closed: deliveries go out (%(n)s failed attempts in a row).") % {"n": failures}
+        else:
+            text = gettext(
+                "%(state)s since %(opened)s after %(n)s failed attempts in a row; "
+                "a trial delivery goes from %(retry)s."
+            ) % {
+                "state": circuit.state.label,
+                "opened": date_format(timezone.localtime(circuit.opened_at), "DATETIME_FORMAT"),
+                "n": circuit.failures,
+                "retry": date_format(timezone.localtime(circuit.retry_at), "DATETIME_FORMAT"),
+            }
+        text += " " + gettext("%(n)s deliveries parked.") % {"n": parked}
+        if circuit is None or (circuit.state == CircuitState.CLOSED and not parked):
+            return text
+        url = reverse("admin:agencies_agency_circuit_close", args=[agency.pk])
+        return format_html('{} <a href="{}">{}</a>', text, url, gettext("Close circuit / retry now"))
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<path:object_id>/circuit/close/",
+                self.admin_site.admin_view(self.circuit_close_view),
+                name="agencies_agency_circuit_close",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def circuit_close_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Confirm, then close the agency's circuit: its parked deliveries go at once."""
+        agency = self.get_object(request, object_id)
+        if agency is None:
+            raise Http404
+        if not self.has_change_permission(request, agency):
+            raise PermissionDenied
+        change_url = reverse("admin:agencies_agency_change", args=[agency.pk])
+        if request.method == "POST":
+            actor: User = request.user  # type: ignore[assignment]
+            released = services.circuit_close(agency=agency, actor=actor)
+            self.message_user(
+                request,
+                gettext("The circuit of %(agency)s is closed; %(n)s parked deliveries queued again.")
+                % {"agency": agency, "n": released},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Close the delivery circuit"),
+            "agency": agency,
+            "circuit": _circuit_of(agency),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/agencies/agency/circuit_close.html", context)
+
+    @admin.action(description=_("Close the delivery circuit and retry parked deliveries now"))
+    def close_circuits(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        released = sum(services.circuit_close(agency=agency, actor=actor) for agency in queryset)
+        self.message_user(
+            request,
+            gettext("Circuits closed; %(n)s parked deliveries queued again.") % {"n": released},
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if getattr(form, "secret_changed", False):
+            audit_log(
+                action="agencies.agency.webhook_secret_set",
+                obj=obj,
+                actor=request.user,
+                data={"agency": obj.code, "generated": bool(form.generated_secret)},
+            )
+        # Shown once, on the page answering this request, and never again (see _secret_shown_once).
+        request._generated_webhook_secret = form.generated_secret  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: Agency, post_url_continue: str | None = None) -> Any:
+        return self._secret_shown_once(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Agency) -> Any:
+        return self._secret_shown_once(request, obj) or super().response_change(request, obj)
+
+    def _secret_shown_once(self, request: HttpRequest, agency: Agency) -> HttpResponse | None:
+        secret = getattr(request, "_generated_webhook_secret", "")
+        if not secret:
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("The new webhook secret"),
+            "agency": agency,
+            "secret": secret,
+            "change_url": reverse("admin:agencies_agency_change", args=[agency.pk]),
+        }
+        response = TemplateResponse(request, "admin/agencies/agency/secret_generated.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _circuit_of(agency: Agency) -> DeliveryCircuit | None:
+    try:
+        return agency.circuit
+    except DeliveryCircuit.DoesNotExist:
+        return None
 
 
 class DryRunForm(forms.Form):
@@ -216,7 +374,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "agency")
     list_select_related = ("agency", "review")
-    readonly_fields = ("last_error", "payload")
+    readonly_fields = ("last_error", "payload", "parked_at")
     actions = ["replay"]
 
     @admin.action(description=_("Replay the selected deliveries"))

@@ -1,4 +1,5 @@
-"""The browser forms of the agency pages: queue filters, an officer's decision, a trader's answer.
+"""The browser forms of the agency pages: queue filters, an officer's decision, a trader's answer,
+and the administrator's agency form (its webhook endpoint and write-only secret).
 
 They check the shape of the input only. Whether a reason is required, whether a file is
 acceptable and whether the review may be decided are the services' rules
@@ -7,6 +8,7 @@ acceptable and whether the review may be decided are the services' rules
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -21,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from declarations.forms import UpperCharField
 from singlewindow.errors import DomainError
 
-from .models import ReviewStatus
+from . import egress
+from .models import Agency, ReviewStatus
 from .selectors import QueueView
 from .services import MAX_ATTACHMENTS
 
@@ -192,3 +195,103 @@ def error_summary(form: forms.Form) -> list[dict[str, str]]:
             widget_id = f"{bound.auto_id}_0"
         entries += [{"anchor": widget_id, "label": str(bound.label), "message": str(e)} for e in errors]
     return entries
+
+
+# A typed secret at least this long; a generated one is 43 characters (32 random bytes).
+MIN_SECRET_LENGTH = 24
+
+
+class AgencyAdminForm(forms.ModelForm):
+    """An agency in the admin. The webhook secret is write-only: the form says whether one is set,
+    never what it is; left empty it stays as it is; "generate" makes a new one, shown once after
+    saving (``generated_secret``). The endpoint is checked as deliveries check it
+    (``agencies.egress``): https, and a host that resolves only to public addresses.
+    """
+
+    webhook_url = forms.URLField(
+        label=_("webhook endpoint"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=Agency._meta.get_field("webhook_url").help_text,
+    )
+    new_webhook_secret = forms.CharField(
+        label=_("New webhook secret"),
+        required=False,
+        strip=True,
+        min_length=MIN_SECRET_LENGTH,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    generate_webhook_secret = forms.BooleanField(
+        label=_("Generate a new secret"),
+        required=False,
+        help_text=_("The new secret is shown once, after saving: copy it into the agency's system then."),
+    )
+
+    class Meta:
+        model = Agency
+        # Not the secret itself: it is written through new_webhook_secret and never rendered.
+        fields = (
+            "code",
+            "name",
+            "is_customs",
+            "service_level_hours",
+            "is_active",
+            "auto_decide",
+            "webhook_url",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.generated_secret = ""
+        self.secret_changed = False
+        has_secret = bool(self.instance.webhook_secret)
+        current = gettext("Currently: set.") if has_secret else gettext("Currently: not set.")
+        self.fields["new_webhook_secret"].help_text = " ".join(
+            [
+                current,
+                gettext("Shared with the agency's system to sign each delivery (HMAC-SHA256)."),
+                gettext("Type a new one (at least %(n)s characters) to replace it; leave empty to keep it.")
+                % {"n": MIN_SECRET_LENGTH},
+            ]
+        )
+
+    def clean_webhook_url(self) -> str:
+        url = str(self.cleaned_data.get("webhook_url") or "").strip()
+        if url:
+            try:
+                egress.destination_check(url)
+            except egress.UnsafeDestination as exc:
+                raise forms.ValidationError(str(exc), code="unsafe_destination") from None
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        typed = cleaned.get("new_webhook_secret") or ""
+        generate = bool(cleaned.get("generate_webhook_secret"))
+        if typed and generate:
+            self.add_error(
+                "generate_webhook_secret", gettext("Either type a new secret or generate one, not both.")
+            )
+        has_secret = bool(self.instance.webhook_secret) or bool(typed) or generate
+        if cleaned.get("webhook_url") and not has_secret and "new_webhook_secret" not in self.errors:
+            self.add_error(
+                "new_webhook_secret",
+                gettext(
+                    "A webhook endpoint needs a secret to sign its deliveries: type one, or tick "
+                    "“Generate a new secret”."
+                ),
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Agency:
+        if self.cleaned_data.get("generate_webhook_secret"):
+            self.generated_secret = secrets.token_urlsafe(32)
+            self.instance.webhook_secret = self.generated_secret
+            self.secret_changed = True
+        elif self.cleaned_data.get("new_webhook_secret"):
+            self.instance.webhook_secret = self.cleaned_data["new_webhook_secret"]
+            self.secret_changed = True
+        agency: Agency = super().save(commit=commit)
+        return agency

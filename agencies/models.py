@@ -44,8 +44,12 @@ class Agency(models.Model):
     webhook_url = models.URLField(
         _("webhook endpoint"),
         blank=True,
-        help_text=_("The agency's own back-office system: new reviews are delivered there as signed JSON."),
+        help_text=_(
+            "The agency's own back-office system: new reviews are delivered there as signed JSON. "
+            "An https:// URL whose host resolves to public addresses only."
+        ),
     )
+    # Write-only in the admin (agencies.forms.AgencyAdminForm): shown as set or not set, never read back.
     webhook_secret = models.CharField(
         _("webhook secret"),
         max_length=200,
@@ -360,6 +364,52 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class CircuitState(models.TextChoices):
+    CLOSED = "closed", _("Closed: deliveries go out")
+    OPEN = "open", _("Open: deliveries are parked")
+    HALF_OPEN = "half_open", _("Half-open: one trial delivery")
+
+
+class DeliveryCircuit(models.Model):
+    """The circuit breaker of one agency's deliveries (``agencies.services.webhook_send``).
+
+    ``failures`` consecutive failed attempts open it (``opened_at``): the agency's deliveries are
+    then parked, pending and unattempted, until ``SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS`` have
+    passed; then one trial delivery (``trial_until``: its lease) is let through. Success closes it
+    and releases the parked deliveries; failure opens it again. No row: closed. Its own table, not
+    columns on ``Agency``: counting a failure must not change the agency row, whose version the
+    routing cache watches (``agencies.routing``).
+    """
+
+    agency = models.OneToOneField(
+        Agency, primary_key=True, on_delete=models.CASCADE, related_name="circuit", verbose_name=_("agency")
+    )
+    failures = models.PositiveIntegerField(_("consecutive failed attempts"), default=0)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    trial_until = models.DateTimeField(_("trial delivery running until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery circuit")
+        verbose_name_plural = _("delivery circuits")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.state}"
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When the cool-off ends and a trial delivery may go (None while closed)."""
+        if self.opened_at is None:
+            return None
+        return self.opened_at + timedelta(seconds=settings.SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS)
+
+    @property
+    def state(self) -> CircuitState:
+        retry_at = self.retry_at
+        if retry_at is None:
+            return CircuitState.CLOSED
+        return CircuitState.OPEN if timezone.now() < retry_at else CircuitState.HALF_OPEN
+
+
 class WebhookDelivery(models.Model):
     """A review sent to an agency's own system; every attempt and the last error are kept."""
 
@@ -378,6 +428,7 @@ class WebhookDelivery(models.Model):
     )
     payload = models.JSONField(default=dict)
     attempts = models.PositiveIntegerField(default=0)
+    # Why the last attempt failed; of an endpoint's answer only a short excerpt (agencies.egress).
     last_error = models.TextField(blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -387,6 +438,8 @@ class WebhookDelivery(models.Model):
     sending_until = models.DateTimeField(null=True, blank=True, editable=False)
     # When the sweep last put it back on its queue (its task was lost): the sweep waits from here.
     requeued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while the agency's circuit is open: pending, not attempted, in no queue, until released.
+    parked_at = models.DateTimeField(_("parked"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

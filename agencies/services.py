@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,12 +40,16 @@ from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 
+from . import egress
 from .access import is_officer_of
 from .errors import AttachmentRefused, ReviewConflict
 from .models import (
+    Agency,
     AgencyReview,
     Attachment,
+    CircuitState,
     DecisionOutcome,
+    DeliveryCircuit,
     DeliveryStatus,
     InformationRequest,
     ReviewStatus,
@@ -562,65 +566,279 @@ def _answer_record(
 # Webhook deliveries -------------------------------------------------------------------------
 
 
-def webhook_send(*, delivery_id: int, final_attempt: bool) -> WebhookDelivery:
+def webhook_send(*, delivery_id: int, final_attempt: bool, circuit: bool = True) -> WebhookDelivery:
     """POST one delivery to its agency's endpoint, signed; record the attempt on the row.
 
     Idempotent: a delivered row is not sent again. Two copies of the task can run at once (a
     redelivery, the sweep): each attempt first takes the row for ``DELIVERY_LEASE`` with a
     compare-and-set (``sending_until`` empty or past), so only one of them posts; the other
-    returns at once. On success the row is
-    ``delivered``. On failure the error is recorded and ``DeliveryError`` is raised so the task
-    retries, unless ``final_attempt``: then the row is ``failed`` (an administrator can replay
-    it). No transaction is held during the HTTP call. Delivery is at least once (a crash after the
-    POST sends it again): agencies de-duplicate by the ``X-SingleWindow-Delivery`` header.
-    """
-    import requests
+    returns at once. On success the row is ``delivered``. On failure the error is recorded and
+    ``DeliveryError`` is raised so the task retries, unless ``final_attempt``: then the row is
+    ``failed`` (an administrator can replay it). No transaction is held during the HTTP call.
+    Delivery is at least once (a crash after the POST sends it again): agencies de-duplicate by
+    the ``X-SingleWindow-Delivery`` header.
 
+    With ``circuit`` (the worker; not the embedded mode, which has nobody to release parked rows)
+    the agency's circuit breaker applies (``DeliveryCircuit``): while it is open the delivery is
+    parked instead (pending, not attempted, no attempt counted, nothing raised); once the cool-off
+    has passed one delivery goes as the trial. A failure that opens the circuit (the
+    ``SW_WEBHOOK_CIRCUIT_FAILURES``-th in a row, or a failed trial) parks its delivery too and
+    schedules the next trial; a success closes it and releases the parked deliveries.
+    """
     from .errors import DeliveryError
 
     delivery = WebhookDelivery.objects.select_related("agency").get(pk=delivery_id)
     if delivery.status == DeliveryStatus.DELIVERED:
         return delivery
+    agency = delivery.agency
+    trial = False
+    if circuit:
+        gate = _circuit_gate(agency_id=agency.pk)
+        if gate == _PARK and _delivery_park(delivery_id=delivery.pk):
+            delivery.refresh_from_db()
+            return delivery
+        trial = gate == _TRIAL
     started = timezone.now()
     taken = (
         WebhookDelivery.objects.filter(pk=delivery.pk)
         .filter(Q(sending_until__isnull=True) | Q(sending_until__lt=started))
         .exclude(status=DeliveryStatus.DELIVERED)
-        .update(attempts=F("attempts") + 1, last_attempt_at=started, sending_until=started + DELIVERY_LEASE)
+        .update(
+            attempts=F("attempts") + 1,
+            last_attempt_at=started,
+            sending_until=started + DELIVERY_LEASE,
+            parked_at=None,
+        )
     )
     if taken != 1:
         # Another copy is sending it right now (or delivered it): that one records the outcome and
         # retries if need be. A copy that crashed mid-send holds the row only until its lease ends.
+        if trial:
+            DeliveryCircuit.objects.filter(agency_id=agency.pk).update(trial_until=None)
         delivery.refresh_from_db()
         return delivery
-    agency = delivery.agency
-    error = ""
-    status_code: int | None = None
-    if not agency.webhook_url:
-        error = "the agency has no webhook endpoint"
-    else:
-        body, headers = signed_request(delivery)
-        try:
-            response = requests.post(agency.webhook_url, data=body, headers=headers, timeout=(3.05, 10))
-            status_code = response.status_code
-            if not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}: {response.text[:500]}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+    error, status_code = _delivery_attempt(delivery)
     now = timezone.now()
     fields: dict[str, Any] = {"sending_until": None, "last_status_code": status_code, "last_error": error}
+    opened = parked = False
     if not error:
         fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
-    elif final_attempt:
+    elif circuit:
+        opened, parked = _circuit_failure(agency_id=agency.pk, trial=trial, now=now)
+    if parked:
+        fields.update(parked_at=now)
+    elif error and final_attempt:
         fields.update(status=DeliveryStatus.FAILED)
     # Never downgrade a row another attempt delivered meanwhile.
     WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERED).update(**fields)
     delivery.refresh_from_db()
-    if error and not final_attempt:
+    if not error and circuit:
+        _circuit_success(agency_id=agency.pk)
+    if opened:
+        logger.warning("webhook circuit of %s opened: %s", agency.code, error)
+        _circuit_trial_schedule(agency=agency)
+    if error and not final_attempt and not parked:
         raise DeliveryError(error)
-    if error:
+    if error and not parked:
         logger.warning("webhook delivery %s to %s failed for good: %s", delivery.pk, agency.code, error)
     return delivery
+
+
+def _delivery_attempt(delivery: WebhookDelivery) -> tuple[str, int | None]:
+    """One POST of the delivery: (why it failed or "", the status code answered)."""
+    import requests
+
+    agency = delivery.agency
+    if not agency.webhook_url:
+        return "the agency has no webhook endpoint", None
+    if not agency.webhook_secret:
+        return "the agency has no webhook secret: deliveries are not sent unsigned", None
+    body, headers = signed_request(delivery)
+    timeout = (settings.SW_WEBHOOK_CONNECT_TIMEOUT, settings.SW_WEBHOOK_READ_TIMEOUT)
+    try:
+        answer = egress.webhook_post(agency.webhook_url, data=body, headers=headers, timeout=timeout)
+    except egress.UnsafeDestination as exc:
+        return f"refused: {exc}"[:1000], None
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {exc}"[:1000], None
+    if 300 <= answer.status_code < 400:
+        redirect = f"HTTP {answer.status_code}: redirects are not followed; give the final URL"
+        return redirect, answer.status_code
+    if not 200 <= answer.status_code < 300:
+        return f"HTTP {answer.status_code}: {answer.excerpt}", answer.status_code
+    return "", answer.status_code
+
+
+# The circuit breaker of an agency's deliveries -------------------------------------------------
+
+_CLOSED, _PARK, _TRIAL = "closed", "park", "trial"
+
+
+def _cooloff() -> timedelta:
+    return timedelta(seconds=settings.SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS)
+
+
+def _circuit_gate(*, agency_id: int) -> str:
+    """Whether a delivery of the agency goes (closed), waits (park) or goes as the one trial."""
+    opened_at = (
+        DeliveryCircuit.objects.filter(agency_id=agency_id).values_list("opened_at", flat=True).first()
+    )
+    if opened_at is None:
+        return _CLOSED
+    now = timezone.now()
+    if now < opened_at + _cooloff():
+        return _PARK
+    # Half-open: the first to take the trial's lease goes; every other delivery waits for its outcome.
+    claimed = (
+        DeliveryCircuit.objects.filter(agency_id=agency_id, opened_at__lte=now - _cooloff())
+        .filter(Q(trial_until__isnull=True) | Q(trial_until__lt=now))
+        .update(trial_until=now + DELIVERY_LEASE)
+    )
+    return _TRIAL if claimed == 1 else _PARK
+
+
+def _delivery_park(*, delivery_id: int) -> bool:
+    """Park a pending delivery while its agency's circuit is open; False if it closed meanwhile."""
+    return (
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, agency__circuit__opened_at__isnull=False
+        ).update(parked_at=timezone.now())
+        == 1
+    )
+
+
+def _circuit_failure(*, agency_id: int, trial: bool, now: datetime) -> tuple[bool, bool]:
+    """Count a failed attempt: (did this failure open the circuit, is it open now)."""
+    DeliveryCircuit.objects.get_or_create(agency_id=agency_id)
+    DeliveryCircuit.objects.filter(agency_id=agency_id).update(failures=F("failures") + 1)
+    if trial:
+        # The trial failed: open again for another cool-off.
+        DeliveryCircuit.objects.filter(agency_id=agency_id).update(opened_at=now, trial_until=None)
+        return True, True
+    opened = (
+        DeliveryCircuit.objects.filter(
+            agency_id=agency_id,
+            opened_at__isnull=True,
+            failures__gte=settings.SW_WEBHOOK_CIRCUIT_FAILURES,
+        ).update(opened_at=now, trial_until=None)
+        == 1
+    )
+    is_open = DeliveryCircuit.objects.filter(agency_id=agency_id, opened_at__isnull=False).exists()
+    return opened, is_open
+
+
+def _circuit_success(*, agency_id: int) -> None:
+    """A delivery arrived: the count starts again; an open circuit closes and its parked rows go."""
+    was_open = DeliveryCircuit.objects.filter(agency_id=agency_id, opened_at__isnull=False).exists()
+    DeliveryCircuit.objects.filter(agency_id=agency_id).filter(
+        Q(failures__gt=0) | Q(opened_at__isnull=False)
+    ).update(failures=0, opened_at=None, trial_until=None)
+    if was_open:
+        deliveries_unpark(agency_id=agency_id)
+
+
+def _circuit_trial_schedule(*, agency: Agency) -> None:
+    """The trial task, due when the cool-off ends (the delivery sweep does it if this is lost)."""
+    from .tasks import circuit_trial_enqueue
+
+    try:
+        circuit_trial_enqueue(agency.pk, agency.queue_name, countdown=_cooloff().total_seconds())
+    except Exception:  # the broker is away: the delivery sweep schedules the trial
+        logger.warning("could not schedule the circuit trial of %s", agency.code, exc_info=True)
+
+
+def circuit_trial_candidate(*, agency_id: int) -> int | None:
+    """The parked delivery to try when the agency's circuit half-opens (its oldest), if it does."""
+    now = timezone.now()
+    due = (
+        DeliveryCircuit.objects.filter(agency_id=agency_id, opened_at__lte=now - _cooloff())
+        .filter(Q(trial_until__isnull=True) | Q(trial_until__lt=now))
+        .exists()
+    )
+    if not due:
+        return None
+    return (
+        WebhookDelivery.objects.filter(
+            agency_id=agency_id, status=DeliveryStatus.PENDING, parked_at__isnull=False
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def circuits_due(*, limit: int = 500) -> list[tuple[int, str]]:
+    """Agencies whose circuit may half-open now, with parked deliveries: (agency id, queue)."""
+    now = timezone.now()
+    rows = (
+        DeliveryCircuit.objects.filter(opened_at__lte=now - _cooloff(), agency__is_active=True)
+        .filter(Q(trial_until__isnull=True) | Q(trial_until__lt=now))
+        .filter(
+            Exists(
+                WebhookDelivery.objects.filter(
+                    agency_id=OuterRef("agency_id"), status=DeliveryStatus.PENDING, parked_at__isnull=False
+                )
+            )
+        )
+        .values_list("agency_id", "agency__code")[:limit]
+    )
+    return [(agency_id, agency_queue(code)) for agency_id, code in rows]
+
+
+@transaction.atomic(durable=True)
+def deliveries_unpark(*, agency_id: int) -> int:
+    """Release the agency's parked deliveries, if its circuit is closed: each back on its queue.
+
+    Side effects: ``parked_at`` cleared and ``requeued_at`` stamped on each, an outbox row each
+    (the delivery task on the agency's queue after commit). Rows another transaction is releasing
+    are skipped. Returns how many were released.
+    """
+    if DeliveryCircuit.objects.filter(agency_id=agency_id, opened_at__isnull=False).exists():
+        return 0
+    return _parked_release(agency=Agency.objects.get(pk=agency_id))
+
+
+def _parked_release(*, agency: Agency) -> int:
+    """In the caller's transaction: the agency's parked deliveries unparked and published."""
+    rows = list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        .filter(agency=agency, status=DeliveryStatus.PENDING, parked_at__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    WebhookDelivery.objects.filter(pk__in=rows).update(parked_at=None, requeued_at=timezone.now())
+    for pk in rows:
+        outbox_put(topic=TOPIC_DELIVERY_SEND, object_id=pk, payload={"queue": agency.queue_name})
+    return len(rows)
+
+
+def agencies_parked_behind_closed_circuits() -> list[int]:
+    """Agencies with parked deliveries although their circuit is closed (a release was missed)."""
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, parked_at__isnull=False)
+        .exclude(agency__circuit__opened_at__isnull=False)
+        .values_list("agency_id", flat=True)
+        .distinct()
+        .order_by("agency_id")
+    )
+
+
+@transaction.atomic(durable=True)
+def circuit_close(*, agency: Agency, actor: User) -> int:
+    """An administrator closes the agency's circuit ("retry now"): parked deliveries go at once.
+
+    Side effects: the circuit reset (no failures, closed), an audit event, the parked deliveries
+    released through the outbox. Returns how many were released.
+    """
+    circuit = DeliveryCircuit.objects.select_for_update().filter(agency=agency).first()
+    before = circuit.state if circuit is not None else CircuitState.CLOSED
+    DeliveryCircuit.objects.filter(agency=agency).update(failures=0, opened_at=None, trial_until=None)
+    audit_log(
+        action="agencies.agency.circuit_closed",
+        obj=agency,
+        actor=actor,
+        data={"from": str(before), "failures": circuit.failures if circuit is not None else 0},
+    )
+    return _parked_release(agency=agency)
 
 
 @transaction.atomic(durable=True)
@@ -632,14 +850,17 @@ def deliveries_stuck(*, older_than: timedelta, limit: int = 500) -> list[tuple[i
     waiting behind a slow agency's backlog is not multiplied). Their task was lost (published,
     then Redis restarted without persistence, say). ``older_than`` must exceed the longest retry
     countdown and the broker's visibility timeout, or a delivery waiting for its retry would be
-    sent twice. Inactive agencies are left out: no worker consumes their queues.
+    sent twice. Inactive agencies are left out: no worker consumes their queues. Parked deliveries
+    (their agency's circuit is open) are left out: the circuit's trial and release re-drive them.
     """
     now = timezone.now()
     last_touched = Greatest(
         "created_at", Coalesce("last_attempt_at", "created_at"), Coalesce("requeued_at", "created_at")
     )
     rows = list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, agency__is_active=True)
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, agency__is_active=True, parked_at__isnull=True
+        )
         .alias(last_touched=last_touched)
         .filter(last_touched__lt=now - older_than)
         .order_by("created_at")

@@ -1,20 +1,24 @@
-"""Celery workers consume the agencies' delivery queues, including agencies onboarded later.
+"""The delivery worker consumes the agencies' delivery queues, including agencies onboarded later.
 
-Deliveries to an agency's own system travel on its queue ``agency.<code>`` (``tasks.py``). A
-worker's ``-Q`` list is fixed when it starts, so an agency an administrator gives a webhook
-endpoint afterwards would wait for a restart. This consumer step closes that gap: a *general*
-worker (one that consumes the default queue) also consumes every active agency's queue, found in
-the database at start and again every ``SW_AGENCY_QUEUES_REFRESH_SECONDS``.
+Deliveries to an agency's own system travel on its queue ``agency.<code>`` (``tasks.py``), and
+never share a pool with the pipeline (routing, consolidation, notifications on the default
+queue): an endpoint that hangs holds a pool slot for seconds per attempt, and would stall
+everyone's declarations. So a pipeline worker (``celery -A singlewindow worker``, the default
+queue) consumes no agency queue, and a separate *delivery worker*, started on the queue
+``SW_DELIVERIES_QUEUE`` (``celery -A singlewindow worker -Q deliveries``), consumes all of them.
 
-A worker started for dedicated queues only (``-Q agency.plant-health``: one pool per agency at
-national scale) does not serve the default queue and is left with exactly what it was given. Set
-``SW_WORKER_AGENCY_QUEUES=false`` for general workers that must not serve agency queues either
-(when every agency has its dedicated pool).
+A worker's ``-Q`` list is fixed when it starts, so an agency an administrator gives a webhook
+endpoint afterwards would wait for a restart. This consumer step closes that gap: the delivery
+worker consumes every active agency's queue, found in the database at start and again every
+``SW_AGENCY_QUEUES_REFRESH_SECONDS``. A worker started for dedicated queues only
+(``-Q agency.plant-health``: one pool per agency at national scale) is left with exactly what it
+was given.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from celery import bootsteps
@@ -32,8 +36,13 @@ def agency_queue_names() -> list[str]:
     return [agency_queue(code) for code in codes]
 
 
+def is_delivery_worker(queues: Iterable[str]) -> bool:
+    """A worker consuming the deliveries queue serves every agency; any other worker, none."""
+    return settings.SW_DELIVERIES_QUEUE in set(queues)
+
+
 class AgencyQueues(bootsteps.StartStopStep):
-    """Consumer step: add each active agency's queue to a general worker, now and periodically."""
+    """Consumer step: add each active agency's queue to the delivery worker, now and periodically."""
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
@@ -43,9 +52,7 @@ class AgencyQueues(bootsteps.StartStopStep):
         self.timer_ref: Any = None
 
     def start(self, c: Any) -> None:
-        default = c.app.conf.task_default_queue
-        general = any(queue.name == default for queue in c.task_consumer.queues)
-        if not settings.SW_WORKER_AGENCY_QUEUES or not general:
+        if not is_delivery_worker(queue.name for queue in c.task_consumer.queues):
             return
         # From the event loop, once the task consumer is consuming: first soon, then periodically.
         # A delivery published meanwhile waits in its queue.

@@ -37,6 +37,8 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.review.info_answered": _("The trader answered the agency's question"),
     "agencies.review.inspection_required": _("Agency requires an inspection"),
     "agencies.delivery.replayed": _("Delivery to the agency's system replayed"),
+    "agencies.agency.circuit_closed": _("Deliveries to the agency's system resumed by an administrator"),
+    "agencies.agency.webhook_secret_set": _("Webhook secret of the agency's system changed"),
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),

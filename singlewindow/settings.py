@@ -215,15 +215,26 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
 CELERY_TASK_IGNORE_RESULT = True
 # The pipeline (routing, consolidation, notifications) runs on the default queue. Deliveries to an
-# agency's own system run on that agency's queue, ``agency.<code>`` (agencies.tasks.route_task), so
-# a dead endpoint never holds up the others. A general worker (one that consumes the default queue)
-# also consumes every active agency's queue, re-read every SW_AGENCY_QUEUES_REFRESH_SECONDS
-# (agencies.worker); a dedicated pool is started with ``-Q agency.<code>`` alone. With every agency
-# on a dedicated pool, SW_WORKER_AGENCY_QUEUES=false keeps general workers off the agency queues.
+# agency's own system run on that agency's queue, ``agency.<code>`` (agencies.tasks.route_task), and
+# never in the pipeline's pool: a hanging endpoint must not hold up routing. They are served by a
+# separate delivery worker, one started on the queue SW_DELIVERIES_QUEUE (``-Q deliveries``), which
+# consumes every active agency's queue, re-read every SW_AGENCY_QUEUES_REFRESH_SECONDS
+# (agencies.worker); a dedicated pool per agency is started with ``-Q agency.<code>`` alone.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = ["agencies.tasks.route_task"]
-SW_WORKER_AGENCY_QUEUES = env.bool("SW_WORKER_AGENCY_QUEUES", default=True)
+SW_DELIVERIES_QUEUE = env.str("SW_DELIVERIES_QUEUE", default="deliveries")
 SW_AGENCY_QUEUES_REFRESH_SECONDS = env.float("SW_AGENCY_QUEUES_REFRESH_SECONDS", default=30.0)
+# Webhook deliveries (agencies.egress): https to public addresses only, outside the embedded mode.
+# ALLOW_PRIVATE lets deliveries reach private and loopback addresses, ALLOW_HTTP plain http: for the
+# tests' local receiver and for closed networks, never on a public deployment.
+SW_WEBHOOK_ALLOW_PRIVATE = env.bool("SW_WEBHOOK_ALLOW_PRIVATE", default=SW_EMBEDDED)
+SW_WEBHOOK_ALLOW_HTTP = env.bool("SW_WEBHOOK_ALLOW_HTTP", default=SW_EMBEDDED)
+SW_WEBHOOK_CONNECT_TIMEOUT = env.float("SW_WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+SW_WEBHOOK_READ_TIMEOUT = env.float("SW_WEBHOOK_READ_TIMEOUT", default=10.0)
+# Per-agency circuit breaker: after this many consecutive failed attempts an agency's deliveries are
+# parked (kept pending, not attempted) until the cool-off has passed; then one trial delivery.
+SW_WEBHOOK_CIRCUIT_FAILURES = env.int("SW_WEBHOOK_CIRCUIT_FAILURES", default=5)
+SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS = env.float("SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS", default=60.0)
 # A declaration still accepted (not routed), or in review with every review decided but no
 # release decision, this long after its last change is re-driven by the clearance sweep.
 SW_STUCK_SECONDS = env.int("SW_STUCK_SECONDS", default=60)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from agencies import egress
 from agencies.models import (
     Agency,
     AgencyReview,
@@ -218,7 +218,7 @@ class Endpoint:
 
     def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> Any:
         self.calls += 1
-        return type("Response", (), {"status_code": 204 if "plant" in url else 500, "text": ""})()
+        return egress.Answer(status_code=204 if "plant" in url else 500, excerpt="")
 
 
 # The two counts, the page of deliveries with agency and review, the agencies of the agency filter.
@@ -236,7 +236,7 @@ def test_webhook_delivery_changelist_queries_do_not_grow_with_deliveries(
 ):
     capture = django_capture_on_commit_callbacks
     endpoint = Endpoint()
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     for code in ("plant-health", "food-safety", "standards"):
         agency = agencies[code]
         agency.webhook_url = f"https://{code}.example.test/single-window"

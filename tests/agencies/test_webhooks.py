@@ -1,4 +1,8 @@
-"""Deliveries to an agency's own system: signed JSON, its own queue, retries, failures, replay."""
+"""Deliveries to an agency's own system: signed JSON, its own queue, retries, failures, replay.
+
+The endpoint is faked at ``agencies.egress.webhook_post`` (what leaves the process); the egress
+itself (address checks, pinning) is tested against a real local server in ``test_egress.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from agencies import services, tasks
+from agencies import egress, services, tasks
 from agencies.errors import DeliveryError
 from agencies.models import Agency, DeliveryStatus, WebhookDelivery
 from agencies.webhooks import signature_for, signature_verify, signed_request
@@ -22,12 +26,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "s3cret-shared-with-plant-health"
 
 
-class FakeResponse:
-    def __init__(self, status_code: int, text: str = "") -> None:
-        self.status_code = status_code
-        self.text = text
-
-
 class Endpoint:
     """Stands in for the agency's server: records every POST and answers as told."""
 
@@ -35,12 +33,12 @@ class Endpoint:
         self.answers = list(answers)
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> FakeResponse:
+    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> egress.Answer:
         self.calls.append({"url": url, "body": data, "headers": headers, "timeout": timeout})
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
-        return FakeResponse(answer)
+        return egress.Answer(status_code=answer, excerpt="")
 
 
 @pytest.fixture
@@ -52,7 +50,7 @@ def plant_webhook(plant_health: Agency) -> Agency:
 
 
 def _lodge_with(endpoint, monkeypatch, importer, capture, lrn="WH-1"):
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     return lodge(importer, mixed_payload(lrn=lrn), capture)
 
 
@@ -106,7 +104,7 @@ def test_new_review_is_delivered_signed_with_only_the_agencys_items(
     assert headers["X-SingleWindow-Delivery"] == str(delivery.pk)
     assert delivery.status == DeliveryStatus.DELIVERED
     assert delivery.attempts == 1
-    assert call["timeout"] == (3.05, 10)
+    assert call["timeout"] == (3.0, 10.0)  # SW_WEBHOOK_CONNECT_TIMEOUT, SW_WEBHOOK_READ_TIMEOUT
 
 
 def test_delivery_goes_to_the_agencys_own_queue(
@@ -148,7 +146,7 @@ def test_failed_attempt_is_recorded_and_raised_for_a_retry(
     assert delivery.last_status_code == 503
     assert "HTTP 503" in delivery.last_error
 
-    monkeypatch.setattr(requests, "post", Endpoint(requests.ConnectionError("connection refused")))
+    monkeypatch.setattr(egress, "webhook_post", Endpoint(requests.ConnectionError("connection refused")))
     with pytest.raises(DeliveryError):
         services.webhook_send(delivery_id=delivery.pk, final_attempt=False)
     delivery.refresh_from_db()
@@ -184,7 +182,7 @@ def test_administrator_replays_a_failed_delivery(
     assert str(plant_webhook) in failed_list.content.decode()
 
     endpoint = Endpoint(204)
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/admin/agencies/webhookdelivery/",
@@ -227,14 +225,14 @@ def test_a_second_copy_arriving_while_the_first_is_sending_does_not_post_again(
     delivery = WebhookDelivery.objects.get()
     seen_by_the_copy: list[WebhookDelivery] = []
 
-    def endpoint(url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> FakeResponse:
+    def endpoint(url: str, *, data: bytes, headers: dict[str, str], timeout: Any) -> egress.Answer:
         calls.append(url)
         if len(calls) == 1:  # the duplicate task runs while the first POST is on the wire
             seen_by_the_copy.append(services.webhook_send(delivery_id=delivery.pk, final_attempt=False))
-        return FakeResponse(200)
+        return egress.Answer(status_code=200, excerpt="")
 
     calls: list[str] = []
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     sent = services.webhook_send(delivery_id=delivery.pk, final_attempt=False)
     assert len(calls) == 1
     assert seen_by_the_copy[0].status == DeliveryStatus.FAILED  # left alone, as the copy found it
@@ -251,7 +249,7 @@ def test_a_copy_that_died_mid_send_holds_the_delivery_only_until_its_lease_ends(
     _lodge_with(Endpoint(503), monkeypatch, importer, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     endpoint = Endpoint(200)
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         sending_until=timezone.now() + timedelta(seconds=20)
     )
@@ -275,7 +273,7 @@ def test_sweep_re_enqueues_a_delivery_whose_task_was_lost(
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
 
     endpoint = Endpoint(200)
-    monkeypatch.setattr(requests, "post", endpoint)
+    monkeypatch.setattr(egress, "webhook_post", endpoint)
     settings.SW_DELIVERY_STUCK_SECONDS = 3600
     assert tasks.delivery_sweep() == 0  # not long enough: it may still be on its way
     settings.SW_DELIVERY_STUCK_SECONDS = -1

@@ -1,10 +1,12 @@
 """The full stack under test: the real PostgreSQL, a private Redis and a real Celery worker process.
 
 Nothing here touches the machine's shared Redis: each test session starts its own ``redis-server``
-on a free port, with persistence off, and tests stop and start it at will ("Redis is down"). The
-worker is a real ``celery worker`` subprocess (prefork pool, late acknowledgement, the production
-settings) pointed at pytest-django's test database and at that Redis; the test process publishes to
-the same broker (``task_always_eager`` off for the duration of each test).
+on a free port, with persistence off, and tests stop and start it at will ("Redis is down"). As in
+production there are two workers: the pipeline worker (default queue) and the delivery worker
+(``-Q deliveries``: every agency's delivery queue). Each is a real ``celery worker`` subprocess
+(prefork pool, late acknowledgement, the production settings but ``WORKER_ENVIRONMENT``) pointed
+at pytest-django's test database and at that Redis; the test process publishes to the same broker
+(``task_always_eager`` off for the duration of each test).
 
 Beat is not run. A scheduler process only adds a clock to the tests: what beat does is call the
 sweeps, and the tests call the same functions (``Stack.sweep``) at the moment the scenario needs
@@ -45,9 +47,22 @@ from ..conftest import IN_CI
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 
-# The worker is started as in production, on the default queue alone: it adds every agency's
-# delivery queue by itself (agencies.worker), looking for new agencies this often.
+# The workers are started as in production: the pipeline worker on the default queue alone, the
+# delivery worker on the deliveries queue, to which it adds every agency's delivery queue by itself
+# (agencies.worker), looking for new agencies this often.
 AGENCY_QUEUES_REFRESH_SECONDS = "0.5"
+# What the workers of the tests do differently from production (ENVIRONMENT, the production
+# defaults otherwise): deliveries may go to the local receiver (plain http on 127.0.0.1, allowed
+# only by these explicit settings), and a hanging endpoint fails, and a circuit half-opens, in
+# about a second rather than 10 s and a minute.
+WORKER_ENVIRONMENT = {
+    "SW_WEBHOOK_ALLOW_PRIVATE": "true",
+    "SW_WEBHOOK_ALLOW_HTTP": "true",
+    "SW_WEBHOOK_CONNECT_TIMEOUT": "1",
+    "SW_WEBHOOK_READ_TIMEOUT": "1",
+    "SW_WEBHOOK_CIRCUIT_FAILURES": "3",
+    "SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS": "1",
+}
 
 STARTUP_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 20.0
@@ -184,12 +199,19 @@ def database_url() -> str:
 
 
 class CeleryWorker:
-    """A real ``celery worker`` process; ``kill`` is a crash (SIGKILL to the worker and its pool)."""
+    """A real ``celery worker`` process; ``kill`` is a crash (SIGKILL to the worker and its pool).
 
-    def __init__(self, *, broker_url: str, workdir: Path, concurrency: int = 2) -> None:
+    ``queues`` (``-Q``) makes it another kind of worker: ``deliveries`` is the delivery worker.
+    """
+
+    def __init__(
+        self, *, broker_url: str, workdir: Path, concurrency: int = 2, queues: str = "", role: str = "worker"
+    ) -> None:
         self.broker_url = broker_url
         self.concurrency = concurrency
-        self.log_path = workdir / "worker.log"
+        self.queues = queues
+        self.role = role
+        self.log_path = workdir / f"{role}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.nodename = ""
 
@@ -204,12 +226,13 @@ class CeleryWorker:
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",  # quiet: no SMTP in tests
             PYTHONUNBUFFERED="1",
             SW_AGENCY_QUEUES_REFRESH_SECONDS=AGENCY_QUEUES_REFRESH_SECONDS,
+            **WORKER_ENVIRONMENT,
         )
         return env
 
     def start(self) -> None:
         assert self.process is None, "the worker is already running"
-        self.nodename = f"itest-{uuid.uuid4().hex[:8]}@localhost"
+        self.nodename = f"itest-{self.role}-{uuid.uuid4().hex[:8]}@localhost"
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             log.write(f"\n===== starting {self.nodename} =====\n".encode())
             log.flush()
@@ -230,6 +253,7 @@ class CeleryWorker:
                     "--without-heartbeat",
                     "--without-gossip",
                     "--without-mingle",
+                    *(["-Q", self.queues] if self.queues else []),
                 ],
                 cwd=ROOT,
                 env=self.environment(),
@@ -267,7 +291,7 @@ class CeleryWorker:
         if not self.log_path.exists():
             return "(no worker log)"
         text = self.log_path.read_text(errors="replace").splitlines()
-        return "worker log:\n" + "\n".join(text[-lines:])
+        return f"{self.role} log:\n" + "\n".join(text[-lines:])
 
     def describe(self) -> str:
         return f"the celery worker {self.nodename} to answer\n{self.log_tail()}"
@@ -280,6 +304,8 @@ class Stack:
     redis: RedisServer
     worker: CeleryWorker
     abandoned: set[bytes] = field(default_factory=set)
+    # The delivery worker: every agency's delivery queue, never in the pipeline worker's pool.
+    deliveries: CeleryWorker | None = None
 
     def kill_worker(self) -> None:
         """Crash the worker; what it held unacknowledged is lost until the visibility timeout."""
@@ -305,10 +331,26 @@ class Stack:
     def wait_idle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Until no task waits in a queue or runs: duplicates and late deliveries have all been handled."""
         if not _settles(self.redis, abandoned=self.abandoned, timeout=timeout):
-            pytest.fail(f"the worker did not fall idle within {timeout:.0f}s\n{self.worker.log_tail()}")
+            pytest.fail(f"the workers did not fall idle within {timeout:.0f}s\n{self.logs()}")
 
     def wait_until(self, predicate: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, what: str) -> T:
-        return wait_until(predicate, timeout=timeout, message=lambda: f"{what}\n{self.worker.log_tail()}")
+        return wait_until(predicate, timeout=timeout, message=lambda: f"{what}\n{self.logs()}")
+
+    def logs(self) -> str:
+        """The tails of both workers' logs, for a failure message."""
+        tails = [self.worker.log_tail()]
+        if self.deliveries is not None:
+            tails.append(self.deliveries.log_tail())
+        return "\n".join(tails)
+
+    def delivery_sweep(self) -> int:
+        """Do what beat's delivery sweep does, now, with "stuck for longer than" at zero."""
+        from django.test import override_settings
+
+        from agencies.tasks import delivery_sweep
+
+        with override_settings(SW_DELIVERY_STUCK_SECONDS=0):
+            return int(delivery_sweep())
 
 
 def _reset_producer_pool() -> None:
@@ -365,10 +407,27 @@ def celery_worker_process(
     worker.kill()  # nothing it holds matters any more, and a warm shutdown takes seconds
 
 
+@pytest.fixture(scope="session")
+def delivery_worker_process(
+    django_db_setup: None, celery_broker: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    """The delivery worker, a process of its own as in production (``-Q deliveries``)."""
+    worker = CeleryWorker(
+        broker_url=celery_broker,
+        workdir=tmp_path_factory.mktemp("deliveries"),
+        queues="deliveries",
+        role="deliveries",
+    )
+    worker.start()
+    yield worker
+    worker.kill()
+
+
 @pytest.fixture
 def stack(
     redis_server: RedisServer,
     celery_worker_process: CeleryWorker,
+    delivery_worker_process: CeleryWorker,
     settings: Any,
     transactional_db: None,
 ) -> Iterator[Stack]:
@@ -384,16 +443,20 @@ def stack(
     redis_server.flush()
     if not celery_worker_process.running:
         celery_worker_process.start()
-    stack = Stack(redis=redis_server, worker=celery_worker_process)
+    if not delivery_worker_process.running:
+        delivery_worker_process.start()
+    stack = Stack(redis=redis_server, worker=celery_worker_process, deliveries=delivery_worker_process)
     yield stack
     # Nothing of this test may run in the next one (or hold a lock while the tables are emptied):
     # a worker that does not fall idle at once (retries waiting for their time) is replaced.
     if not (
         redis_server.running
         and celery_worker_process.running
+        and delivery_worker_process.running
         and _settles(redis_server, abandoned=stack.abandoned)
     ):
         celery_worker_process.kill()
+        delivery_worker_process.kill()
     if not redis_server.running:
         redis_server.start()
     redis_server.flush()
@@ -481,12 +544,18 @@ class Received:
 
 
 class WebhookReceiver:
-    """A tiny HTTP server standing in for agencies' systems; each path answers the status set for it."""
+    """A tiny HTTP server standing in for agencies' systems; each path answers the status set for it.
+
+    A path set to ``hang`` accepts the connection, reads the request and never answers, until
+    ``recover`` (then it drops the connection it held and answers the next ones).
+    """
 
     def __init__(self) -> None:
         self.status: dict[str, int] = {}
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        self.hanging: set[str] = set()
+        self.unhang = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -495,6 +564,11 @@ class WebhookReceiver:
                 with receiver.lock:
                     receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                     code = receiver.status.get(self.path, 404)
+                    hang = self.path in receiver.hanging
+                if hang:
+                    receiver.unhang.wait(timeout=120)
+                    self.close_connection = True
+                    return
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -510,6 +584,19 @@ class WebhookReceiver:
         self.status[path] = status
         return f"{self.base}{path}"
 
+    def hang(self, path: str) -> str:
+        """The URL of an endpoint that takes every request and never answers."""
+        with self.lock:
+            self.hanging.add(path)
+            self.unhang.clear()
+        return f"{self.base}{path}"
+
+    def recover(self, path: str, *, status: int = 200) -> None:
+        with self.lock:
+            self.hanging.discard(path)
+            self.status[path] = status
+        self.unhang.set()
+
     def requests_to(self, path: str) -> list[Received]:
         with self.lock:
             return [r for r in self.received if r.path == path]
@@ -520,5 +607,6 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     receiver.thread.start()
     yield receiver
+    receiver.unhang.set()
     receiver.server.shutdown()
     receiver.server.server_close()

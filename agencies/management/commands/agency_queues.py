@@ -10,7 +10,7 @@ from agencies.worker import agency_queue_names
 class Command(BaseCommand):
     help = (
         "Print the Celery queues of the active agencies, comma-separated, for a worker's -Q option. "
-        "General workers (those on the default queue) add them by themselves; this is for dedicated "
+        "The delivery worker (-Q deliveries) adds them by itself; this is for dedicated "
         "pools: celery -A singlewindow worker -Q $(python manage.py agency_queues)"
     )
 
