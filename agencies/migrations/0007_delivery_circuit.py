@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0005_deliveries_lease_and_answers'),
+        ('agencies', '0006_rule_documents_never_approve'),
     ]
 
     operations = [
