@@ -370,6 +370,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "last_status_code",
         "last_attempt_at",
+        "parked_at",
         "delivered_at",
     )
     list_filter = ("status", "agency")

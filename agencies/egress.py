@@ -75,8 +75,8 @@ def address_problem(address: IPAddress) -> str:
         (address.is_loopback, _("a loopback address")),
         (address.is_link_local, _("a link-local address")),
         (address.is_multicast, _("a multicast address")),
-        (address.is_private, _("a private address")),
         (address.is_reserved, _("a reserved address")),
+        (address.is_private, _("a private address")),
         (not address.is_global, _("an address that is not publicly routable")),
     )
     return next((str(reason) for bad, reason in checks if bad), "")
