@@ -8,7 +8,9 @@ account are guardian object permissions held in direct foreign-key tables
 from __future__ import annotations
 
 import enum
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -56,6 +58,16 @@ class User(AbstractUser):
     def has_role(self, role: Role) -> bool:
         return self.role == role
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``set_password`` leaves the raw password in ``_password`` until saved (Django clears it
+        # before saving a mere re-hash on sign-in, so an upgraded hasher revokes nothing).
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .services import user_password_changed
+
+            user_password_changed(user=self)
+
 
 eori_validator = RegexValidator(
     r"^[A-Z]{2}[A-Z0-9]{1,15}$",
@@ -93,3 +105,31 @@ class TraderAccountUserObjectPermission(UserObjectPermissionBase):
 
 class TraderAccountGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(TraderAccount, on_delete=models.CASCADE)
+
+
+class ApiToken(models.Model):
+    """A named API token of one user. Only a SHA-256 of the key is stored; the key is shown once.
+
+    The key is random (240 bits), so a fast hash is enough: nothing can be guessed from it, and the
+    lookup stays one indexed equality per request.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

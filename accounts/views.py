@@ -1,14 +1,28 @@
-"""The portal's front door: sign in, sign out and the signed-in user's home page."""
+"""The portal's front door: sign in, sign out, the signed-in user's home page and account area
+(password and API tokens)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.messages.views import SuccessMessageMixin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from declarations import selectors
+from singlewindow.errors import DomainError, NotFound
 
+from . import services
 from .access import accounts_actable, accounts_member_of
+from .forms import TokenCreateForm
+from .models import User
 
 RECENT = 10
 
@@ -39,3 +53,70 @@ def home(request: HttpRequest) -> HttpResponse:
             "drafts": drafts,
         },
     )
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own settings: password and API tokens."""
+    user: User = request.user  # type: ignore[assignment]
+    return render(
+        request,
+        "accounts/account.html",
+        {"nav": "account", "active_tokens": services.api_tokens_active(user=user).count()},
+    )
+
+
+@never_cache
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's API tokens and make a new one; its key is shown in this answer only."""
+    user: User = request.user  # type: ignore[assignment]
+    new_key = None
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = services.api_token_create(user=user, name=form.cleaned_data["name"])
+        except DomainError as error:
+            form.add_error("name", error.message)
+        else:
+            form = TokenCreateForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "nav": "account",
+            "form": form,
+            "new_key": new_key,
+            "ttl_days": settings.SW_TOKEN_TTL_DAYS,
+            "tokens": list(services.api_tokens_active(user=user)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = services.api_token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+    except NotFound as error:
+        raise Http404(error.message) from error
+    messages.success(request, _("Token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+    return redirect("tokens")
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    success_url = reverse_lazy("account")
+    success_message = gettext_lazy(
+        "Your password is changed. Your API tokens were revoked: create new ones for your systems."
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Always the same answer, whether or not the address belongs to a user."""
+
+    email_template_name = "registration/password_reset_email.txt"
+
+
+class PasswordResetConfirmView(SuccessMessageMixin, auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("login")
+    success_message = gettext_lazy("Your new password is set. Sign in with it.")

@@ -6,6 +6,7 @@ Full stack: set DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY (or SECRET_KEY_FILE)
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "guardian",
+    "axes",
     "singlewindow",
     "accounts",
     "declarations",
@@ -69,7 +71,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by the lockout into the lockout page (accounts.security).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "singlewindow.urls"
@@ -102,6 +107,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -114,6 +121,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
+
+# Sign-in lockout (django-axes, database handler: one count for every process). Failures are counted
+# per username AND address together, so one office behind one NAT is not locked out by one user's
+# typos, and a guesser cannot lock a user out from elsewhere.
+AXES_FAILURE_LIMIT = env.int("SW_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SW_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout: more tries during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins belong to the audit log
+AXES_VERBOSE = False
+# How many reverse proxies of ours stand in front of the portal. 0: X-Forwarded-For is ignored and
+# the address is the connection's; N: the N-th address from the right of X-Forwarded-For (the one
+# our outermost proxy saw). Drives both the lockout and the API throttles (DRF NUM_PROXIES).
+SW_TRUSTED_PROXY_COUNT = env.int("SW_TRUSTED_PROXY_COUNT", default=0)
+
+# API tokens (accounts.models.ApiToken): stored hashed, expire after this many days.
+SW_TOKEN_TTL_DAYS = env.int("SW_TOKEN_TTL_DAYS", default=30)
+# A session unused this long ends; the next request goes to sign-in with a message.
+SW_SESSION_IDLE_MINUTES = env.int("SW_SESSION_IDLE_MINUTES", default=30)
+# The cookie outlives the idle limit so the portal can tell the user why they must sign in again;
+# the session is saved (and the cookie renewed) at most once a minute by the idle middleware.
+SESSION_COOKIE_AGE = max(SW_SESSION_IDLE_MINUTES * 60 * 2, 12 * 3600)
+
+# The default cache carries the API throttles' counts: Redis in the full stack (one count for every
+# process), local memory in the embedded mode.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("CACHE_URL")}
+    if env.str("CACHE_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
 LANGUAGE_CODE = "en"
@@ -166,7 +207,7 @@ SW_STRICT_ADDITIONAL_PROCEDURE_CODES = env.bool("SW_STRICT_ADDITIONAL_PROCEDURE_
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -175,6 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "singlewindow.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env.str("SW_TOKEN_THROTTLE", default="120/minute")},
+    "NUM_PROXIES": SW_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "National Single Window API",

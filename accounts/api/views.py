@@ -1,33 +1,105 @@
+"""Sign in for a token, and a user's own tokens: list, create, revoke."""
+
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from declarations.api.serializers import ErrorResponseSerializer
+from singlewindow.errors import DomainError
+
+from .. import services
+from ..models import User
+from ..security import lockout_message
+from .serializers import ApiTokenSerializer, NewApiTokenSerializer, SignInSerializer, TokenCreateSerializer
+
+TAGS = ["Authentication"]
+SIGN_IN_NAME = "API sign-in"
+
 
 class TokenView(APIView):
-    """Exchange a username and password for the API token of that user."""
+    """Exchange a username and password for a new API token of that user."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
-    serializer_class = AuthTokenSerializer
+    serializer_class = SignInSerializer
 
     @extend_schema(
         summary="Obtain an API token",
-        tags=["Authentication"],
-        request=AuthTokenSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        description=(
+            "Each call makes a new token (it expires after SW_TOKEN_TTL_DAYS days). Tokens of the same "
+            f"name beyond the newest {services.MAX_TOKENS_PER_NAME} are revoked. Repeated wrong "
+            "passwords for one username from one address are locked out for a while (429)."
+        ),
+        tags=TAGS,
+        request=SignInSerializer,
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: ErrorResponseSerializer,
+            429: ErrorResponseSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        data = SignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The Django request, not DRF's wrapper: the lockout (django-axes) reads and flags it.
+        http_request = request._request
+        user = authenticate(
+            request=http_request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            # AxesMiddleware answers the same, with Retry-After (accounts.security.lockout_response).
+            raise DomainError("locked_out", lockout_message(), status=429)
+        if user is None or not user.is_active:
+            raise DomainError(
+                "authorization", _("Unable to sign in with the username and password given."), status=400
+            )
+        assert isinstance(user, User)
+        name = data.validated_data.get("name") or SIGN_IN_NAME
+        _token, key = services.api_token_create(user=user, name=name, keep=services.MAX_TOKENS_PER_NAME)
+        return Response({"token": key})
+
+
+class TokenListView(APIView):
+    """The signed-in user's tokens that still work; make a new one."""
+
+    @extend_schema(summary="List your API tokens", tags=TAGS, responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        tokens = services.api_tokens_active(user=request.user)  # type: ignore[arg-type]
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+    @extend_schema(
+        summary="Create an API token",
+        tags=TAGS,
+        request=TokenCreateSerializer,
+        responses={201: NewApiTokenSerializer, 400: ErrorResponseSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, key = services.api_token_create(user=request.user, name=data.validated_data["name"])  # type: ignore[arg-type]
+        token.token = key  # type: ignore[attr-defined]
+        return Response(NewApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(
+        summary="Revoke one of your API tokens",
+        tags=TAGS,
+        request=None,
+        responses={204: None, 404: ErrorResponseSerializer},
+    )
+    def delete(self, request: Request, token_id: int) -> Response:
+        services.api_token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

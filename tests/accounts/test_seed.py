@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from lxml import etree
 
 from accounts.access import accounts_actable
@@ -35,7 +36,9 @@ def test_seed_demo_json_lists_a_user_for_every_role_with_account_or_agency(capsy
 
 def test_seed_demo_passwords_sign_in(client, capsys):
     for user in seed_json(capsys):
-        assert client.login(username=user["username"], password=user["password"]), user["username"]
+        # the sign-in lockout (django-axes) needs the request the credentials came with
+        signed_in = client.login(request=HttpRequest(), username=user["username"], password=user["password"])
+        assert signed_in, user["username"]
         client.logout()
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from agencies.models import InformationRequest, ReviewStatus
 from declarations.models import Status
 
@@ -54,7 +54,7 @@ def test_review_list_query_count_does_not_grow_with_reviews(
 ):
     # As an agency system calls it: a token, so every request loads its user afresh.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=plant_officer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=plant_officer, name='test')[1]}")
     lodge(importer, mixed_payload(lrn="Q-1"), django_capture_on_commit_callbacks)
     client.get("/api/v1/reviews")  # warm the content-type cache
     # token with its user, user's role, its agency ids (the queue filters on them as literals),

@@ -19,9 +19,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from agencies.models import AgencyReview
 from declarations.models import Declaration
 from tests.conftest import IMPORTER_EORI
@@ -191,7 +191,7 @@ REVIEW_LIST_QUERIES = 6
 def token_client(user: Any) -> APIClient:
     """As an agency's system calls the API: a token, so every request loads its user afresh."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='test')[1]}")
     return client
 
 

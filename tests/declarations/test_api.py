@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from declarations.models import Declaration, Status
 from declarations.mrn import mrn_is_valid
 from singlewindow.models import AuditEvent, OutboxMessage
@@ -231,7 +231,8 @@ def test_list_query_count_does_not_grow_with_declarations(importer, django_asser
         client.post("/api/v1/declarations", import_payload(lrn=f"LRN-Q{n}"), format="json")
     # As a client's software calls it: a token, so every request loads its user afresh.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=importer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=importer, name='test')[1]}")
+    client.get("/api/v1/declarations")  # the token's first use is recorded (last_used_at)
     # token with its user, the user's role, membership-scoped count, the page
     with django_assert_num_queries(4):
         assert client.get("/api/v1/declarations").json()["count"] == 3

@@ -1,0 +1,112 @@
+"""API tokens: create (the key shown once), authenticate, revoke; and what a new password ends."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from singlewindow.errors import DomainError, NotFound
+
+from .models import ApiToken, User
+
+# How often a token's "last used" is written: at most once a minute, not on every request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+# The sign-in endpoint makes a new token each call: keep a script that signs in on every run from
+# piling up tokens, by revoking the oldest beyond this many of the same name.
+MAX_TOKENS_PER_NAME = 10
+
+
+class TokenError(DomainError):
+    """A token that cannot be used: unknown, revoked or expired (the API answers 401)."""
+
+    status = 401
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, keep: int | None = None) -> tuple[ApiToken, str]:
+    """Make a token for ``user``; returns it with its key, which is stored only as a hash.
+
+    With ``keep``, the user's oldest active tokens of that name beyond ``keep`` are revoked.
+    """
+    name = name.strip()
+    if not name:
+        raise DomainError("required", _("Give the token a name, such as the system that will use it."))
+    key = secrets.token_urlsafe(30)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=key[:8],
+        key_hash=token_hash(key),
+        expires_at=now + timedelta(days=settings.SW_TOKEN_TTL_DAYS),
+    )
+    if keep is not None:
+        older = api_tokens_active(user=user).filter(name=token.name).values_list("pk", flat=True)[keep:]
+        ApiToken.objects.filter(pk__in=list(older)).update(revoked_at=now)
+    return token, key
+
+
+def api_tokens_active(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens that still work (neither revoked nor expired), newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at=None, expires_at__gt=timezone.now())
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s own tokens (404 for another user's). Revoking twice is harmless."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(_("No such token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=token.revoked_at)
+    return token
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of ``user``; returns how many were still unrevoked."""
+    return ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+
+
+def api_token_authenticate(*, key: str) -> ApiToken:
+    """The live token with this key, its user loaded; records the use at most once a minute."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key)).first()
+    if token is None:
+        raise TokenError("invalid_token", _("Invalid token."))
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise TokenError("token_revoked", _("This token was revoked. Create a new one."))
+    if token.expires_at <= now:
+        raise TokenError(
+            "token_expired",
+            _("This token expired on %(date)s. Create a new one.") % {"date": _iso(token.expires_at)},
+        )
+    if not token.user.is_active:
+        raise TokenError("user_inactive", _("This user is inactive."))
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+        token.last_used_at = now
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def user_password_changed(*, user: User) -> None:
+    """A new password (changed, reset, or set by an administrator) ends every API token of the user
+    and clears the user's sign-in lockouts."""
+    from axes.utils import reset
+
+    api_tokens_revoke_all(user=user)
+    reset(username=user.get_username())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M %Z")
