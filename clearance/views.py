@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
@@ -179,8 +181,12 @@ def declaration_override(request: HttpRequest, mrn: str) -> HttpResponse:
     return _render_declaration(request, declaration, form=form, status=400)
 
 
+# The note carries its own <style> (it is opened from disk, often offline): stamped with this
+# response's nonce, which this view alone adds to the Content-Security-Policy. (django-csp 4.0 types
+# its decorators for views that take the request alone.)
 @login_required
 @require_GET
+@csp_update({"style-src": [NONCE]})  # type: ignore[arg-type]
 def release_note(request: HttpRequest, mrn: str) -> HttpResponse:
     """The release note of a released declaration: a printable HTML document, downloaded."""
     user = _user(request)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,12 +30,16 @@ def _secret(name: str, default: str) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = _secret("SECRET_KEY", "embedded-mode-development-key-not-for-production" if DEBUG else "")
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
 # The embedded default (make run): one machine, SQLite, tasks in-process, demo data. Production
 # paths check this, never DEBUG alone: plain-http webhooks and the demo users exist only here.
 SW_EMBEDDED = env.bool("SW_EMBEDDED", default=DEBUG)
+if DEBUG and not SW_EMBEDDED:
+    # Django's debug pages show any visitor the settings and the code: only on the embedded default.
+    raise environ.ImproperlyConfigured("DEBUG=true is for the embedded mode only: set DEBUG=false")
+# The development key is published in this file: only the embedded default (DEBUG on) may use it.
+SECRET_KEY = _secret("SECRET_KEY", "embedded-mode-development-key-not-for-production" if DEBUG else "")
+if not SECRET_KEY:
+    raise environ.ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -54,6 +59,7 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "axes",
+    "csp",
     "singlewindow",
     "accounts",
     "declarations",
@@ -73,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last: turns a sign-in refused by the lockout into the lockout page (accounts.security).
     "axes.middleware.AxesMiddleware",
 ]
@@ -310,9 +317,49 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# HTTPS. Outside the embedded mode the portal runs behind a reverse proxy that terminates TLS and
+# sets X-Forwarded-Proto on every request, overwriting any the client sent (docs/operations.md):
+# plain-http requests are redirected to https, cookies travel over https only, and browsers are
+# told to use nothing but https for a year. A plain-http trial turns these off explicitly.
+_BEHIND_TLS = not SW_EMBEDDED
+if _BEHIND_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_BEHIND_TLS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_BEHIND_TLS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_BEHIND_TLS)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _BEHIND_TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading commits the whole registrable domain, for months, in every browser: that is the domain
+# owner's decision (hstspreload.org asks software not to opt in by default), so the portal does not
+# send "preload" unless told to, and Django's reminder about it (security.W021) is silenced until then.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# No script reads a cookie: the session, CSRF and language cookies are all out of scripts' reach.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames come from this site only,
+# never inline, so an injected <script> or style attribute does nothing. Images may also be data:
+# URLs (the empty favicon). Views that need more widen it for themselves alone (csp_update): the
+# API reference page (singlewindow/urls.py) and the release note (clearance/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}

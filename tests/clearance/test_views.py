@@ -6,6 +6,7 @@ run eagerly); officers decide through the pages. Fixtures: ``tests/agencies/fixt
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -287,6 +288,22 @@ def test_release_note_downloads_as_printable_html(client, released, importer):
         assert expected in note
     assert "Approved automatically" in note
     assert "@media print" in note and "<link" not in note  # self-contained, prints cleanly
+
+
+def test_release_note_style_is_admitted_by_its_nonce_alone(client, released, importer):
+    client.force_login(importer)
+
+    response = client.get(reverse("clearance:release_note", args=[released.mrn]))
+
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce, policy
+    assert f'<style nonce="{nonce.group(1)}">' in page(response)
+    assert "unsafe-inline" not in policy
+    assert (
+        "'nonce-"
+        not in client.get(reverse("declarations:detail", args=[released.mrn]))["Content-Security-Policy"]
+    )
 
 
 def test_release_note_is_not_for_others(
