@@ -69,7 +69,8 @@ def main() -> None:
     }
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    users = json.loads(manage(env, "seed_demo", "--json"))
+    # A throwaway database of its own, on the production settings: the demo users are wanted here.
+    users = json.loads(manage(env, "seed_demo", "--json", "--force-outside-embedded"))
     broker = next(u for u in users if u["username"] == "broker")
 
     samples = sample_bodies()

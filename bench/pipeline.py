@@ -358,7 +358,14 @@ def main() -> None:
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         through_api = args.decisions == "api"
-        users = json.loads(manage(env, "seed_demo", "--json", *([] if through_api else ["--auto-decide"])))
+        # A throwaway database of its own, on the production settings: the demo users are wanted here.
+        seed = [
+            "seed_demo",
+            "--json",
+            "--force-outside-embedded",
+            *([] if through_api else ["--auto-decide"]),
+        ]
+        users = json.loads(manage(env, *seed))
         queues = "celery," + manage(env, "agency_queues").strip()
         broker_user = next(u for u in users if u["username"] == "broker")
         samples = sample_bodies()

@@ -3,18 +3,24 @@
 The trader accounts carry the EORIs used by the real HMRC samples in ../shared/data/wco-dms, so
 every sample can be lodged in the demo (by ``broker``, who represents them all). Idempotent: running
 it again changes nothing and resets the demo passwords.
+
+The passwords are published (README), ``admin`` among them: outside the embedded mode
+(``settings.SW_EMBEDDED`` off) the seed refuses unless forced, so no deployment gets a known
+superuser by accident. Production creates its administrator with ``createsuperuser``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.access import account_add_member, account_authorise_representative, user_set_role
 from accounts.models import Role, TraderAccount, User
 from agencies.access import agency_add_officer
 from agencies.models import Agency, RoutingRule, RuleDirection
+from singlewindow.errors import DomainError
 
 AGENCIES = [
     ("customs", "Customs and Excise", True, 4),
@@ -100,12 +106,20 @@ DEMO_USERS = [
 
 
 @transaction.atomic
-def seed_demo(*, auto_decide: bool = False) -> list[dict[str, str]]:
+def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> list[dict[str, str]]:
     """Create (or refresh) the demo data; returns the demo users as the ``--json`` list.
 
     ``auto_decide`` sets every agency to decide automatically (benchmarks, unattended demos);
     without it the agencies' officers decide (and a second run turns automatic decisions off).
+    Outside the embedded mode it raises ``DomainError("demo_outside_embedded")`` unless
+    ``outside_embedded`` says the caller means it (a throwaway benchmark database).
     """
+    if not settings.SW_EMBEDDED and not outside_embedded:
+        raise DomainError(
+            "demo_outside_embedded",
+            "The demo data publishes its passwords (an administrator among them) and is only created "
+            "in the embedded mode (SW_EMBEDDED). Create the administrator with createsuperuser.",
+        )
     agencies = {}
     for code, name, is_customs, hours in AGENCIES:
         agencies[code], _ = Agency.objects.update_or_create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from lxml import etree
 
@@ -72,3 +72,31 @@ def test_demo_broker_may_act_for_every_declarant_importer_and_exporter_in_the_sa
             needed |= {e.text.strip() for e in root.iter(f"{NS}{role}") for e in e.findall(f"{NS}ID")}
     assert len(files) == 42
     assert needed - actable == set()
+
+
+def test_seed_demo_refuses_outside_the_embedded_mode_and_creates_no_one(settings, capsys):
+    settings.SW_EMBEDDED = False
+
+    with pytest.raises(CommandError, match="only created in the embedded mode"):
+        call_command("seed_demo")
+
+    assert not User.objects.exists()
+
+
+def test_seed_demo_forced_outside_the_embedded_mode_warns_loudly_and_seeds(settings, capsys):
+    settings.SW_EMBEDDED = False
+
+    call_command("seed_demo", "--json", "--force-outside-embedded")
+
+    out, err = capsys.readouterr()
+    assert "PUBLISHED passwords" in err and "superuser 'admin'" in err
+    assert {u["username"] for u in json.loads(out)} >= {"admin", "broker"}
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_in_the_embedded_mode_prints_no_warning(settings, capsys):
+    settings.SW_EMBEDDED = True
+
+    call_command("seed_demo")
+
+    assert "WARNING" not in capsys.readouterr().err

@@ -3,13 +3,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clearance.demo import seed_demo
+from singlewindow.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Create the demo agencies, trader accounts and a user for every role (idempotent)."
+    help = (
+        "Create the demo agencies, trader accounts and a user for every role (idempotent). "
+        "Embedded mode only: the demo passwords, the administrator's among them, are published."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the demo users as a JSON list")
@@ -18,9 +23,25 @@ class Command(BaseCommand):
             action="store_true",
             help="every agency decides automatically (benchmarks and unattended demos)",
         )
+        parser.add_argument(
+            "--force-outside-embedded",
+            action="store_true",
+            help="seed even outside the embedded mode (a throwaway database only: the passwords are public)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = seed_demo(auto_decide=options["auto_decide"])
+        forced = options["force_outside_embedded"]
+        if forced and not settings.SW_EMBEDDED:
+            self.stderr.write(
+                self.style.ERROR(
+                    "WARNING: creating demo users with PUBLISHED passwords, a superuser 'admin' among them, "
+                    "outside the embedded mode. Never do this on a database anyone else can reach."
+                )
+            )
+        try:
+            users = seed_demo(auto_decide=options["auto_decide"], outside_embedded=forced)
+        except DomainError as error:
+            raise CommandError(f"{error.message} (--force-outside-embedded overrides this.)") from error
         if options["json"]:
             self.stdout.write(json.dumps(users))
             return
