@@ -74,8 +74,12 @@ def test_the_policy_refuses_an_injected_inline_script_and_style_attribute(page: 
 
 def test_trader_pages_work_without_a_violation(page: Page, demo, violations):
     visit(page, "/login/", "Sign in")
+    visit(page, "/password-reset/", "Reset your password")
     sign_in(page, "importer", demo["importer"])
     visit(page, "/", re.compile("Welcome"))
+    visit(page, "/account/", "Your account")
+    visit(page, "/account/tokens/", "API tokens")
+    visit(page, "/account/password/", "Change your password")
     visit(page, "/declarations/", "Declarations")
 
     visit(page, "/declarations/new/", "Lodge a declaration")
