@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,24 @@ def client_ip(request: HttpRequest) -> str:
     addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
     if not addresses:
         return remote
-    return addresses[-min(proxies, len(addresses))]
+    chosen = addresses[-min(proxies, len(addresses))]
+    try:
+        return str(ipaddress.ip_address(chosen))
+    except ValueError:  # not an address (a proxy misconfigured, or none there): the connection's
+        return remote
+
+
+# No username is longer (User.username); the lockout's own column holds 255 characters.
+USERNAME_MAX_LENGTH = 150
+
+
+def client_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username a sign-in tried, cut to what a username can be: Django's sign-in forms pass any
+    length on to ``authenticate``, and a longer one must be a wrong one, not a failed insert (500)."""
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")  # axes sets its defaults at import
+    source = credentials or getattr(request, "data", request.POST)
+    username = source.get(field)
+    return None if username is None else str(username)[:USERNAME_MAX_LENGTH]
 
 
 def lockout_message() -> str:

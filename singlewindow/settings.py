@@ -134,12 +134,17 @@ GUARDIAN_RAISE_403 = False
 # typos, and a guesser cannot lock a user out from elsewhere.
 AXES_FAILURE_LIMIT = env.int("SW_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SW_LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() < 60:
+    raise environ.ImproperlyConfigured(
+        "SW_LOGIN_FAILURE_LIMIT and SW_LOGIN_COOLOFF_MINUTES must be at least 1"
+    )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The cool-off runs from the lockout: more tries during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.security.client_username"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins belong to the audit log
 AXES_VERBOSE = False
 # How many reverse proxies of ours stand in front of the portal. 0: X-Forwarded-For is ignored and

@@ -240,3 +240,40 @@ def test_cache_url_makes_the_default_cache_redis_for_every_process():
 
     assert "django.core.cache.backends.redis.RedisCache" in redis and "redis://127.0.0.1:6399/1" in redis
     assert "LocMemCache" in embedded
+
+
+def test_a_forwarded_value_that_is_no_address_falls_back_to_the_connection(
+    client, importer, password, settings
+):
+    settings.SW_TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        sign_in(client, "importer", "wrong", HTTP_X_FORWARDED_FOR="not-an-address")
+
+    assert sign_in(client, "importer", password, HTTP_X_FORWARDED_FOR="<script>").status_code == 429
+    assert sign_in(client, "importer", password, address=ELSEWHERE).status_code == 302
+
+
+def test_an_overlong_username_is_a_clear_error_not_a_500(client, db):
+    response = sign_in(client, "x" * 5000, "wrong")
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+    api = token(APIClient(), "x" * 5000, "wrong")
+    assert api.status_code == 400
+    assert api.json()["errors"][0]["pointer"] == "username"
+
+
+def test_deploy_check_warns_when_the_throttles_cache_is_per_process(settings):
+    from accounts.checks import throttle_cache_is_shared
+
+    settings.SW_EMBEDDED = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [w.id for w in throttle_cache_is_shared(None)] == ["accounts.W001"]
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
+    }
+    assert throttle_cache_is_shared(None) == []
+    settings.SW_EMBEDDED = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert throttle_cache_is_shared(None) == []
