@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -106,6 +107,19 @@ def user_password_changed(*, user: User) -> None:
 
     api_tokens_revoke_all(user=user)
     reset(username=user.get_username())
+
+
+def password_reset_allowed(*, email: str) -> bool:
+    """Count a password-reset request for ``email`` (in the shared cache, per hour); False past the
+    limit. The address is hashed in the key: the cache holds no addresses."""
+    key = "accounts:password-reset:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.SW_PASSWORD_RESET_PER_HOUR
 
 
 def _iso(moment: datetime) -> str:

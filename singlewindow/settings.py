@@ -154,6 +154,8 @@ SW_TRUSTED_PROXY_COUNT = env.int("SW_TRUSTED_PROXY_COUNT", default=0)
 
 # API tokens (accounts.models.ApiToken): stored hashed, expire after this many days.
 SW_TOKEN_TTL_DAYS = env.int("SW_TOKEN_TTL_DAYS", default=30)
+# Password-reset e-mails sent to one address per hour; more requests get the same answer, no e-mail.
+SW_PASSWORD_RESET_PER_HOUR = env.int("SW_PASSWORD_RESET_PER_HOUR", default=3)
 # A session unused this long ends; the next request goes to sign-in with a message.
 SW_SESSION_IDLE_MINUTES = env.int("SW_SESSION_IDLE_MINUTES", default=30)
 # The cookie outlives the idle limit so the portal can tell the user why they must sign in again;

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -14,6 +15,14 @@ from accounts.services import api_token_create
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "lighthouse-quay-7-ropes"
+
+
+@pytest.fixture(autouse=True)
+def _reset_counts_start_at_zero():
+    """Reset requests are counted in the cache, which outlives a test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def token_works(key: str) -> bool:
@@ -119,3 +128,15 @@ def test_a_wrong_reset_link_says_so(client, importer):
     page = client.get(reverse("password_reset_confirm", args=["MQ", "set-password"])).content.decode()
 
     assert "This link no longer works" in page
+
+
+def test_reset_e_mails_to_one_address_are_limited_per_hour_with_the_same_answer(
+    client, importer, exporter, settings
+):
+    settings.SW_PASSWORD_RESET_PER_HOUR = 3
+    answers = [ask_reset(client, "Importer@Example.test ").redirect_chain for _ in range(5)]
+
+    assert answers == [[(reverse("password_reset_done"), 302)]] * 5
+    assert len(mail.outbox) == 3
+    ask_reset(client, "exporter@example.test")  # another address is unaffected
+    assert [m.to for m in mail.outbox][3:] == [["exporter@example.test"]]
