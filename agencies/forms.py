@@ -260,8 +260,11 @@ class AgencyAdminForm(forms.ModelForm):
     def clean_webhook_url(self) -> str:
         url = str(self.cleaned_data.get("webhook_url") or "").strip()
         if url:
+            # Where private addresses are allowed (embedded mode, tests, closed networks) there is
+            # nothing to learn from the addresses: the URL alone is checked, nothing resolved.
+            check = egress.url_check if settings.SW_WEBHOOK_ALLOW_PRIVATE else egress.destination_check
             try:
-                egress.destination_check(url)
+                check(url)
             except egress.UnsafeDestination as exc:
                 raise forms.ValidationError(str(exc), code="unsafe_destination") from None
         return url

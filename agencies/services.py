@@ -814,7 +814,9 @@ def _parked_release(*, agency: Agency) -> int:
 def agencies_parked_behind_closed_circuits() -> list[int]:
     """Agencies with parked deliveries although their circuit is closed (a release was missed)."""
     return list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, parked_at__isnull=False)
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, parked_at__isnull=False, agency__is_active=True
+        )
         .exclude(agency__circuit__opened_at__isnull=False)
         .values_list("agency_id", flat=True)
         .distinct()

@@ -12,7 +12,9 @@ Each delivery is a POST of ``application/json`` with these headers:
 
 The receiver recomputes the HMAC over the raw body, compares in constant time and refuses
 timestamps older than a few minutes (``signature_verify`` does all three). It answers any 2xx to
-acknowledge; anything else, or no answer within the timeout, is retried with backoff. It decides
+acknowledge; anything else (a redirect too: none is followed), or no answer within the timeout, is
+retried with backoff, until the agency's circuit breaker parks its deliveries (``services``). It
+is reached only at a public https address (``egress``). It decides
 through the API (``POST /api/v1/reviews/{id}/decision``) with the token of a user who is an officer
 of the agency.
 """
