@@ -22,6 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
@@ -44,6 +45,9 @@ from .models import (
     WebhookDelivery,
 )
 from .routing import routing_dry_run
+
+# Of a delivery's last error: the reason and the 200-character excerpt of the answer (egress).
+ERROR_SHOWN = 300
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -375,8 +379,29 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "agency")
     list_select_related = ("agency", "review")
-    readonly_fields = ("last_error", "payload", "parked_at")
+    fields = (
+        "review",
+        "agency",
+        "event",
+        "information_request",
+        "status",
+        "attempts",
+        "last_status_code",
+        "error_excerpt",
+        "created_at",
+        "last_attempt_at",
+        "parked_at",
+        "delivered_at",
+        "payload",
+    )
+    readonly_fields = ("error_excerpt", "payload", "parked_at")
     actions = ["replay"]
+
+    @admin.display(description=_("last error"))
+    def error_excerpt(self, delivery: WebhookDelivery) -> str:
+        """At most ERROR_SHOWN characters, escaped by the admin (rows from before the excerpt rule
+        may hold more of an endpoint's answer)."""
+        return Truncator(delivery.last_error).chars(ERROR_SHOWN)
 
     @admin.action(description=_("Replay the selected deliveries"))
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

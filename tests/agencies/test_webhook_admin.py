@@ -217,3 +217,28 @@ def test_an_endpoints_answer_is_shown_only_as_an_escaped_excerpt(client, adminis
     page = client.get(reverse("admin:agencies_webhookdelivery_change", args=[delivery.pk])).content.decode()
     assert "<script>alert(" not in page
     assert "&lt;script&gt;alert(" in page
+
+
+def test_where_private_addresses_are_allowed_the_endpoint_is_not_resolved_when_saved(
+    client, administrator, wildlife, settings, monkeypatch
+):
+    """The embedded mode, tests and closed networks: a name only their own resolver knows is accepted."""
+    settings.SW_WEBHOOK_ALLOW_PRIVATE = True
+    settings.SW_WEBHOOK_ALLOW_HTTP = True
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("resolved")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unreachable)
+    client.force_login(administrator)
+    url = "http://backoffice.wildlife.internal:8080/hook"
+    assert post_agency(client, wildlife, webhook_url=url, generate_webhook_secret="on").status_code == 200
+    assert Agency.objects.get(pk=wildlife.pk).webhook_url == url
+
+
+def test_an_old_long_error_is_shown_cut_short(client, administrator, parked):
+    WebhookDelivery.objects.filter(pk=parked[0]).update(last_error="HTTP 500: " + "B" * 5000)
+    client.force_login(administrator)
+    page = client.get(reverse("admin:agencies_webhookdelivery_change", args=[parked[0]])).content.decode()
+    assert "B" * 280 in page
+    assert "B" * 300 not in page
