@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -63,14 +66,23 @@ def _flatten(detail: Any, prefix: str, out: list[dict[str, str]]) -> None:
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# How long a repeat waits for the first request with its key to finish before it is told to retry.
+IDEMPOTENCY_WAIT_SECONDS = 3.0
+# A reservation this old belongs to a request whose process died: the key is free again.
+IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def with_idempotency(request: Request, body: bytes, handler: Callable[[], Response]) -> Response:
     """Run ``handler`` once per (user, Idempotency-Key); a repeat replays the first answer.
 
-    The same key with a different body is a client error (422), as the IETF draft advises.
-    Answers are stored whatever their status, so a replayed rejection stays a rejection. ``body``
-    is the request content as parsed (the stream is read once), fingerprinted to detect reuse.
+    The key is reserved first, in its own committed transaction, so that of two requests with the
+    same key at the same moment only one runs the handler: the other waits for its answer (up to
+    ``IDEMPOTENCY_WAIT_SECONDS``) and replays it, or is told to retry (409
+    ``idempotency_in_progress`` with ``Retry-After``). The same key with a different body is a
+    client error (422), as the IETF draft advises. Answers are stored whatever their status, so a
+    replayed rejection stays a rejection; a handler failing with an unexpected error stores
+    nothing and frees the key. ``body`` is the request content as parsed (the stream is read
+    once), fingerprinted to detect reuse.
     """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     user = request.user
@@ -81,8 +93,10 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
             "idempotency_key_too_long", _("The Idempotency-Key header is at most 200 characters.")
         )
     body_hash = hashlib.sha256(body).hexdigest()
-    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if stored is None:
+    reservation = _idempotency_reserve(user=user, key=key, body_hash=body_hash)
+    if reservation is None:
+        return _idempotency_replay(user=user, key=key, body_hash=body_hash)
+    try:
         try:
             response = handler()
         except DomainError as exc:
@@ -91,27 +105,58 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
             handled = exception_handler(exc, {})
             assert handled is not None
             response = handled
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    user=user,
-                    key=key,
-                    request_hash=body_hash,
-                    status_code=response.status_code,
-                    # stored as rendered, so the replay is byte-for-byte what the client first saw
-                    response=json.loads(JSONRenderer().render(response.data)),
-                )
-        except IntegrityError:
-            # A concurrent request with the same key finished first; answer as it did.
-            stored = IdempotencyKey.objects.get(user=user, key=key)
-        else:
-            return response
-    if stored.request_hash != body_hash:
-        raise DomainError(
-            "idempotency_key_reused",
-            _("This Idempotency-Key was already used with a different request body."),
-            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-    replay = Response(stored.response, status=stored.status_code)
-    replay["Idempotent-Replayed"] = "true"
-    return replay
+        # stored as rendered, so the replay is byte-for-byte what the client first saw
+        stored = json.loads(JSONRenderer().render(response.data))
+    except BaseException:
+        # Nothing to replay: the next request with this key runs the handler again.
+        IdempotencyKey.objects.filter(pk=reservation.pk, status_code__isnull=True).delete()
+        raise
+    IdempotencyKey.objects.filter(pk=reservation.pk).update(status_code=response.status_code, response=stored)
+    return response
+
+
+def _idempotency_reserve(*, user: Any, key: str, body_hash: str) -> IdempotencyKey | None:
+    """Insert the key as in progress and commit; None when another request holds or answered it."""
+    abandoned = timezone.now() - IDEMPOTENCY_ABANDONED_AFTER
+    IdempotencyKey.objects.filter(
+        user=user, key=key, status_code__isnull=True, created_at__lt=abandoned
+    ).delete()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(user=user, key=key, request_hash=body_hash)
+    except IntegrityError:
+        return None
+
+
+def _idempotency_replay(*, user: Any, key: str, body_hash: str) -> Response:
+    """The stored answer to the first request with this key, once it has one."""
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is None:
+            # The first request failed and freed the key in between: this one may try again.
+            return _in_progress()
+        if stored.request_hash != body_hash:
+            raise DomainError(
+                "idempotency_key_reused",
+                _("This Idempotency-Key was already used with a different request body."),
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        if stored.status_code is not None:
+            replay = Response(stored.response, status=stored.status_code)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        if time.monotonic() >= deadline:
+            return _in_progress()
+        time.sleep(0.05)
+
+
+def _in_progress() -> Response:
+    """409 ``idempotency_in_progress``: not stored, so the retry it asks for gets the real answer."""
+    error = DomainError(
+        "idempotency_in_progress",
+        _("A request with this Idempotency-Key is still being processed; retry in a moment."),
+    )
+    response = Response(error.as_response_data(), status=status.HTTP_409_CONFLICT)
+    response["Retry-After"] = "1"
+    return response

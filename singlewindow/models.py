@@ -37,6 +37,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # A relay publishing the row holds it until then, so two relays (the one after commit and a
+    # sweep, or two sweeps) never publish it twice; a relay that died lets go when it passes.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -52,13 +55,17 @@ class OutboxMessage(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first answer to an API write with an ``Idempotency-Key``; a repeat replays it."""
+    """The first answer to an API write with an ``Idempotency-Key``; a repeat replays it.
+
+    The row is written (committed) before the write runs, as a reservation: ``status_code`` is null
+    while the first request is in progress, and a second request with the same key waits for it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: in progress
+    response = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

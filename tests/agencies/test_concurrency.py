@@ -19,9 +19,10 @@ from declarations.api.serializers import DeclarationInputSerializer
 from declarations.models import Channel, Declaration, Status
 from declarations.services import declaration_lodge
 from singlewindow import outbox
+from singlewindow.models import AuditEvent
 from tests.factories import UserFactory
 
-from .fixtures import mixed_payload, review_of
+from .fixtures import client_for, mixed_payload, review_of
 
 pytestmark = [pytest.mark.fullstack, pytest.mark.django_db(transaction=True)]
 
@@ -104,3 +105,42 @@ def test_last_decisions_at_once_record_one_release(
     assert Declaration.objects.get(pk=declaration.pk).status == Status.RELEASED
     assert ReleaseDecision.objects.filter(declaration=declaration).count() == 1
     assert Notification.objects.filter(declaration=declaration).count() == 1
+
+
+def test_one_decision_sent_twice_at_once_with_one_idempotency_key_is_recorded_once_and_answered_alike(
+    routed, plant_officer
+):
+    """Before the key was reserved first, both requests ran: the loser's 409 could be stored first,
+    and then both callers were told 409 for a decision that was recorded, for ever."""
+    review = review_of(routed, "plant-health")
+    path = f"/api/v1/reviews/{review.pk}/decision"
+    payload = {"outcome": "rejected", "reason": "No phytosanitary certificate"}
+
+    def post() -> Any:
+        return client_for(plant_officer).post(
+            path, payload, format="json", headers={"Idempotency-Key": "decide-race"}
+        )
+
+    responses, failures = run_together([post, post])
+    assert failures == []
+    by_status = sorted(responses, key=lambda r: (r.status_code, "Idempotent-Replayed" in r.headers))
+    first = by_status[0]
+    assert first.status_code == 200, first.content
+    assert first.json()["status"] == "rejected"
+    other = by_status[1]
+    if other.status_code == 409:  # the first took longer than the wait: told to retry, not stored
+        assert other.json()["errors"][0]["code"] == "idempotency_in_progress"
+        assert other.headers["Retry-After"] == "1"
+    else:
+        assert other.status_code == 200
+        assert other.headers["Idempotent-Replayed"] == "true"
+        assert other.json() == first.json()
+    retried = post()
+    assert (retried.status_code, retried.json()) == (200, first.json())
+    assert AgencyReview.objects.get(pk=review.pk).status == "rejected"
+    assert (
+        AuditEvent.objects.filter(
+            object_type="agencies.agencyreview", object_id=review.pk, action="agencies.review.rejected"
+        ).count()
+        == 1
+    )

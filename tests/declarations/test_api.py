@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from lxml import etree
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
 from declarations.models import Declaration, Status
 from declarations.mrn import mrn_is_valid
-from singlewindow.models import AuditEvent, OutboxMessage
+from singlewindow.models import AuditEvent, IdempotencyKey, OutboxMessage
 
 from ..conftest import SAMPLES
 from .payloads import import_payload
@@ -138,6 +143,44 @@ def test_idempotency_key_reused_with_another_body_is_refused(importer):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
+
+
+def test_a_repeat_while_the_first_request_with_its_key_runs_is_told_to_retry(importer, monkeypatch):
+    monkeypatch.setattr("singlewindow.api.IDEMPOTENCY_WAIT_SECONDS", 0)
+    body = json.dumps(import_payload(), sort_keys=True, default=str).encode()
+    IdempotencyKey.objects.create(user=importer, key="k-busy", request_hash=hashlib.sha256(body).hexdigest())
+    client = client_for(importer)
+    response = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-busy")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "idempotency_in_progress"
+    assert response["Retry-After"] == "1"
+    assert Declaration.objects.count() == 0
+    assert IdempotencyKey.objects.get(key="k-busy").status_code is None  # the 409 is not stored
+
+
+def test_a_reservation_whose_request_died_long_ago_frees_the_key(importer):
+    stale = IdempotencyKey.objects.create(user=importer, key="k-dead", request_hash="0" * 64)
+    IdempotencyKey.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    client = client_for(importer)
+    response = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert response.status_code == 201
+    assert IdempotencyKey.objects.get(key="k-dead").status_code == 201
+
+
+def test_a_request_failing_unexpectedly_frees_its_idempotency_key(importer, monkeypatch):
+    client = client_for(importer)
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("declarations.services.declaration_lodge", broken)
+        with pytest.raises(RuntimeError):
+            client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    assert not IdempotencyKey.objects.filter(key="k-3").exists()
+    again = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
 
 
 def test_xml_lodgement_of_a_real_sample_is_accepted(broker):

@@ -48,3 +48,41 @@ def test_concurrent_identical_lodgements_of_one_lrn_create_one_declaration(impor
     assert len({r.declaration.mrn for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert AuditEvent.objects.filter(action="declarations.declaration.accepted").count() == 1
+
+
+def test_one_lodgement_sent_twice_at_once_with_one_idempotency_key_answers_the_same_mrn(importer):
+    from .test_api import client_for
+
+    payload = import_payload(lrn="RACE-KEY")
+    barrier = threading.Barrier(2)
+    responses, failures = [], []
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            responses.append(
+                client_for(importer).post(
+                    "/api/v1/declarations", payload, format="json", headers={"Idempotency-Key": "lodge-race"}
+                )
+            )
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert Declaration.objects.filter(lrn="RACE-KEY").count() == 1
+    mrn = Declaration.objects.get(lrn="RACE-KEY").mrn
+    answered = [r for r in responses if r.status_code != 409]
+    assert {r.status_code for r in answered} == {201}
+    assert {r.json()["mrn"] for r in answered} == {mrn}
+    assert sum("Idempotent-Replayed" in r.headers for r in answered) == len(answered) - 1
+    for told_to_retry in (r for r in responses if r.status_code == 409):
+        assert told_to_retry.json()["errors"][0]["code"] == "idempotency_in_progress"
+    assert AuditEvent.objects.filter(action="declarations.declaration.accepted").count() == 1
