@@ -107,6 +107,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection the server dropped (restart, failover, idle timeout) is replaced at the
+# start of the next request instead of failing it.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode serves a small office: wait for the writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -268,7 +271,29 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Longer than the longest task, so an unacknowledged task is redelivered only when its worker died.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+# The socket options let a worker notice a dead broker connection and reconnect (a PING every 25 s
+# on idle connections, TCP keepalive), and bound how long connecting to a dead broker waits.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 4,
+    "health_check_interval": 25,
+    "socket_keepalive": True,
+    "socket_connect_timeout": env.float("SW_BROKER_CONNECT_TIMEOUT", default=2.0),
+    "retry_on_timeout": True,
+}
+# A worker never gives up on the broker: the default, 100 attempts, ends the worker process after
+# about 50 minutes of outage, and nobody restarts it.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the broker connection drops runs to its end (it is idempotent and
+# acknowledged late: if its acknowledgement is lost with the connection, it runs again later).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing: one immediate retry (a pooled connection left stale by a broker restart reconnects),
+# not three spaced ones: a web request does not wait on a broker that is down.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+# After a failed publish a process stops trying the broker after commit for this long and leaves
+# the outbox rows to the sweep (singlewindow.outbox), so lodgement does not wait on a dead broker.
+SW_BROKER_CIRCUIT_SECONDS = env.float("SW_BROKER_CIRCUIT_SECONDS", default=5.0)
 CELERY_TASK_IGNORE_RESULT = True
 # The pipeline (routing, consolidation, notifications) runs on the default queue. Deliveries to an
 # agency's own system run on that agency's queue, ``agency.<code>`` (agencies.tasks.route_task), and

@@ -41,6 +41,7 @@ import redis as redis_client
 from django.db import connection, transaction
 
 from singlewindow.celery import app as celery_app
+from singlewindow.outbox import broker_circuit_reset
 
 from ..conftest import IN_CI
 
@@ -438,6 +439,7 @@ def stack(
     """
     settings.CELERY_BROKER_URL = redis_server.url
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker_circuit_reset()  # a test that stopped Redis leaves this process's circuit open
     if not redis_server.running:
         redis_server.start()
     redis_server.flush()
