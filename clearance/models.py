@@ -90,3 +90,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class RedriveKind(models.TextChoices):
+    ROUTE = "route", _("Route")
+    CONSOLIDATE = "consolidate", _("Consolidate")
+    NOTIFY = "notify", _("Notify")
+
+
+class Redrive(models.Model):
+    """The clearance sweep re-enqueued this work at ``requeued_at``; it waits as long again.
+
+    While the workers are behind, what the sweep re-enqueued is still in the queue: re-enqueuing it
+    on every sweep only grows the queue. One row per (kind, object): inserting it is the sweep's
+    claim, so two sweeps running at once re-enqueue each object once.
+    """
+
+    kind = models.CharField(max_length=12, choices=RedriveKind.choices)
+    object_id = models.BigIntegerField()  # a declaration (route, consolidate) or an information request
+    requeued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="redrive_once_per_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id}"

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
 from singlewindow.errors import DomainError, NotFound
 
-from .models import Notification, NotificationKind, Outcome, ReleaseDecision
+from .models import Notification, NotificationKind, Outcome, Redrive, RedriveKind, ReleaseDecision
 
 logger = logging.getLogger(__name__)
 
@@ -362,24 +362,36 @@ class Stuck:
 NOTIFY_REDRIVE_WINDOW = timedelta(days=2)
 
 
-def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> Stuck:
+def declarations_stuck(
+    *, older_than: timedelta, requeued_within: timedelta = timedelta(0), limit: int = 500
+) -> Stuck:
     """What the pipeline should have moved by now, oldest first.
 
     Declarations accepted longer than ``older_than`` and not routed; in review with every review
     decided and no release decision for longer than that (the consolidation task was lost); open
     questions asked longer ago than that and never notified (the notification task was lost).
+    Leaves out what the sweep re-enqueued within ``requeued_within`` (``Redrive``): it may still
+    wait in the queue.
     """
     now = timezone.now()
     cutoff = now - older_than
+
+    def requeued(kind: RedriveKind) -> Exists:
+        recent = Redrive.objects.filter(
+            kind=kind, object_id=OuterRef("pk"), requeued_at__gte=now - requeued_within
+        )
+        return Exists(recent)
+
     to_route = list(
         Declaration.objects.filter(status=DeclarationStatus.ACCEPTED, accepted_at__lt=cutoff)
+        .filter(~requeued(RedriveKind.ROUTE))
         .order_by("accepted_at")
         .values_list("pk", flat=True)[:limit]
     )
     open_review = AgencyReview.objects.filter(declaration=OuterRef("pk"), status__in=OPEN_STATUSES)
     to_consolidate = list(
         Declaration.objects.filter(status=DeclarationStatus.IN_REVIEW, updated_at__lt=cutoff)
-        .filter(~Exists(open_review))
+        .filter(~Exists(open_review), ~requeued(RedriveKind.CONSOLIDATE))
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -398,8 +410,34 @@ def declarations_stuck(*, older_than: timedelta, limit: int = 500) -> Stuck:
             asked_at__gte=now - NOTIFY_REDRIVE_WINDOW,
             review__declaration__status__in=DECLARATION_UNDER_REVIEW,
         )
-        .filter(~Exists(told))
+        .filter(~Exists(told), ~requeued(RedriveKind.NOTIFY))
         .order_by("asked_at")
         .values_list("pk", flat=True)[:limit]
     )
     return Stuck(to_route=to_route, to_consolidate=to_consolidate, to_notify=to_notify)
+
+
+def redrive_claim(*, kind: RedriveKind, object_ids: list[int], wait: timedelta) -> list[int]:
+    """Stamp ``object_ids`` re-enqueued now; returns those this caller claimed (it publishes them).
+
+    Stamps older than ``wait`` are dropped first (what they stood for is due again, or done). Each
+    stamp is inserted with ``ON CONFLICT DO NOTHING … RETURNING``: of two sweeps at once, each
+    object goes to the one that inserted its stamp.
+    """
+    now = timezone.now()
+    Redrive.objects.filter(requeued_at__lt=now - wait).delete()
+    if not object_ids:
+        return []
+    table = connection.ops.quote_name(Redrive._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s)"] * len(object_ids))
+    params: list[Any] = []
+    for object_id in object_ids:
+        params += [kind.value, object_id, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, object_id, requeued_at) VALUES {rows} "  # noqa: S608 - names are ours
+            "ON CONFLICT (kind, object_id) DO NOTHING RETURNING object_id",
+            params,
+        )
+        claimed = {int(row[0]) for row in cursor.fetchall()}
+    return [object_id for object_id in object_ids if object_id in claimed]

@@ -45,21 +45,30 @@ def information_request_notify(self: Any, request_id: int) -> None:
 
 @shared_task(acks_late=True)
 def clearance_sweep() -> dict[str, int]:
-    """Beat runs this periodically: re-drive what the pipeline left behind (the tasks are idempotent)."""
+    """Beat runs this periodically: re-drive what the pipeline left behind (the tasks are idempotent).
+
+    What it re-enqueues is stamped (``Redrive``) and not re-enqueued again for
+    ``SW_REDRIVE_WAIT_SECONDS``: while the workers are behind it is still in the queue.
+    """
     from datetime import timedelta
 
-    stuck = services.declarations_stuck(older_than=timedelta(seconds=settings.SW_STUCK_SECONDS))
-    for pk in stuck.to_route:
-        declaration_route.delay(pk)
-    for pk in stuck.to_consolidate:
-        declaration_consolidate.delay(pk)
-    for pk in stuck.to_notify:
-        information_request_notify.delay(pk)
-    return {
-        "routed": len(stuck.to_route),
-        "consolidated": len(stuck.to_consolidate),
-        "notified": len(stuck.to_notify),
-    }
+    from .models import RedriveKind
+
+    wait = timedelta(seconds=settings.SW_REDRIVE_WAIT_SECONDS)
+    stuck = services.declarations_stuck(
+        older_than=timedelta(seconds=settings.SW_STUCK_SECONDS), requeued_within=wait
+    )
+    counts: dict[str, int] = {}
+    for kind, ids, task, name in (
+        (RedriveKind.ROUTE, stuck.to_route, declaration_route, "routed"),
+        (RedriveKind.CONSOLIDATE, stuck.to_consolidate, declaration_consolidate, "consolidated"),
+        (RedriveKind.NOTIFY, stuck.to_notify, information_request_notify, "notified"),
+    ):
+        claimed = services.redrive_claim(kind=kind, object_ids=ids, wait=wait)
+        for pk in claimed:
+            task.delay(pk)
+        counts[name] = len(claimed)
+    return counts
 
 
 # Outbox handlers (registered in ClearanceConfig.ready): enqueue after commit, pk only.

@@ -273,8 +273,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Longer than the longest task, so an unacknowledged task is redelivered only when its worker died.
 # The socket options let a worker notice a dead broker connection and reconnect (a PING every 25 s
 # on idle connections, TCP keepalive), and bound how long connecting to a dead broker waits.
+SW_VISIBILITY_TIMEOUT = CELERY_TASK_TIME_LIMIT * 4
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT * 4,
+    "visibility_timeout": SW_VISIBILITY_TIMEOUT,
     "health_check_interval": 25,
     "socket_keepalive": True,
     "socket_connect_timeout": env.float("SW_BROKER_CONNECT_TIMEOUT", default=2.0),
@@ -290,7 +291,12 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Publishing: one immediate retry (a pooled connection left stale by a broker restart reconnects),
 # not three spaced ones: a web request does not wait on a broker that is down.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
 # After a failed publish a process stops trying the broker after commit for this long and leaves
 # the outbox rows to the sweep (singlewindow.outbox), so lodgement does not wait on a dead broker.
 SW_BROKER_CIRCUIT_SECONDS = env.float("SW_BROKER_CIRCUIT_SECONDS", default=5.0)
@@ -319,11 +325,12 @@ SW_WEBHOOK_CIRCUIT_COOLOFF_SECONDS = env.float("SW_WEBHOOK_CIRCUIT_COOLOFF_SECON
 # A declaration still accepted (not routed), or in review with every review decided but no
 # release decision, this long after its last change is re-driven by the clearance sweep.
 SW_STUCK_SECONDS = env.int("SW_STUCK_SECONDS", default=60)
+# What the clearance sweep re-enqueued is not re-enqueued again for this long: while the workers are
+# behind it is still in the queue (re-enqueuing it every sweep grew a stalled queue to thousands).
+SW_REDRIVE_WAIT_SECONDS = env.int("SW_REDRIVE_WAIT_SECONDS", default=SW_VISIBILITY_TIMEOUT + 60)
 # A webhook delivery still pending and untried this long is re-enqueued: longer than the longest
 # retry countdown (240 s) and the visibility timeout, so a retry waiting for its time is not doubled.
-SW_DELIVERY_STUCK_SECONDS = env.int(
-    "SW_DELIVERY_STUCK_SECONDS", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
-)
+SW_DELIVERY_STUCK_SECONDS = env.int("SW_DELIVERY_STUCK_SECONDS", default=SW_VISIBILITY_TIMEOUT + 60)
 CELERY_BEAT_SCHEDULE = {
     # Re-publish outbox rows the broker missed (it was down, or a process died after commit).
     "outbox-sweep": {

@@ -150,7 +150,9 @@ def test_a_repeat_while_the_first_request_with_its_key_runs_is_told_to_retry(imp
     body = json.dumps(import_payload(), sort_keys=True, default=str).encode()
     IdempotencyKey.objects.create(user=importer, key="k-busy", request_hash=hashlib.sha256(body).hexdigest())
     client = client_for(importer)
-    response = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-busy")
+    response = client.post(
+        "/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-busy"
+    )
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "idempotency_in_progress"
     assert response["Retry-After"] == "1"
@@ -162,7 +164,9 @@ def test_a_reservation_whose_request_died_long_ago_frees_the_key(importer):
     stale = IdempotencyKey.objects.create(user=importer, key="k-dead", request_hash="0" * 64)
     IdempotencyKey.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(minutes=6))
     client = client_for(importer)
-    response = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    response = client.post(
+        "/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-dead"
+    )
     assert response.status_code == 201
     assert IdempotencyKey.objects.get(key="k-dead").status_code == 201
 
