@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import Error as DatabaseFault
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 from .models import IdempotencyKey
+
+logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -111,8 +115,49 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
         # Nothing to replay: the next request with this key runs the handler again.
         IdempotencyKey.objects.filter(pk=reservation.pk, status_code__isnull=True).delete()
         raise
-    IdempotencyKey.objects.filter(pk=reservation.pk).update(status_code=response.status_code, response=stored)
+    try:
+        _retried_once(
+            lambda: IdempotencyKey.objects.filter(pk=reservation.pk).update(
+                status_code=response.status_code, response=stored
+            )
+        )
+    except DatabaseFault:
+        # The write is done and this is its answer; a repeat meanwhile is told to retry until the
+        # reservation is taken for abandoned, then runs and is answered by the domain (same LRN).
+        logger.warning("idempotency: could not store the answer for key %r", key, exc_info=True)
     return response
+
+
+T = TypeVar("T")
+
+
+def _retried_once(read: Callable[[], T]) -> T:
+    """``read()``, and once more on a fresh connection if the database connection failed.
+
+    Only outside a transaction: after commit, a connection the server dropped (a restart, a
+    terminated backend) is replaced rather than turning a recorded change into an error.
+    """
+    try:
+        return read()
+    except DatabaseFault:
+        if connection.in_atomic_block:
+            raise
+        logger.warning("database error after commit; retrying on a new connection", exc_info=True)
+        connection.close()
+        return read()
+
+
+def answer_after_commit(build: Callable[[], Response], fallback: Callable[[], Response]) -> Response:
+    """The answer to a write that is committed: never an error because reading it back failed.
+
+    ``build`` reads the full answer (retried once on a new connection); if the database still
+    fails, ``fallback`` answers from what the write returned in memory (the MRN, the decision).
+    """
+    try:
+        return _retried_once(build)
+    except DatabaseFault:
+        logger.error("could not read back a committed write; answering from memory", exc_info=True)
+        return fallback()
 
 
 def _idempotency_reserve(*, user: Any, key: str, body_hash: str) -> IdempotencyKey | None:

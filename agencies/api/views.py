@@ -19,10 +19,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, parsers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.models import User
 from declarations.api.serializers import ErrorResponseSerializer
-from singlewindow.api import with_idempotency
+from singlewindow.api import answer_after_commit, with_idempotency
 from singlewindow.errors import DomainError
 
 from .. import selectors, services
@@ -179,7 +180,21 @@ class ReviewDecisionView(generics.GenericAPIView):
             outcome=serializer.validated_data["outcome"],
             reason=serializer.validated_data["reason"],
         )
-        return _detail_response(request, decided)
+
+        def recorded() -> Response:
+            # Committed, but not readable back just now: the decision as it was written.
+            url = reverse("api-review-detail", kwargs={"pk": decided.pk}, request=request)
+            payload = {
+                "id": decided.pk,
+                "url": url,
+                "status": decided.status,
+                "decision_reason": decided.decision_reason,
+                "decided_at": decided.decided_at,
+                "detail_unavailable": True,
+            }
+            return Response(payload)
+
+        return answer_after_commit(lambda: _detail_response(request, decided), recorded)
 
 
 class InformationAnswerView(generics.GenericAPIView):

@@ -15,9 +15,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, parsers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.models import User
-from singlewindow.api import with_idempotency
+from singlewindow.api import answer_after_commit, with_idempotency
 from singlewindow.errors import DomainError
 
 from .. import selectors, services
@@ -162,10 +163,31 @@ class DeclarationListCreateView(generics.GenericAPIView):
                 source_body=json.dumps(data, default=str),
                 source_content_type="application/json",
             )
-        declaration = _with_details(result.declaration, user)
-        payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
-        payload["warnings"] = [w.as_dict() for w in result.warnings]
-        return Response(payload, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        warnings = [w.as_dict() for w in result.warnings]
+        lodged = result.declaration
+
+        def detail() -> Response:
+            declaration = _with_details(lodged, user)
+            payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
+            payload["warnings"] = warnings
+            return Response(payload, status=code)
+
+        def accepted() -> Response:
+            # Committed, but not readable back just now: the MRN is what the trader must not lose.
+            url = reverse("api-declaration-detail", kwargs={"mrn": lodged.mrn}, request=request)
+            payload = {
+                "mrn": lodged.mrn,
+                "lrn": lodged.lrn,
+                "status": lodged.status,
+                "accepted_at": lodged.accepted_at,
+                "url": url,
+                "warnings": warnings,
+                "detail_unavailable": True,
+            }
+            return Response(payload, status=code, headers={"Location": url})
+
+        return answer_after_commit(detail, accepted)
 
 
 class DeclarationDetailView(generics.GenericAPIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -145,6 +146,25 @@ def test_decision_through_the_api_with_idempotency_key(routed, plant_officer):
     assert replay.json() == first.json()
     again = client.post(f"/api/v1/reviews/{review.pk}/decision", payload, format="json")
     assert again.status_code == 409
+
+
+def test_a_decision_whose_answer_cannot_be_read_back_is_answered_with_the_decision(
+    routed, plant_officer, monkeypatch
+):
+    def database_gone(request, review):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    review = review_of(routed, "plant-health")
+    monkeypatch.setattr("agencies.api.views._detail_response", database_gone)
+    response = client_for(plant_officer).post(
+        f"/api/v1/reviews/{review.pk}/decision", {"outcome": "rejected", "reason": "No N851"}, format="json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["id"], body["status"], body["decision_reason"]) == (review.pk, "rejected", "No N851")
+    assert body["decided_at"] is not None
+    assert body["detail_unavailable"] is True
+    assert review_of(routed, "plant-health").status == ReviewStatus.REJECTED
 
 
 def test_decision_errors_come_in_the_one_error_shape(routed, plant_officer):

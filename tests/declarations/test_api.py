@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from lxml import etree
 from rest_framework.test import APIClient
@@ -185,6 +186,27 @@ def test_a_request_failing_unexpectedly_frees_its_idempotency_key(importer, monk
     again = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-3")
     assert again.status_code == 201
     assert "Idempotent-Replayed" not in again
+
+
+def test_a_lodgement_whose_answer_cannot_be_read_back_is_answered_with_its_mrn(importer, monkeypatch):
+    """The declaration is committed: a database failure reading it back is no reason for a 500."""
+
+    def database_gone(declaration, user):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("declarations.api.views._with_details", database_gone)
+    client = client_for(importer)
+    response = client.post(
+        "/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-4"
+    )
+    assert response.status_code == 201
+    declaration = Declaration.objects.get()
+    body = response.json()
+    assert (body["mrn"], body["lrn"], body["status"]) == (declaration.mrn, declaration.lrn, "accepted")
+    assert body["detail_unavailable"] is True
+    assert response["Location"] == body["url"] == f"http://testserver/api/v1/declarations/{declaration.mrn}"
+    replay = client.post("/api/v1/declarations", import_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert (replay.status_code, replay.json()["mrn"]) == (201, declaration.mrn)
 
 
 def test_xml_lodgement_of_a_real_sample_is_accepted(broker):

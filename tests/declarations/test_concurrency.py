@@ -86,3 +86,31 @@ def test_one_lodgement_sent_twice_at_once_with_one_idempotency_key_answers_the_s
     for told_to_retry in (r for r in responses if r.status_code == 409):
         assert told_to_retry.json()["errors"][0]["code"] == "idempotency_in_progress"
     assert AuditEvent.objects.filter(action="declarations.declaration.accepted").count() == 1
+
+
+def test_the_database_connection_dropped_after_lodgement_commits_still_answers_in_full(importer, monkeypatch):
+    """PostgreSQL ends the web process's session (a restart, a failover) just after the commit."""
+    from declarations.api import views
+
+    from .test_api import client_for
+
+    read_back = views._with_details
+    terminated = []
+
+    def session_ends_first(declaration, user):
+        if not terminated:
+            terminated.append(True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return read_back(declaration, user)
+
+    monkeypatch.setattr(views, "_with_details", session_ends_first)
+    response = client_for(importer).post(
+        "/api/v1/declarations", import_payload(lrn="AFTER-COMMIT"), format="json"
+    )
+    assert terminated
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["mrn"] == Declaration.objects.get(lrn="AFTER-COMMIT").mrn
+    assert "detail_unavailable" not in body
+    assert body["declaration"]["lrn"] == "AFTER-COMMIT"
