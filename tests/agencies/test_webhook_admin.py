@@ -242,3 +242,17 @@ def test_an_old_long_error_is_shown_cut_short(client, administrator, parked):
     page = client.get(reverse("admin:agencies_webhookdelivery_change", args=[parked[0]])).content.decode()
     assert "B" * 280 in page
     assert "B" * 300 not in page
+
+
+def test_typing_a_secret_and_generating_one_at_once_is_refused(client, administrator, wildlife, production):
+    client.force_login(administrator)
+    response = post_agency(
+        client,
+        wildlife,
+        webhook_url="https://agency.example.org/hook",
+        new_webhook_secret="a-new-secret-typed-by-the-admin-42",
+        generate_webhook_secret="on",
+    )
+    assert response.status_code == 200
+    assert "Either type a new secret or generate one, not both." in response.content.decode()
+    assert Agency.objects.get(pk=wildlife.pk).webhook_secret == ""

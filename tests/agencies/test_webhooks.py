@@ -124,6 +124,8 @@ def test_delivery_goes_to_the_agencys_own_queue(
         tasks.WEBHOOK_TASK, [], {"delivery_id": 1, "queue": "agency.plant-health"}, {}
     ) == {"queue": "agency.plant-health"}
     assert tasks.route_task("clearance.tasks.declaration_route", [1], {}, {}) is None
+    # Published without a queue (by hand): the delivery worker's queue, never the pipeline's.
+    assert tasks.route_task(tasks.WEBHOOK_TASK, [1], {}, {}) == {"queue": "deliveries"}
 
 
 def test_retries_back_off_exponentially_capped_below_the_visibility_timeout(settings):
