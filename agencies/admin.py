@@ -168,18 +168,20 @@ class AgencyAdmin(GuardedModelAdmin):
         ).count()
         if circuit is None or circuit.state == CircuitState.CLOSED:
             failures = circuit.failures if circuit is not None else 0
-            text = gettext("Closed: deliveries go out (%(n)s failed attempts in a row).") % {"n": failures}
+            text = gettext(
+                "Closed: deliveries go out. Failed attempts in a row: %(n)s; deliveries parked: %(parked)s."
+            ) % {"n": failures, "parked": parked}
         else:
             text = gettext(
-                "%(state)s since %(opened)s after %(n)s failed attempts in a row; "
-                "a trial delivery goes from %(retry)s."
+                "%(state)s. Opened %(opened)s after %(n)s failed attempts in a row, next trial delivery "
+                "from %(retry)s; deliveries parked: %(parked)s."
             ) % {
                 "state": circuit.state.label,
                 "opened": date_format(timezone.localtime(circuit.opened_at), "DATETIME_FORMAT"),
                 "n": circuit.failures,
                 "retry": date_format(timezone.localtime(circuit.retry_at), "DATETIME_FORMAT"),
+                "parked": parked,
             }
-        text += " " + gettext("%(n)s deliveries parked.") % {"n": parked}
         if circuit is None or (circuit.state == CircuitState.CLOSED and not parked):
             return text
         url = reverse("admin:agencies_agency_circuit_close", args=[agency.pk])

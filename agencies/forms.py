@@ -17,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -209,10 +210,11 @@ class AgencyAdminForm(forms.ModelForm):
     """
 
     webhook_url = forms.URLField(
-        label=_("webhook endpoint"),
+        label=capfirst(Agency._meta.get_field("webhook_url").verbose_name),
         required=False,
         max_length=200,
         assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
         help_text=Agency._meta.get_field("webhook_url").help_text,
     )
     new_webhook_secret = forms.CharField(

@@ -170,7 +170,7 @@ def test_the_circuit_is_shown_on_the_agency_and_an_administrator_closes_it(
     page = client.get(change_url(plant_health)).content.decode()
     assert "Open: deliveries are parked" in page
     assert "after 5 failed attempts in a row" in page
-    assert "2 deliveries parked." in page
+    assert "deliveries parked: 2." in page
     close = reverse("admin:agencies_agency_circuit_close", args=[plant_health.pk])
     assert close in page
     assert "Close circuit / retry now" in client.get(close).content.decode()
