@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 import pytest
 import redis as redis_client
 from django.db import connection, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from singlewindow.celery import app as celery_app
 from singlewindow.outbox import broker_circuit_reset
@@ -268,8 +269,18 @@ class CeleryWorker:
     def _answers_ping(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             pytest.fail(f"the celery worker exited with {self.process.returncode}\n{self.log_tail()}")
-        replies = celery_app.control.ping(destination=[self.nodename], timeout=0.5)
+        try:
+            replies = celery_app.control.ping(destination=[self.nodename], timeout=0.5)
+        except (OSError, redis_client.RedisError, KombuOperationalError):
+            # This process's pooled broker connection died with a Redis restart: it reconnects on
+            # its next use.
+            return False
         return any(self.nodename in reply for reply in replies)
+
+    def wait_alive(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Until the process, still the same one, answers a ping (it reconnected to the broker)."""
+        assert self.running, f"the celery worker is gone\n{self.log_tail()}"
+        wait_until(self._answers_ping, timeout=timeout, interval=0.2, message=self.describe)
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes at once: nothing is acknowledged or cleaned up."""
@@ -612,3 +623,33 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver.unhang.set()
     receiver.server.shutdown()
     receiver.server.server_close()
+
+
+# Figures of the fault tests: each records one row (``record_property(FAULT_FIGURES, {...})``); the
+# run ends with a table of them, also written as JSON where SW_FAULTS_JSON names a file.
+
+FAULT_FIGURES = "fault_figures"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    rows = [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "") == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == FAULT_FIGURES
+    ]
+    if not rows:
+        return
+    terminalreporter.section("faults injected while work was in flight")
+    columns = ("fault", "lodged", "released", "lost", "duplicated", "drain_seconds")
+    terminalreporter.write_line(f"{columns[0]:<46}" + "".join(f"{c:>14}" for c in columns[1:]))
+    for row in sorted(rows, key=lambda r: str(r["fault"])):
+        cells = "".join(f"{row[c]:>14}" for c in columns[1:])
+        terminalreporter.write_line(f"{str(row['fault'])[:45]:<46}{cells}")
+    path = os.environ.get("SW_FAULTS_JSON")
+    if path:
+        import json
+
+        Path(path).write_text(json.dumps(sorted(rows, key=lambda r: str(r["fault"])), indent=2) + "\n")
