@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Sees an exception escaping an API view first (axes below has no exception hook): JSON 500.
+    "singlewindow.api_errors.ApiErrorMiddleware",
     # Last: turns a sign-in refused by the lockout into the lockout page (accounts.security).
     "axes.middleware.AxesMiddleware",
 ]
@@ -199,6 +201,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@singlewindow
 # Uploads and API bodies: the cap applies before any XML parsing (declarations.wco.parser).
 SW_MAX_XML_BYTES = env.int("SW_MAX_XML_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
+# JSON API bodies (singlewindow.parsers): the same size cap, and a nesting depth far above the
+# canonical declaration's (4) that keeps Python's recursive json decoder away from its limit.
+SW_MAX_JSON_BYTES = env.int("SW_MAX_JSON_BYTES", default=SW_MAX_XML_BYTES)
+SW_MAX_JSON_DEPTH = env.int("SW_MAX_JSON_DEPTH", default=32)
 FILE_UPLOAD_MAX_MEMORY_SIZE = SW_MAX_XML_BYTES + 64 * 1024
 # The browser form posts about 20 fields per goods item and 3 per document row: a declaration may
 # carry 999 items (DE 1/6), with more documents on some. Django's default (1,000 fields) would
@@ -228,6 +234,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "singlewindow.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

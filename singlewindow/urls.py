@@ -36,6 +36,12 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 
+# Under /api/ every error is JSON in the API's one shape (singlewindow.api_errors); elsewhere, pages.
+handler400 = "singlewindow.api_errors.bad_request"
+handler403 = "singlewindow.api_errors.permission_denied"
+handler404 = "singlewindow.api_errors.page_not_found"
+handler500 = "singlewindow.api_errors.server_error"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

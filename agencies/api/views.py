@@ -14,6 +14,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, parsers
@@ -25,6 +26,7 @@ from accounts.models import User
 from declarations.api.serializers import ErrorResponseSerializer
 from singlewindow.api import answer_after_commit, with_idempotency
 from singlewindow.errors import DomainError
+from singlewindow.parsers import BoundedJSONParser
 
 from .. import selectors, services
 from ..models import AgencyReview, ReviewStatus
@@ -58,7 +60,10 @@ class ReviewFilter(django_filters.FilterSet):
     mrn = django_filters.CharFilter(method="noop")
     trader = django_filters.CharFilter(method="noop", help_text="The trader's EORI.")
     hs = django_filters.CharFilter(method="noop", help_text="Prefix of a routed item's commodity code.")
-    min_age_hours = django_filters.NumberFilter(method="noop", help_text="Waiting at least this long.")
+    # Bounded: a timedelta of 1e309 hours overflows. Ten years is longer than any review waits.
+    min_age_hours = django_filters.NumberFilter(
+        method="noop", min_value=0, max_value=87_600, help_text="Waiting at least this long (hours)."
+    )
     agency = django_filters.CharFilter(method="noop", help_text="Agency code (supervisors).")
 
     class Meta:
@@ -77,7 +82,10 @@ class ReviewListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[AgencyReview]:
         user: User = self.request.user  # type: ignore[assignment]
         form = ReviewFilter(self.request.query_params, queryset=AgencyReview.objects.none())
-        values: dict[str, Any] = form.form.cleaned_data if form.is_valid() else {}
+        if not form.is_valid():
+            # As DjangoFilterBackend does for the declarations list: a filter that cannot apply is a 400.
+            raise translate_validation(form.errors)
+        values: dict[str, Any] = form.form.cleaned_data
         age = values.get("min_age_hours")
         return selectors.review_queue(
             user,
@@ -199,7 +207,7 @@ class ReviewDecisionView(generics.GenericAPIView):
 
 class InformationAnswerView(generics.GenericAPIView):
     serializer_class = AnswerInputSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, BoundedJSONParser]
 
     @extend_schema(
         tags=["Declarations"],

@@ -9,7 +9,6 @@ import django_filters
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, status
@@ -19,7 +18,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import User
 from singlewindow.api import answer_after_commit, with_idempotency
-from singlewindow.errors import DomainError
+from singlewindow.parsers import BoundedJSONParser, read_capped
 
 from .. import selectors, services
 from ..models import Channel, Declaration, Status
@@ -32,19 +31,9 @@ from .serializers import (
 )
 
 
-class BodyTooLarge(DomainError):
-    status = 413
-
-
 def _read_capped(stream: Any) -> bytes:
     """Read at most the configured cap; refuse larger bodies before any parsing."""
-    cap = settings.SW_MAX_XML_BYTES
-    body = stream.read(cap + 1) if stream is not None else b""
-    if len(body) > cap:
-        raise BodyTooLarge(
-            "too_large", _("The request body is larger than the limit of %(cap)s bytes.") % {"cap": cap}
-        )
-    return body
+    return read_capped(stream, settings.SW_MAX_XML_BYTES)
 
 
 class XmlBodyParser(parsers.BaseParser):
@@ -67,17 +56,6 @@ def _media_type(request: Request) -> str:
     return (request.content_type or "").partition(";")[0].strip().lower()
 
 
-class CappedJSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        body = _read_capped(stream)
-        try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise DomainError(
-                "not_json", _("The body is not valid JSON: %(error)s") % {"error": exc}
-            ) from None
-
-
 class DeclarationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     lrn = django_filters.CharFilter()
@@ -92,7 +70,7 @@ class DeclarationFilter(django_filters.FilterSet):
 
 
 class DeclarationListCreateView(generics.GenericAPIView):
-    parser_classes = [CappedJSONParser, XmlBodyParser, TextXmlBodyParser]
+    parser_classes = [BoundedJSONParser, XmlBodyParser, TextXmlBodyParser]
     serializer_class = DeclarationSummarySerializer
     filterset_class = DeclarationFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]

@@ -1,0 +1,15 @@
+"""The agency personas (``tests.agencies.fixtures``) for the API-wide tests."""
+
+from tests.agencies.fixtures import (  # noqa: F401
+    agencies,
+    customs,
+    customs_officer,
+    food_officer,
+    food_safety,
+    media_in_tmp,
+    plant_health,
+    plant_officer,
+    routed,
+    standards,
+    standards_officer,
+)
