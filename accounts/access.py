@@ -45,6 +45,12 @@ def account_authorise_representative(*, account: TraderAccount, user: User) -> N
     assign_perm(PERM_REPRESENT, user, account)
 
 
+def account_revoke_representative(*, account: TraderAccount, user: User) -> None:
+    """End ``user``'s authority to represent ``account``: it can no longer lodge for the account,
+    nor see or act on the declarations it lodged for it (``declarations_visible_to``)."""
+    remove_perm(PERM_REPRESENT, user, account)
+
+
 def user_set_role(*, user: User, role: Role) -> None:
     group, _ = Group.objects.get_or_create(name=role.value)
     user.groups.add(group)

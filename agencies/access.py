@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
-from accounts.models import User
+from accounts.models import Role, User
 
 from .models import PERM_OFFICER, Agency
 
@@ -40,6 +40,17 @@ def agency_ids_of(user: User) -> list[int]:
 def agency_add_officer(*, agency: Agency, user: User) -> None:
     assign_perm(PERM_OFFICER, user, agency)
     user.__dict__.pop(_AGENCY_IDS, None)
+
+
+def may_decide_for(user: User, agency: Agency | int) -> bool:
+    """Whether the user may claim and decide the reviews of ``agency``: an officer (the role) of it.
+
+    The officer permission alone is not enough: a customs supervisor attached to customs (as in
+    the demo) decides releases through clearance's override, never customs' own reviews, unless
+    it is also given the officer role.
+    """
+    has_officer_role = any(group.name == Role.OFFICER.value for group in user.groups.all())
+    return has_officer_role and is_officer_of(user, agency)
 
 
 def is_officer_of(user: User, agency: Agency | int) -> bool:

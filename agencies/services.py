@@ -41,7 +41,7 @@ from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 
 from . import egress
-from .access import is_officer_of
+from .access import may_decide_for
 from .errors import AttachmentRefused, ReviewConflict
 from .models import (
     Agency,
@@ -250,9 +250,21 @@ def _delivery_publish(delivery: WebhookDelivery) -> None:
 
 
 def _officer_guard(review: AgencyReview, officer: User) -> None:
+    if may_decide_for(officer, review.agency_id):
+        return
+    if officer.role in (Role.SUPERVISOR, Role.ADMIN):
+        # They read every review: say why they may not act, rather than pretend it is not there.
+        raise DomainError(
+            "officers_only",
+            _(
+                "Only an officer of %(agency)s takes and decides its reviews; a customs supervisor "
+                "decides the release of the declaration instead."
+            )
+            % {"agency": review.agency.name},
+            status=403,
+        )
     # Same answer as "no such review": an officer of another agency learns nothing.
-    if not is_officer_of(officer, review.agency_id):
-        raise NotFound(_("No such review."))
+    raise NotFound(_("No such review."))
 
 
 @transaction.atomic(durable=True)

@@ -25,7 +25,7 @@ from declarations.models import Status as DeclarationStatus
 from singlewindow.errors import DomainError, NotFound
 
 from . import selectors, services
-from .access import agencies_of
+from .access import agencies_of, may_decide_for
 from .errors import ReviewConflict
 from .forms import (
     QUEUE_TABS,
@@ -117,8 +117,9 @@ def _render_review(
     user = _user(request)
     review = selectors.review_with_details(review)
     declaration = review.declaration
-    # access_review let an officer through only for its own agency; supervisors only read here.
-    acts = user.role is Role.OFFICER
+    # access_review let an officer through only for its own agency; supervisors only read here,
+    # unless they also have the officer role for this agency (agencies.access.may_decide_for).
+    acts = may_decide_for(user, review.agency_id)
     mine = acts and review.claimed_by_id == user.pk
     open_declaration = declaration.status in (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
     can_decide = (

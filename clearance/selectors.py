@@ -100,7 +100,8 @@ def release_note_text(declaration: Declaration) -> str:
         _("Released at: %(at)s") % {"at": decision.decided_at.isoformat(timespec="seconds")},
         _("Decided by: %(who)s")
         % {
-            "who": decision.decided_by.username
+            # The note goes to the trader: the authority, never an officer's name.
+            "who": _("a customs supervisor")
             if decision.decided_by
             else _("the system (all agencies approved)")
         },

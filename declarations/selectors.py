@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from accounts.access import accounts_member_of
+from accounts.access import accounts_actable, accounts_member_of
 from accounts.models import Role, User
 from singlewindow.models import AuditEvent
 
@@ -78,7 +79,8 @@ def register_timeline_source(source: TimelineSource) -> None:
 
 
 def declarations_visible_to(user: User) -> QuerySet[Declaration]:
-    """Lodged declarations the user may see: its accounts' (as declarant or trader), and what it lodged.
+    """Lodged declarations the user may see: its accounts' (as declarant or trader), and what it
+    lodged for an account it may still act for (a member, or an authorised representative).
 
     Supervisors and administrators see all. Agency officers see those routed to their agency (the
     scope ``agencies`` registers). Drafts are personal and listed by ``drafts_of``.
@@ -94,8 +96,13 @@ def declarations_visible_to(user: User) -> QuerySet[Declaration]:
     if role is Role.OFFICER:
         return lodged.none()  # no agency app registered: an officer sees nothing
     accounts = accounts_member_of(user).values("pk")
+    # What the user lodged stays visible only while it may still act for one side of it: a
+    # broker whose representation of the account was revoked (or a former member) loses it.
+    actable = accounts_actable(user).values("pk")
     return lodged.filter(
-        Q(trader_account__in=accounts) | Q(declarant_account__in=accounts) | Q(lodged_by=user)
+        Q(trader_account__in=accounts)
+        | Q(declarant_account__in=accounts)
+        | (Q(lodged_by=user) & (Q(trader_account__in=actable) | Q(declarant_account__in=actable)))
     )
 
 
@@ -206,6 +213,30 @@ def event_as_seen(data: dict[str, Any], visible: set[str] | None) -> tuple[dict[
     return data, True
 
 
+# Roles that act for the authorities; their users' names are shown to each other, never to traders.
+AUTHORITY_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def sees_authority_names(viewer: Any) -> bool:
+    """Whether ``viewer`` may see which officer or supervisor acted (only the authorities' staff)."""
+    return viewer is not None and viewer.is_authenticated and viewer.role in AUTHORITY_ROLES
+
+
+def actor_name(event: AuditEvent, *, viewer: Any, agency_name: str = "") -> str | None:
+    """Who acted in ``event`` (from ``declaration_timeline``), as ``viewer`` may see it; None: the system.
+
+    The trader side (traders, brokers) sees the agency that acted (``agency_name``; "Customs"
+    for a supervisor's decision), never an officer's username: officers are not to be contacted,
+    pressed or singled out outside the agency's own channels.
+    """
+    actor = event.actor
+    if actor is None:
+        return None
+    if sees_authority_names(viewer) or not getattr(event, "actor_is_authority", True):
+        return str(actor.get_username())
+    return agency_name or str(_("Customs"))
+
+
 def declaration_timeline(declaration: Declaration, *, user: User | None = None) -> QuerySet[AuditEvent]:
     """Audit events of the declaration and, through registered sources, of its reviews, oldest first."""
     condition = Q(object_type=Declaration._meta.label_lower, object_id=declaration.pk)
@@ -213,4 +244,13 @@ def declaration_timeline(declaration: Declaration, *, user: User | None = None) 
         extra = source(declaration, user)
         if extra is not None:
             condition |= extra
-    return AuditEvent.objects.filter(condition).select_related("actor").order_by("at", "pk")
+    # Whether each actor acts for the authorities (actor_name), in the same one query.
+    authority_groups = User.groups.through.objects.filter(
+        user_id=OuterRef("actor_id"), group__name__in=[role.value for role in AUTHORITY_ROLES]
+    )
+    return (
+        AuditEvent.objects.filter(condition)
+        .select_related("actor")
+        .annotate(actor_is_authority=Exists(authority_groups) | Q(actor__is_superuser=True))
+        .order_by("at", "pk")
+    )

@@ -28,6 +28,7 @@ from .canonical import DeclarationData, DocumentData, Issue, ItemData
 from .errors import LodgementRejected, LrnConflict
 from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
 from .mrn import mrn_new
+from .selectors import declarations_visible_to
 from .wco.reader import read_declaration
 
 TOPIC_ACCEPTED = "declarations.declaration.accepted"
@@ -108,11 +109,20 @@ def _existing_lodgement(*, declarant: TraderAccount, lrn: str) -> Declaration | 
 
 
 def _replay(*, existing: Declaration, digest: str, user: User, warnings: list[Issue]) -> LodgeResult:
-    if existing.content_hash != digest:
-        message = _(
-            "LRN %(lrn)s was already used by this declarant for declaration %(mrn)s with different "
-            "content. Use a new LRN for a new declaration."
-        ) % {"lrn": existing.lrn, "mrn": existing.mrn}
+    # Someone who may act for the declarant but may not read its earlier declaration (a broker
+    # that did not lodge it) learns that the LRN is taken, never which declaration holds it.
+    visible = declarations_visible_to(user).filter(pk=existing.pk).exists()
+    if existing.content_hash != digest or not visible:
+        if visible:
+            message = _(
+                "LRN %(lrn)s was already used by this declarant for declaration %(mrn)s with different "
+                "content. Use a new LRN for a new declaration."
+            ) % {"lrn": existing.lrn, "mrn": existing.mrn}
+        else:
+            message = _(
+                "LRN %(lrn)s was already used by this declarant for another declaration. Use a new LRN "
+                "for a new declaration."
+            ) % {"lrn": existing.lrn}
         raise LrnConflict(
             "lrn_conflict",
             message,

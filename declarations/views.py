@@ -116,12 +116,16 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
     timeline = []
     for event in selectors.declaration_timeline(declaration, user=user):
         _data, actor_shown = selectors.event_as_seen(event.data, visible)
+        agency = agency_names.get(str(event.data.get("agency") or ""), "")
         timeline.append(
             {
                 "event": event,
                 "label": action_label(event.action),
-                "agency": agency_names.get(str(event.data.get("agency") or ""), ""),
-                "actor": event.actor if actor_shown else None,
+                "agency": agency,
+                # A trader sees the agency that acted, never an officer's name.
+                "actor": selectors.actor_name(event, viewer=user, agency_name=agency)
+                if actor_shown
+                else None,
             }
         )
     parties = list(declaration.parties.all())

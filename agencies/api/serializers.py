@@ -7,6 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from declarations.selectors import sees_authority_names
+
 from ..models import AgencyReview, Attachment, DecisionOutcome, InformationRequest
 
 
@@ -86,7 +88,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class InformationRequestSerializer(serializers.ModelSerializer):
-    asked_by = serializers.CharField(source="asked_by.username")
+    asked_by = serializers.SerializerMethodField(
+        help_text="The officer who asked; traders and brokers see the agency's name instead."
+    )
     answered_by = serializers.CharField(source="answered_by.username", default=None)
     attachments = AttachmentSerializer(many=True)
 
@@ -102,6 +106,15 @@ class InformationRequestSerializer(serializers.ModelSerializer):
             "answered_at",
             "attachments",
         ]
+
+    def get_asked_by(self, obj: InformationRequest) -> str:
+        # Without a viewer in the context (webhook payloads to the agency's own system) the
+        # agency's own staff are reading: the username.
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if viewer is None or sees_authority_names(viewer):
+            return str(obj.asked_by.get_username())
+        return str(obj.review.agency.name)
 
 
 class ReviewDeclarationSerializer(serializers.Serializer):

@@ -47,7 +47,12 @@ IDEMPOTENCY = OpenApiParameter(
     required=False,
     description="Repeat a request safely: the same key replays the first answer.",
 )
-ERRORS = {400: ErrorResponseSerializer, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer}
+ERRORS = {
+    400: ErrorResponseSerializer,
+    403: ErrorResponseSerializer,  # a supervisor, who reads every review, may not take or decide one
+    404: ErrorResponseSerializer,
+    409: ErrorResponseSerializer,
+}
 
 
 class ReviewFilter(django_filters.FilterSet):
@@ -251,7 +256,7 @@ class InformationAnswerView(generics.GenericAPIView):
             attachments=files,
         )
         answered = selectors.access_information_request(user, answered.pk)
-        return Response(InformationRequestSerializer(answered).data)
+        return Response(InformationRequestSerializer(answered, context={"request": request}).data)
 
 
 class AttachmentDownloadView(generics.GenericAPIView):

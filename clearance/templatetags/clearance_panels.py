@@ -18,6 +18,7 @@ from agencies.selectors import information_requests_for_declaration
 from agencies.services import DECLARATION_UNDER_REVIEW
 from clearance import selectors, services
 from clearance.models import Outcome
+from declarations.selectors import sees_authority_names
 
 register = template.Library()
 
@@ -59,6 +60,8 @@ def clearance_panel(context: template.Context, declaration: Any) -> dict[str, An
         "decision": decision,
         # An officer sees its own agency's part only, not the other agencies' reasons.
         "show_decision_reasons": not officer,
+        # Traders and brokers see the authority that decided, never an officer's name.
+        "show_staff_names": sees_authority_names(user),
         "release_note": decision is not None and decision.outcome == Outcome.RELEASED and not officer,
         "rejected": ReviewStatus.REJECTED.value,
     }

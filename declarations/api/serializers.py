@@ -222,7 +222,10 @@ class TimelineEntrySerializer(serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the field, not Field.label
     at = serializers.DateTimeField()
-    actor = serializers.CharField(allow_null=True)
+    actor = serializers.CharField(
+        allow_null=True,
+        help_text="Who acted (null: the system). Traders and brokers see the agency, not an officer.",
+    )
     data = serializers.DictField()  # type: ignore[assignment]  # the field, not Serializer.data
 
 
@@ -311,15 +314,22 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj: Declaration) -> list[dict[str, Any]]:
         visible = self._visible_agencies(obj)
+        user = self._user()
+        related = getattr(obj, "reviews", None)
+        agency_names = {r.agency.code: r.agency.name for r in related.all()} if related is not None else {}
         entries = []
-        for e in selectors.declaration_timeline(obj, user=self._user()):
+        for e in selectors.declaration_timeline(obj, user=user):
             data, actor_shown = selectors.event_as_seen(e.data, visible)
+            agency = agency_names.get(str(e.data.get("agency") or ""), "")
             entries.append(
                 {
                     "action": e.action,
                     "label": action_label(e.action),
                     "at": e.at,
-                    "actor": e.actor.username if e.actor and actor_shown else None,
+                    # A trader sees the agency that acted, never an officer's username.
+                    "actor": selectors.actor_name(e, viewer=user, agency_name=agency)
+                    if actor_shown
+                    else None,
                     "data": data,
                 }
             )

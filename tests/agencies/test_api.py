@@ -277,7 +277,7 @@ def test_supervisor_overrides_through_the_api_and_trader_downloads_the_release_n
     assert body["status"] == "released"
     assert body["release_decision"]["override_reason"] == "Perishable, cleared at the dock"
     overridden = [e for e in body["timeline"] if e["action"] == "clearance.release.overridden"]
-    assert overridden[0]["actor"] == "supervisor"
+    assert overridden[0]["actor"] == "Customs"  # the authority, not the supervisor's username
     note = client_for(importer).get(f"/api/v1/declarations/{routed.mrn}/release-note")
     assert note.status_code == 200
     assert routed.mrn in note.content.decode()
