@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from declarations.api.serializers import ErrorResponseSerializer
+from singlewindow.serializers import ErrorResponseSerializer
 from singlewindow.errors import DomainError
 
 from .. import services

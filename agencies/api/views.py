@@ -265,7 +265,8 @@ class AttachmentDownloadView(generics.GenericAPIView):
     @extend_schema(
         tags=["Reviews"],
         summary="Download a file the trader attached to an answer (the agency's officers, the trader)",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorResponseSerializer},
+        # Served with the type it was uploaded as (PDF, PNG, JPEG, XML or text).
+        responses={(200, "*/*"): OpenApiTypes.BINARY, 404: ErrorResponseSerializer},
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         user: User = request.user  # type: ignore[assignment]

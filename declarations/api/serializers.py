@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from singlewindow.audit import action_label
+from singlewindow.serializers import ErrorResponseSerializer, IssueSerializer  # noqa: F401  (imported from here)
 
 from .. import selectors
 from ..canonical import (
@@ -179,17 +180,6 @@ class DeclarationInputSerializer(serializers.Serializer):
 
 def _document(values: dict[str, Any]) -> DocumentData:
     return DocumentData(**{**values, "kind": DocumentKind(values["kind"])})
-
-
-class IssueSerializer(serializers.Serializer):
-    pointer = serializers.CharField()
-    field = serializers.CharField(required=False)
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorResponseSerializer(serializers.Serializer):
-    errors = IssueSerializer(many=True)  # type: ignore[assignment]  # the field, not Serializer.errors
 
 
 class DeclarationSummarySerializer(serializers.ModelSerializer):

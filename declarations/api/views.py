@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, status
@@ -56,12 +61,34 @@ def _media_type(request: Request) -> str:
     return (request.content_type or "").partition(";")[0].strip().lower()
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, held in UTC.
+
+    Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59 (a DataError, a 500):
+    in UTC no offset reaches the database. A time whose UTC equivalent falls outside years
+    1–9999 (0001-01-01T00:00+05:00) cannot be a filter either: a 400.
+    """
+
+    def clean(self, value: Any) -> datetime | None:
+        cleaned = super().clean(value)
+        if cleaned is None or timezone.is_naive(cleaned):
+            return cleaned
+        try:
+            return cleaned.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_("This date and time is out of range."), code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class DeclarationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     lrn = django_filters.CharFilter()
     mrn = django_filters.CharFilter()
-    accepted_from = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
-    accepted_to = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lte")
+    accepted_from = UtcIsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_to = UtcIsoDateTimeFilter(field_name="accepted_at", lookup_expr="lte")
     direction = django_filters.CharFilter()
 
     class Meta:

@@ -169,13 +169,35 @@ def test_posts_to_ids_beyond_bigint_are_a_404(path, supervisor, importer):
         assert_error_shape(client_for(user).post(path, {}, format="json"), 404)
 
 
-@pytest.mark.parametrize("value", ["0000-01-01", "99999-01-01", "2026-02-30", "2026-13-01", "yesterday"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0000-01-01",
+        "99999-01-01",
+        "2026-02-30",
+        "2026-13-01",
+        "yesterday",
+        "0001-01-01T00:00:00+05:00",  # year 0 in UTC
+        "9999-12-31T23:00:00-05:00",  # year 10000 in UTC
+    ],
+)
 @pytest.mark.parametrize("name", ["accepted_from", "accepted_to"])
 def test_impossible_dates_in_the_declarations_filter_are_a_400(name, value, importer):
     response = client_for(importer).get("/api/v1/declarations", {name: value})
 
     error = assert_error_shape(response, 400)
     assert error["pointer"] == name
+
+
+@pytest.mark.parametrize(
+    "value", ["0152-08-22T05:52:58-19:31", "2026-01-01T00:00:00+23:59", "0001-01-01T00:00:00-05:00"]
+)
+def test_offsets_postgresql_cannot_hold_are_read_in_utc(value, importer):
+    # Python reads offsets up to ±23:59, PostgreSQL only to ±15:59: found by the fuzzing test.
+    response = client_for(importer).get("/api/v1/declarations", {"accepted_from": value})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 # --- HTML pages' filters -------------------------------------------------------------------------
