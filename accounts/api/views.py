@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from singlewindow.serializers import ErrorResponseSerializer
 from singlewindow.errors import DomainError
+from singlewindow.serializers import ErrorResponseSerializer
 
 from .. import services
 from ..models import User
