@@ -150,5 +150,16 @@ def routed(
     return lodge(importer, mixed_payload(), django_capture_on_commit_callbacks)
 
 
+def agency_auto_decide(code: str, value: bool = True) -> None:
+    """Turn an agency's automatic decisions on or off as an administrator does (a save).
+
+    A save resets this process's routing cache at once; a queryset ``update()`` inside the test's
+    one transaction would leave the cache's row-version stamp unchanged.
+    """
+    agency = Agency.objects.get(code=code)
+    agency.auto_decide = value
+    agency.save(update_fields=["auto_decide"])
+
+
 def review_of(declaration: Declaration, agency_code: str) -> Any:
     return declaration.reviews.select_related("agency").get(agency__code=agency_code)

@@ -113,9 +113,9 @@ def test_overdue_reviews_come_first_and_say_so_in_words(
     older = lodge(importer, payload_with(item(1, ROSES), lrn="Q-OLD"), django_capture_on_commit_callbacks)
     with time_machine.travel(timezone.now() + timedelta(hours=20)):
         newer = lodge(importer, payload_with(item(1, ROSES), lrn="Q-NEW"), django_capture_on_commit_callbacks)
-    client.force_login(plant_officer)
-
     with time_machine.travel(timezone.now() + timedelta(hours=30)):
+        # signed in then: a session idle for 30 hours would have ended
+        client.force_login(plant_officer)
         pending = page(client.get(reverse("agencies:queue")))
         overdue = page(client.get(reverse("agencies:queue"), {"tab": "overdue"}))
 

@@ -13,11 +13,19 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from agencies.models import Agency
 from clearance.models import Notification, ReleaseDecision
 from declarations.models import Declaration
 
-from ..agencies.fixtures import ROSES, TOMATOES, client_for, item, lodge, payload_with, review_of
+from ..agencies.fixtures import (
+    ROSES,
+    TOMATOES,
+    agency_auto_decide,
+    client_for,
+    item,
+    lodge,
+    payload_with,
+    review_of,
+)
 from ..agencies.test_admin_queries import ROW, changelist
 from ..agencies.test_list_queries import claim, decide
 from ..factories import UserFactory
@@ -40,7 +48,7 @@ def decided(n: int, importer: User, food_officer: User, supervisor: User, captur
     """
     kind = n % 3
     if kind == 1:
-        Agency.objects.filter(code="plant-health").update(auto_decide=True)
+        agency_auto_decide("plant-health")
         return lodge(importer, payload_with(item(1, ROSES, documents=N851), lrn=f"RD-{n}"), capture)
     declaration = lodge(importer, payload_with(item(1, TOMATOES), lrn=f"RD-{n}"), capture)
     if kind == 2:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agencies.models import Agency, InformationRequest
+from agencies.models import InformationRequest
 from clearance.models import Notification
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
@@ -31,6 +31,7 @@ from ..agencies.fixtures import (
     ROSES,
     SHAVER_PARTS,
     TOMATOES,
+    agency_auto_decide,
     client_for,
     item,
     lodge,
@@ -273,9 +274,9 @@ def test_declaration_api_queries_do_not_grow_with_reviews_and_timeline(
 
 def lodge_released(importer: User, n: int, capture: Any) -> Declaration:
     """Roses: plant health decides automatically, the system releases, the trader is notified."""
-    Agency.objects.filter(code="plant-health").update(auto_decide=True)
+    agency_auto_decide("plant-health")
     declaration = lodge(importer, payload_with(item(1, ROSES, documents=N851), lrn=f"NT-{n}"), capture)
-    Agency.objects.filter(code="plant-health").update(auto_decide=False)
+    agency_auto_decide("plant-health", False)
     declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.RELEASED
     return declaration

@@ -14,13 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agencies.models import Agency, AgencyReview
+from agencies.models import AgencyReview
 from clearance.models import Notification, Outcome, ReleaseDecision
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from singlewindow.models import AuditEvent
 
-from ..agencies.fixtures import ROSES, SHAVER_PARTS, TOMATOES, item, lodge, payload_with
+from ..agencies.fixtures import ROSES, SHAVER_PARTS, TOMATOES, agency_auto_decide, item, lodge, payload_with
 from ..agencies.test_views import claim, decide, lodge_flowers_and_shavers, page, review_of
 from ..conftest import IMPORTER_EORI
 from ..factories import UserFactory
@@ -39,7 +39,7 @@ def flowers_and_shavers(importer, agencies, django_capture_on_commit_callbacks) 
 @pytest.fixture
 def released(importer, agencies, django_capture_on_commit_callbacks) -> Declaration:
     """Roses: plant health decides automatically (its standing policy), the system releases."""
-    Agency.objects.filter(code="plant-health").update(auto_decide=True)
+    agency_auto_decide("plant-health")
     declaration = lodge(
         importer,
         payload_with(item(1, ROSES, documents=N851), lrn="REL-1"),
