@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,4 +20,13 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("accounts/two-factor/", two_factor_views.overview, name="two_factor"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("accounts/two-factor/disable/", two_factor_views.disable, name="two_factor_disable"),
 ]

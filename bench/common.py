@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import platform
@@ -19,6 +22,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
+
+
+_USED_STEPS: dict[str, int] = {}
+
+
+def demo_otp(user: dict[str, str]) -> str | None:
+    """The next unused sign-in code of a demo user with two-step verification (``otp_secret`` in
+    ``seed_demo --json``), as an authenticator app computes it (RFC 6238: SHA-1, 30 s, 6 digits).
+
+    Each code is accepted once, so a second sign-in within the same 30 s takes the next step's code
+    (the portal accepts one step ahead).
+    """
+    secret = user.get("otp_secret")
+    if not secret:
+        return None
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    step = max(int(time.time()) // 30, _USED_STEPS.get(user["username"], -1) + 1)
+    _USED_STEPS[user["username"]] = step
+    digest = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def machine() -> dict[str, Any]:

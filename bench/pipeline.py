@@ -45,6 +45,7 @@ from datetime import UTC, datetime
 
 from common import (
     celery_worker,
+    demo_otp,
     free_port,
     fresh_database,
     gunicorn,
@@ -64,11 +65,15 @@ def with_lrn(body: bytes, lrn: str) -> bytes:
     return LRN.sub(f"<FunctionalReferenceID>{lrn}</FunctionalReferenceID>".encode(), body)
 
 
-def api_token(base: str, username: str, password: str) -> str:
+def api_token(base: str, user: dict[str, str]) -> str:
+    credentials = {"username": user["username"], "password": user["password"]}
+    code = demo_otp(user)  # officers sign in with a code as well
+    if code:
+        credentials["otp"] = code
     request = urllib.request.Request(
         f"{base}/api/v1/auth/token",
         method="POST",
-        data=json.dumps({"username": username, "password": password}).encode(),
+        data=json.dumps(credentials).encode(),
         headers={"Content-Type": "application/json"},
     )
     return json.loads(urllib.request.urlopen(request).read())["token"]
@@ -291,8 +296,10 @@ def fill_to(db: str, total: int) -> dict[str, int]:
     return dict(zip(["declarations", "goods_items", "reviews", "reviews_pending"], counts, strict=True))
 
 
-def signed_in(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
-    """A browser-like session: the login form with its CSRF token, then the session cookie."""
+def signed_in(base: str, user: dict[str, str]) -> urllib.request.OpenerDirector:
+    """A browser-like session: the login form with its CSRF token, then the session cookie (and the
+    code on the two-step verification page, for an officer)."""
+    username, password = user["username"], user["password"]
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(f"{base}/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
@@ -302,6 +309,15 @@ def signed_in(base: str, username: str, password: str) -> urllib.request.OpenerD
     ).encode()
     response = opener.open(urllib.request.Request(f"{base}/login/", data=form, headers={"Referer": base}))
     assert "/login/" not in response.url, "signing in failed"
+    code = demo_otp(user)
+    if code:
+        verify = response.url
+        assert "/two-factor/verify/" in verify, f"no code asked for: {verify}"
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
+        assert token, "no CSRF token on the verify page"
+        form = urllib.parse.urlencode({"code": code, "csrfmiddlewaretoken": token.group(1)}).encode()
+        response = opener.open(urllib.request.Request(verify, data=form, headers={"Referer": base}))
+        assert "/two-factor/" not in response.url, "the code was refused"
     return opener
 
 
@@ -376,13 +392,13 @@ def main() -> None:
             gunicorn(env, workers=args.workers, port=port) as base,
             celery_worker(env, concurrency=args.celery_concurrency, queues=queues),
         ):
-            token = api_token(base, broker_user["username"], broker_user["password"])
+            token = api_token(base, broker_user)
             stop = threading.Event()
             # Each agency's system decides from several clients at once, as a back office would;
             # they take pending reviews from the same queue, so some decisions meet a review another
             # client just decided (409), which they skip.
             systems = [
-                AgencySystem(base, api_token(base, u["username"], u["password"]), stop, args.poll_seconds)
+                AgencySystem(base, api_token(base, u), stop, args.poll_seconds)
                 for u in users
                 if through_api and u["role"] == "officer"
                 for _ in range(args.deciders_per_agency)
@@ -435,8 +451,8 @@ def main() -> None:
                 "WHERE r.status = 'pending' GROUP BY a.code ORDER BY count(*) DESC LIMIT 1",
             )[0][0]
             officer = next(u for u in users if u.get("agency") == busiest and u["role"] == "officer")
-            session = signed_in(base, officer["username"], officer["password"])
-            officer_token = api_token(base, officer["username"], officer["password"])
+            session = signed_in(base, officer)
+            officer_token = api_token(base, officer)
 
             def page(url: str) -> None:
                 with session.open(url) as response:

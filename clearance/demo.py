@@ -11,13 +11,16 @@ superuser by accident. Production creates its administrator with ``createsuperus
 
 from __future__ import annotations
 
+from base64 import b32encode
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import account_add_member, account_authorise_representative, user_set_role
 from accounts.models import Role, TraderAccount, User
+from accounts.two_factor import DEMO_DEVICE_NAME, user_requires_2fa
 from agencies.access import agency_add_officer
 from agencies.models import Agency, RoutingRule, RuleDirection
 from singlewindow.errors import DomainError
@@ -76,6 +79,11 @@ ACCOUNTS = [
 ]
 
 DEMO_PASSWORD_SUFFIX = "-demo-2026"  # noqa: S105 - demo passwords are published in the README
+# The authenticator key of every demo user whose role requires two-step verification (officers,
+# supervisors, administrators): published in the README (base32 DEMO_OTP_SECRET), so a person can add
+# it to an authenticator app, or ask `manage.py demo_otp USER` for the current code.
+DEMO_OTP_KEY = b"sw-demo-2fa-key-2026"
+DEMO_OTP_SECRET = b32encode(DEMO_OTP_KEY).decode("ascii")
 
 
 @dataclass
@@ -163,6 +171,9 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
                 if eori not in demo.accounts:
                     account_authorise_representative(account=account, user=user)
         entry = {"username": demo.username, "password": demo.password, "role": demo.role.value}
+        if user_requires_2fa(user):
+            demo_authenticator_set(user=user)
+            entry["otp_secret"] = DEMO_OTP_SECRET
         if demo.agency:
             agency_add_officer(agency=agencies[demo.agency], user=user)
             entry["agency"] = demo.agency
@@ -170,3 +181,18 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
             entry["account"] = demo.accounts[0]
         listing.append(entry)
     return listing
+
+
+def demo_authenticator_set(*, user: User) -> TOTPDevice:
+    """Give a demo user the authenticator with the published demo key (confirmed, not throttled)."""
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_DEVICE_NAME,
+        defaults={
+            "key": DEMO_OTP_KEY.hex(),
+            "confirmed": True,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+        },
+    )
+    return device

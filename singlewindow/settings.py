@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.PortalAdminConfig",  # django.contrib.admin behind two-step verification
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "singlewindow",
     "accounts",
     "declarations",
@@ -76,8 +79,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
+    # After the idle timeout (an expired session is signed out, not sent to give a code).
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Sees an exception escaping an API view first (axes below has no exception hook): JSON 500.
@@ -132,6 +138,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Two-step verification (accounts.two_factor): these roles must sign in with a code from an
+# authenticator app after the password (staff and superusers count as admin); others may turn it on.
+SW_REQUIRE_2FA_ROLES = env.list("SW_REQUIRE_2FA_ROLES", default=["officer", "supervisor", "admin"])
+OTP_TOTP_ISSUER = env.str("SW_OTP_ISSUER", default="National Single Window")
+# Wrong codes slow the device down: 1, 2, 4, 8 … seconds after successive failures. Never 0 (off).
+OTP_TOTP_THROTTLE_FACTOR = OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 GUARDIAN_RAISE_403 = False
 
 # Sign-in lockout (django-axes, database handler: one count for every process). Failures are counted
@@ -231,7 +244,7 @@ SW_STRICT_ADDITIONAL_PROCEDURE_CODES = env.bool("SW_STRICT_ADDITIONAL_PROCEDURE_
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

@@ -19,6 +19,7 @@ from accounts.access import account_add_member, account_authorise_representative
 from accounts.models import TraderAccount, User
 
 from .factories import PASSWORD, TraderAccountFactory, UserFactory
+from .two_factor import PortalClient
 
 DATA = Path(settings.SHARED_DATA_DIR)
 SAMPLES = DATA / "wco-dms" / "samples"
@@ -50,6 +51,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("fullstack"):
             item.add_marker(skip)
+
+
+@pytest.fixture
+def client() -> PortalClient:
+    """pytest-django's client, whose ``force_login`` also gives the second factor where the user's role
+    requires it (``force_login(user, verified=False)`` stops after the password)."""
+    return PortalClient()
 
 
 @pytest.fixture

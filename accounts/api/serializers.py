@@ -13,6 +13,13 @@ class SignInSerializer(serializers.Serializer):
         required=False,
         help_text="What the token is for, shown in the token list (default: API sign-in).",
     )
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="A code from the user's authenticator app, or one of its recovery codes: required for "
+        "users with two-step verification (every officer, supervisor and administrator).",
+    )
 
 
 class TokenCreateSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from singlewindow.serializers import ErrorResponseSerializer
 from .. import services
 from ..models import User
 from ..security import lockout_message
+from ..two_factor import TwoFactorError, two_factor_verify, user_has_2fa, user_requires_2fa
 from .serializers import ApiTokenSerializer, NewApiTokenSerializer, SignInSerializer, TokenCreateSerializer
 
 TAGS = ["Authentication"]
@@ -38,7 +39,9 @@ class TokenView(APIView):
         description=(
             "Each call makes a new token (it expires after SW_TOKEN_TTL_DAYS days). Tokens of the same "
             f"name beyond the newest {services.MAX_TOKENS_PER_NAME} are revoked. Repeated wrong "
-            "passwords for one username from one address are locked out for a while (429)."
+            "passwords for one username from one address are locked out for a while (429). A user with "
+            "two-step verification (every officer, supervisor and administrator) also sends otp: a code "
+            "from the authenticator app or a recovery code; wrong codes are throttled (429)."
         ),
         tags=TAGS,
         request=SignInSerializer,
@@ -66,9 +69,34 @@ class TokenView(APIView):
                 "authorization", _("Unable to sign in with the username and password given."), status=400
             )
         assert isinstance(user, User)
+        second_factor_check(user=user, code=data.validated_data.get("otp", ""))
         name = data.validated_data.get("name") or SIGN_IN_NAME
         _token, key = services.api_token_create(user=user, name=name, keep=services.MAX_TOKENS_PER_NAME)
         return Response({"token": key})
+
+
+def second_factor_check(*, user: User, code: str) -> None:
+    """A token for a user with two-step verification (or whose role requires it) only with a code.
+
+    Raises ``DomainError`` pointing at ``otp`` (400), or the throttle's 429.
+    """
+    if not (user_requires_2fa(user) or user_has_2fa(user)):
+        return
+    if not code:
+        message = _("This user signs in with two-step verification: send a one-time code in otp.")
+        raise DomainError("otp_required", message, errors=[_otp_error("otp_required", message)])
+    try:
+        two_factor_verify(user=user, code=code)
+    except TwoFactorError as error:
+        if error.code == "otp_throttled":
+            raise
+        raise DomainError(
+            error.code, error.message, errors=[_otp_error(error.code, error.message)], status=400
+        ) from error
+
+
+def _otp_error(code: str, message: str) -> dict[str, str]:
+    return {"pointer": "otp", "field": "otp", "code": code, "message": message}
 
 
 class TokenListView(APIView):

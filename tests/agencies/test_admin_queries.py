@@ -57,12 +57,13 @@ def get(client: Any, model: type, params: dict[str, str] | None = None) -> str:
     return response.content.decode()
 
 
-# Every changelist: session, user, the count of what it shows, the count of every row ("of N
-# total"), the page of rows (with list_select_related), and what its related filters list.
+# Every changelist: session, user, the verified device (two-step verification), the count of what
+# it shows, the count of every row ("of N total"), the page of rows (with list_select_related), and
+# what its related filters list.
 
 
 @pytest.mark.parametrize(
-    ("params", "queries"), [({}, 5), ({"is_active__exact": "1"}, 5), ({"q": "agency"}, 5)]
+    ("params", "queries"), [({}, 6), ({"is_active__exact": "1"}, 6), ({"q": "agency"}, 6)]
 )
 def test_agency_changelist_queries_do_not_grow_with_agencies(
     client, administrator, django_assert_num_queries, params, queries
@@ -84,7 +85,7 @@ def test_agency_changelist_queries_do_not_grow_with_agencies(
 
 # The two counts, the page of rules with their agencies, the agencies of the agency filter.
 @pytest.mark.parametrize(
-    ("params", "queries"), [({}, 6), ({"is_active__exact": "1"}, 6), ({"q": "chapter"}, 6)]
+    ("params", "queries"), [({}, 7), ({"is_active__exact": "1"}, 7), ({"q": "chapter"}, 7)]
 )
 def test_routing_rule_changelist_queries_do_not_grow_with_rules(
     client, administrator, django_assert_num_queries, params, queries
@@ -119,7 +120,7 @@ def lodge_mixed(importer: User, n: int, capture: Any) -> Any:
 # The two counts, the page of reviews with declaration/agency/claimed_by, the agencies of the
 # agency filter.
 @pytest.mark.parametrize(
-    ("params", "queries"), [({}, 6), ({"status__exact": "approved"}, 6), ({"q": "GB"}, 6)]
+    ("params", "queries"), [({}, 7), ({"status__exact": "approved"}, 7), ({"q": "GB"}, 7)]
 )
 def test_agency_review_changelist_queries_do_not_grow_with_reviews(
     client,
@@ -158,7 +159,7 @@ def test_agency_review_changelist_queries_do_not_grow_with_reviews(
 
 
 # The two counts, the page of questions with their reviews (agency, declaration) and askers.
-@pytest.mark.parametrize(("params", "queries"), [({}, 5)])
+@pytest.mark.parametrize(("params", "queries"), [({}, 6)])
 def test_information_request_changelist_queries_do_not_grow_with_questions(
     client,
     administrator,
@@ -222,7 +223,7 @@ class Endpoint:
 
 
 # The two counts, the page of deliveries with agency and review, the agencies of the agency filter.
-@pytest.mark.parametrize(("params", "queries"), [({}, 6), ({"status__exact": "failed"}, 6)])
+@pytest.mark.parametrize(("params", "queries"), [({}, 7), ({"status__exact": "failed"}, 7)])
 def test_webhook_delivery_changelist_queries_do_not_grow_with_deliveries(
     client,
     administrator,

@@ -339,9 +339,9 @@ def test_officer_reads_only_its_agencys_part_of_the_decision_and_timeline(
     assert routing["data"]["agencies"] == ["plant-health"]
     release_note = client_for(plant_officer).get(f"/api/v1/declarations/{routed.mrn}/release-note")
     assert release_note.status_code == 404
-    from django.test import Client
+    from tests.two_factor import PortalClient
 
-    browser = Client()
+    browser = PortalClient()
     browser.force_login(plant_officer)
     page = browser.get(f"/declarations/{routed.mrn}/").content.decode()
     assert "food_officer" not in page

@@ -79,10 +79,11 @@ def queries(client: Any, url: str, params: dict[str, Any]) -> tuple[int, Any]:
 
 # --- the queue page --------------------------------------------------------------------------------
 
-# session, user, the user's groups (its role), its agency ids, the page count, the four capped tab
-# counts (one query), its agencies (the caption), the header's trader accounts, the page of reviews
-# with declaration/trader/claimed_by/decided_by, their items.
-QUEUE_PAGE_QUERIES = 10
+# session, user, the verified device (two-step verification), the user's groups (its role), its
+# agency ids, the page count, the four capped tab counts (one query), its agencies (the caption), the
+# header's trader accounts, the page of reviews with declaration/trader/claimed_by/decided_by, their
+# items.
+QUEUE_PAGE_QUERIES = 11
 
 OVERDUE_STATES = ["pending", "in_review", "info_requested"]
 

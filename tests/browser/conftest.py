@@ -57,10 +57,22 @@ def screenshot(page: Page):
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
+    """Sign in through the pages: the password, then, for a user with two-step verification (every
+    officer, supervisor and administrator: an authenticator is made for them), the current code."""
+    from accounts.models import User
+    from accounts.two_factor import user_has_2fa, user_requires_2fa
+    from tests.two_factor import authenticator_for, totp_code
+
+    user = User.objects.get(username=username)
+    device = authenticator_for(user) if user_requires_2fa(user) or user_has_2fa(user) else None
     page.goto("/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url("**/accounts/two-factor/verify/**")
+        page.get_by_label("Code", exact=True).fill(totp_code(device))
+        page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/")
 
 

@@ -66,17 +66,17 @@ def decided(n: int, importer: User, food_officer: User, supervisor: User, captur
     return declaration
 
 
-# Both changelists: session, user, the count of what is shown, the count of every row ("of N
-# total"), the page of rows with list_select_related (declaration and decided_by; user and
-# declaration).
+# Both changelists: session, user, the verified device (two-step verification), the count of what
+# is shown, the count of every row ("of N total"), the page of rows with list_select_related
+# (declaration and decided_by; user and declaration).
 @pytest.mark.parametrize(
     ("model", "params", "queries"),
     [
-        (ReleaseDecision, {}, 5),
-        (ReleaseDecision, {"outcome__exact": "released"}, 5),
-        (ReleaseDecision, {"q": "GB"}, 5),
-        (Notification, {}, 5),
-        (Notification, {"kind__exact": "released"}, 5),
+        (ReleaseDecision, {}, 6),
+        (ReleaseDecision, {"outcome__exact": "released"}, 6),
+        (ReleaseDecision, {"q": "GB"}, 6),
+        (Notification, {}, 6),
+        (Notification, {"kind__exact": "released"}, 6),
     ],
     ids=["decisions", "decisions-released", "decisions-search", "notifications", "notifications-released"],
 )

@@ -109,9 +109,10 @@ def officers(plant_officer, food_officer, standards_officer, customs_officer) ->
 
 # --- supervisor overview: what needs a person ------------------------------------------------------
 
-# session, user, the user's groups (its role), the header's trader accounts, the page count, the
-# page of declarations with trader and release decision, their reviews with agencies.
-OVERVIEW_QUERIES = 7
+# session, user, the verified device (two-step verification), the user's groups (its role), the
+# header's trader accounts, the page count, the page of declarations with trader and release
+# decision, their reviews with agencies.
+OVERVIEW_QUERIES = 8
 
 
 def test_needs_human_overview_queries_do_not_grow_with_declarations(

@@ -59,16 +59,16 @@ def lodge(user: User, lrn: str, capture: Any, *, items: int = 1, **changes: Any)
 EXPORTER_PARTIES = [{"role": "declarant", "eori": EXPORTER_EORI}, {"role": "importer", "eori": EXPORTER_EORI}]
 
 
-# session, user, the count of what is shown, the count of every row ("of N total"), the page of
-# declarations with their trader accounts, the date hierarchy's first and last dates and the dates
-# of its next level (drilled into a year, only the months).
+# session, user, the verified device, the count of what is shown, the count of every row ("of N
+# total"), the page of declarations with their trader accounts, the date hierarchy's first and last
+# dates and the dates of its next level (drilled into a year, only the months).
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({}, 7),
-        ({"status__exact": "accepted"}, 7),
-        ({"q": IMPORTER_EORI}, 7),
-        ({"accepted_at__year": "{year}"}, 6),
+        ({}, 8),
+        ({"status__exact": "accepted"}, 8),
+        ({"q": IMPORTER_EORI}, 8),
+        ({"accepted_at__year": "{year}"}, 7),
     ],
     ids=["all", "accepted", "search-eori", "year"],
 )
@@ -102,7 +102,7 @@ def test_declaration_changelist_queries_do_not_grow_with_declarations(
     assert "Sports Goods Export Ltd" in text or "q" in params  # the exporter's trader account column
 
 
-# session, user, the two counts, the page of codes with who updated them.
+# session, user, the verified device, the two counts, the page of codes with who updated them.
 @pytest.mark.parametrize(
     "params",
     [{}, {"code_list__exact": "hs"}, {"is_active__exact": "1"}, {"q": "pilot"}],
@@ -141,6 +141,6 @@ def test_reference_code_changelist_queries_do_not_grow_with_codes(
     with django_assert_num_queries(with_one):
         text = client.get(changelist_url(ReferenceCode), params).content.decode()
 
-    assert with_one == 5
+    assert with_one == 6
     assert text.count(ROW) == shown > 1
     assert "administrator_2" in text  # the updated_by column

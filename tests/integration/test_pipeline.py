@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from agencies.models import (
@@ -40,6 +41,7 @@ from declarations.models import Status as DeclarationStatus
 from singlewindow.models import AuditEvent, OutboxMessage
 
 from ..declarations.payloads import import_payload
+from ..two_factor import totp_code
 from .conftest import FAULT_FIGURES, Stack, WebhookReceiver, blocked_backends, in_parallel, table_locked
 
 pytestmark = [
@@ -75,9 +77,11 @@ def auto_decide_everywhere() -> None:
 def api_as(username: str, demo: dict[str, str]) -> APIClient:
     """An API client holding the user's token, obtained the way an agency's system obtains it."""
     client = APIClient()
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": demo[username]}, format="json"
-    )
+    credentials = {"username": username, "password": demo[username]}
+    authenticator = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if authenticator is not None:  # officers: the code from the demo authenticator as well
+        credentials["otp"] = totp_code(authenticator)
+    response = client.post("/api/v1/auth/token", credentials, format="json")
     assert response.status_code == 200, response.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     return client

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearance.demo import seed_demo
+from clearance.demo import DEMO_OTP_SECRET, seed_demo
 from singlewindow.errors import DomainError
 
 
@@ -49,3 +49,8 @@ class Command(BaseCommand):
         for user in users:
             where = user.get("account") or user.get("agency") or ""
             self.stdout.write(f"  {user['username']:<18} {user['password']:<28} {user['role']:<11} {where}")
+        if any("otp_secret" in user for user in users):
+            self.stdout.write(
+                "Officers, the supervisor and the administrator also sign in with a code: add the key "
+                f"{DEMO_OTP_SECRET} to an authenticator app, or run `python manage.py demo_otp USERNAME`."
+            )
