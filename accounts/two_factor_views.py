@@ -164,7 +164,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             "codes": codes,
             "left": two_factor.recovery_codes_left(user=user),  # type: ignore[arg-type]
             "next": _next_url(request),
-            "nav": "two_factor",
+            "nav": "account",
         },
     )
 
@@ -183,7 +183,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "required": two_factor.user_requires_2fa(user),
             "left": two_factor.recovery_codes_left(user=user) if enrolled else 0,  # type: ignore[arg-type]
             "disable_form": CodeForm(help_text=_("A code from your authenticator app, or a recovery code.")),
-            "nav": "two_factor",
+            "nav": "account",
         },
     )
 
@@ -213,6 +213,6 @@ def disable(request: HttpRequest) -> HttpResponse:
             "required": two_factor.user_requires_2fa(user),
             "left": two_factor.recovery_codes_left(user=user),  # type: ignore[arg-type]
             "disable_form": form,
-            "nav": "two_factor",
+            "nav": "account",
         },
     )

@@ -24,6 +24,7 @@ from . import services
 from .access import accounts_actable, accounts_member_of
 from .forms import TokenCreateForm
 from .models import User
+from .two_factor import user_has_2fa
 
 RECENT = 10
 
@@ -58,12 +59,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own settings: password and API tokens."""
+    """The signed-in user's own settings: password, two-step verification and API tokens."""
     user: User = request.user  # type: ignore[assignment]
     return render(
         request,
         "accounts/account.html",
-        {"nav": "account", "active_tokens": services.api_tokens_active(user=user).count()},
+        {
+            "nav": "account",
+            "active_tokens": services.api_tokens_active(user=user).count(),
+            "two_factor_on": user_has_2fa(user),
+        },
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -24,3 +25,9 @@ class VerifiedSessionAuthentication(SessionAuthentication):
                 _("Two-step verification is required: enter your code in the portal first.")
             )
         return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The OpenAPI description of the session (cookie) authentication, for this subclass too."""
+
+    target_class = "accounts.api.authentication.VerifiedSessionAuthentication"

@@ -160,3 +160,34 @@ def test_api_reference_renders_and_searches_with_only_the_cdn_logo_refused(page:
 
     # ReDoc shows its maker's logo from cdn.redoc.ly: refused (no CDN), and the page hides it.
     assert [v for v in violations if "https://cdn.redoc.ly/" not in v] == []
+
+
+def test_two_step_verification_pages_work_without_a_violation(page: Page, demo, violations):
+    """The set-up page's QR code is inline SVG: it must need no style attribute or script."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from tests.two_factor import totp_code
+
+    TOTPDevice.objects.filter(user__username="food_officer").delete()  # a new officer: sets one up
+    page.goto("/login/")
+    page.get_by_label("Username").fill("food_officer")
+    page.get_by_label("Password").fill(demo["food_officer"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-step verification")
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    page.evaluate("0")
+    device = TOTPDevice.objects.get(user=User.objects.get(username="food_officer"))
+    page.get_by_label("Code", exact=True).fill(totp_code(device))
+    page.get_by_role("button", name="Turn on two-step verification").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recovery codes")
+    page.evaluate("0")
+    visit(page, "/accounts/two-factor/", "Two-step verification")
+    page.get_by_role("button", name="Sign out").click()
+
+    page.get_by_label("Username").fill("food_officer")
+    page.get_by_label("Password").fill(demo["food_officer"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    page.evaluate("0")
+    assert violations == []
