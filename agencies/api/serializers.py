@@ -25,10 +25,10 @@ class ReviewSummarySerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.code")
     agency_name = serializers.CharField(source="agency.name")
     mrn = serializers.CharField(source="declaration.mrn")
-    trader = serializers.CharField(source="declaration.trader_account.eori", default=None)
+    trader = serializers.CharField(source="declaration.trader_account.eori", default=None, allow_null=True)
     items = RoutedItemSerializer(many=True)
     items_count = serializers.IntegerField(read_only=True)
-    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None, allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
     seconds_left = serializers.SerializerMethodField()
 
@@ -91,7 +91,7 @@ class InformationRequestSerializer(serializers.ModelSerializer):
     asked_by = serializers.SerializerMethodField(
         help_text="The officer who asked; traders and brokers see the agency's name instead."
     )
-    answered_by = serializers.CharField(source="answered_by.username", default=None)
+    answered_by = serializers.CharField(source="answered_by.username", default=None, allow_null=True)
     attachments = AttachmentSerializer(many=True)
 
     class Meta:
@@ -122,9 +122,9 @@ class ReviewDeclarationSerializer(serializers.Serializer):
     type = serializers.CharField(source="full_type")
     direction = serializers.CharField()
     status = serializers.CharField()
-    trader = serializers.CharField(source="trader_account.eori", default=None)
-    trader_name = serializers.CharField(source="trader_account.name", default=None)
-    declarant = serializers.CharField(source="declarant_account.eori", default=None)
+    trader = serializers.CharField(source="trader_account.eori", default=None, allow_null=True)
+    trader_name = serializers.CharField(source="trader_account.name", default=None, allow_null=True)
+    declarant = serializers.CharField(source="declarant_account.eori", default=None, allow_null=True)
     accepted_at = serializers.DateTimeField()
     export_country = serializers.CharField()
     destination_country = serializers.CharField()
@@ -144,7 +144,7 @@ class ReviewDetailSerializer(ReviewSummarySerializer):
 
     declaration = ReviewDeclarationSerializer()
     items = ReviewItemSerializer(many=True)  # type: ignore[assignment]
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
     information_requests = InformationRequestSerializer(many=True, source="info_requests")
     trader_history = serializers.SerializerMethodField()
 

@@ -16,7 +16,7 @@ class AgencyReasonSerializer(serializers.Serializer):
 
 
 class ReleaseDecisionSerializer(serializers.ModelSerializer):
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
     reasons = AgencyReasonSerializer(many=True)
 
     class Meta:
@@ -38,7 +38,7 @@ class OverrideInputSerializer(serializers.Serializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    mrn = serializers.CharField(source="declaration.mrn", default=None)
+    mrn = serializers.CharField(source="declaration.mrn", default=None, allow_null=True)
 
     class Meta:
         model = Notification

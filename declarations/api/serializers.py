@@ -186,8 +186,8 @@ class DeclarationSummarySerializer(serializers.ModelSerializer):
     """One row of the declarations list."""
 
     type = serializers.CharField(source="full_type")
-    declarant = serializers.CharField(source="declarant_account.eori", default=None)
-    trader = serializers.CharField(source="trader_account.eori", default=None)
+    declarant = serializers.CharField(source="declarant_account.eori", default=None, allow_null=True)
+    trader = serializers.CharField(source="trader_account.eori", default=None, allow_null=True)
     items_count = serializers.IntegerField(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api-declaration-detail", lookup_field="mrn")
 

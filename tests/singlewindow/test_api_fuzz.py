@@ -36,7 +36,8 @@ from accounts.services import api_token_create
 from agencies.models import InformationRequest
 from agencies.services import information_answer, review_decide
 from clearance.models import Notification, NotificationKind
-from tests.agencies.fixtures import review_of
+from clearance.services import release_override
+from tests.agencies.fixtures import ROSES, item, lodge, payload_with, review_of
 
 pytestmark = pytest.mark.django_db
 
@@ -61,29 +62,41 @@ def in_test_transaction() -> Iterator[None]:
 
 
 @pytest.fixture
-def world(routed, importer, plant_officer, media_in_tmp) -> dict[str, Any]:
-    """A routed declaration with a question answered with a file, and the trader's notification."""
+def world(
+    routed, importer, plant_officer, supervisor, media_in_tmp, django_capture_on_commit_callbacks
+) -> dict[str, Any]:
+    """A routed declaration whose plant-health review asked a question the trader answered with a
+    file (the review is back with the officer), a released one, and the trader's notification."""
     review = review_of(routed, "plant-health")
     review_decide(review=review, officer=plant_officer, outcome="info_requested", reason="Which nursery?")
     question = InformationRequest.objects.get(review=review)
     upload = SimpleUploadedFile("nursery.txt", b"Nursery 7", content_type="text/plain")
     information_answer(information_request=question, user=importer, answer="Nursery 7", attachments=[upload])
+    released = lodge(
+        importer, payload_with(item(1, ROSES), lrn="FZ-RELEASED"), django_capture_on_commit_callbacks
+    )
+    release_override(declaration=released, supervisor=supervisor, outcome="released", reason="Perishable")
     return {
-        "mrn": routed.mrn,
-        "review": review_of(routed, "food-safety").pk,
-        "question": question.pk,
-        "attachment": question.attachments.get().pk,
-        "notification": Notification.objects.create(
-            user=importer, declaration=routed, kind=NotificationKind.INFO_REQUESTED, message="Which nursery?"
-        ).pk,
+        "mrn": [routed.mrn, released.mrn],
+        "review": [review.pk, review_of(released, "plant-health").pk],
+        "question": [question.pk],
+        "attachment": [question.attachments.get().pk],
+        "notification": [
+            Notification.objects.create(
+                user=importer,
+                declaration=routed,
+                kind=NotificationKind.INFO_REQUESTED,
+                message="Which nursery?",
+            ).pk
+        ],
     }
 
 
-def known_path_parameters(operation: Any, world: dict[str, Any]) -> dict[str, Any] | None:
-    """Path parameters naming an object that exists, so examples also reach past the 404."""
+def known_path_parameters(operation: Any, world: dict[str, Any]) -> list[dict[str, Any]]:
+    """Path parameters naming objects that exist, so examples also reach past the 404."""
     path = operation.path
     if "{mrn}" in path:
-        return {"mrn": world["mrn"]}
+        return [{"mrn": mrn} for mrn in world["mrn"]]
     for prefix, key in (
         ("/reviews/", "review"),
         ("/information-requests/", "question"),
@@ -91,8 +104,8 @@ def known_path_parameters(operation: Any, world: dict[str, Any]) -> dict[str, An
         ("/notifications/", "notification"),
     ):
         if prefix in path:
-            return {"id": world[key]}
-    return None
+            return [{"id": pk} for pk in world[key]]
+    return []
 
 
 def closing(app: Any) -> Any:
@@ -131,9 +144,9 @@ def fuzz(user: Any, world: dict[str, Any]) -> list[str]:
             if mode is GenerationMode.NEGATIVE and not negatable(schema, operation):
                 continue
             strategy = operation.as_strategy(generation_mode=mode)
-            if known is not None and mode is GenerationMode.POSITIVE:
-                existing = operation.as_strategy(generation_mode=mode, path_parameters=known)
-                strategy = st.one_of(strategy, existing)
+            if mode is GenerationMode.POSITIVE:
+                existing = [operation.as_strategy(generation_mode=mode, path_parameters=p) for p in known]
+                strategy = st.one_of(strategy, *existing)
 
             @settings(
                 max_examples=examples,
