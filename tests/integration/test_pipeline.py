@@ -370,8 +370,10 @@ def test_agency_endpoint_down_holds_up_no_other_agency_and_delivery_succeeds_whe
     def delivery(agency: str) -> WebhookDelivery:
         return WebhookDelivery.objects.get(review__declaration=declaration, agency__code=agency)
 
+    # The attempt is counted when the row is taken, the answer stored after the POST: wait for both.
     stack.wait_until(
-        lambda: delivery("standards").attempts >= 1, what="the first attempt on the standards endpoint"
+        lambda: delivery("standards").last_status_code == 503,
+        what="the first attempt on the standards endpoint answered 503",
     )
     stack.wait_until(
         lambda: delivery("food-safety").status == DeliveryStatus.DELIVERED,
