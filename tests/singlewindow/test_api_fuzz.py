@@ -1,4 +1,4 @@
-"""Schemathesis over the whole API, in-process, as a trader and as an agency officer.
+"""Schemathesis over the whole API, in-process, as a trader, an agency officer and a supervisor.
 
 Every operation of ``/api/schema/`` (drf-spectacular) gets schema-valid and schema-invalid
 requests from Hypothesis, some aimed at objects that exist (a routed declaration, its reviews, a
@@ -181,4 +181,10 @@ def test_fuzzed_api_as_a_trader_answers_as_documented(world, importer, in_test_t
 
 def test_fuzzed_api_as_an_agency_officer_answers_as_documented(world, plant_officer, in_test_transaction):
     failures = fuzz(plant_officer, world)
+    assert not failures, "\n\n".join(failures)
+
+
+def test_fuzzed_api_as_a_customs_supervisor_answers_as_documented(world, supervisor, in_test_transaction):
+    # The one persona that reaches the override with a declaration that exists.
+    failures = fuzz(supervisor, world)
     assert not failures, "\n\n".join(failures)
