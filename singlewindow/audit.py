@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .auditchain import chain_append
 from .models import AuditEvent
 
 # Every action code the system writes, rendered for people. Apps add theirs here as they grow.
@@ -42,22 +44,157 @@ ACTION_LABELS: dict[str, Any] = {
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),
+    "agencies.review.withdrawn": _("Left the agency's queue: a supervisor decided the release"),
+    # Who may act for what (accounts.access, agencies.access, the admin's object permissions).
+    "accounts.trader_account.member_added": _("User made a member of the trader account"),
+    "accounts.trader_account.member_removed": _("User's membership of the trader account ended"),
+    "accounts.trader_account.representative_authorised": _(
+        "Broker authorised to lodge for the trader account"
+    ),
+    "accounts.trader_account.representative_revoked": _(
+        "Broker's authority to lodge for the trader account withdrawn"
+    ),
+    "accounts.user.roles_changed": _("User's roles changed"),
+    "agencies.agency.officer_added": _("Officer given the agency's review queue"),
+    "agencies.agency.officer_removed": _("Officer taken off the agency's review queue"),
+    "admin.object_permissions.changed": _("Object permissions changed in the admin"),
+    # Signing in and out (singlewindow.signals): the username tried and the client address.
+    "accounts.user.logged_in": _("Signed in"),
+    "accounts.user.logged_out": _("Signed out"),
+    "accounts.user.login_failed": _("Sign-in failed"),
+    # Changes made in the admin (singlewindow.admin.AuditedAdminMixin): the fields before and after.
+    "accounts.user.created": _("User created in the admin"),
+    "accounts.user.changed": _("User changed in the admin"),
+    "accounts.user.deleted": _("User deleted in the admin"),
+    "accounts.user.password_set": _("User's password set in the admin"),
+    "accounts.trader_account.created": _("Trader account created in the admin"),
+    "accounts.trader_account.changed": _("Trader account changed in the admin"),
+    "accounts.trader_account.deleted": _("Trader account deleted in the admin"),
+    "agencies.agency.created": _("Agency created in the admin"),
+    "agencies.agency.changed": _("Agency changed in the admin"),
+    "agencies.agency.webhook_changed": _("Agency's webhook endpoint changed in the admin"),
+    "agencies.agency.deleted": _("Agency deleted in the admin"),
+    "agencies.routing_rule.created": _("Routing rule created in the admin"),
+    "agencies.routing_rule.changed": _("Routing rule changed in the admin"),
+    "agencies.routing_rule.deleted": _("Routing rule deleted in the admin"),
+    "admin.object.created": _("Record created in the admin"),
+    "admin.object.changed": _("Record changed in the admin"),
+    "admin.object.deleted": _("Record deleted in the admin"),
 }
+
+# Values that never enter the audit log in clear: a change shows as "changed", a snapshot as set or empty.
+SECRET_MARK = "[hidden]"  # noqa: S105 - the mark written instead of a secret
+_SECRET_WORDS = ("password", "secret", "token")
+_SECRET_NAMES = {"key"}  # API tokens' and OTP devices' keys
+
+
+def is_secret_field(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
+
+
+@dataclass(frozen=True)
+class _Secret:
+    """A secret's value, held only to compare before with after; never written."""
+
+    raw: Any = field(repr=False)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, bytes | memoryview):
+        return "[binary]"
+    return str(value)  # Decimal, UUID, files (their name)
+
+
+def audit_snapshot(obj: models.Model, *, many_to_many: bool = True) -> dict[str, Any]:
+    """The object's fields as they are now (foreign keys as ids, many-to-many as sorted names).
+
+    Secret fields (``is_secret_field``) are kept only to compare: ``audit_values`` and
+    ``audit_diff`` never write them.
+    """
+    values: dict[str, Any] = {}
+    for model_field in obj._meta.concrete_fields:
+        raw = model_field.value_from_object(obj)
+        values[model_field.name] = _Secret(raw) if is_secret_field(model_field.name) else _plain(raw)
+    if many_to_many and obj.pk is not None:
+        for m2m in obj._meta.many_to_many:
+            values[m2m.name] = sorted(str(related) for related in getattr(obj, m2m.name).all())
+    return values
+
+
+def audit_values(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as it may be written: a secret only says whether it is set."""
+    return {
+        key: (SECRET_MARK if value.raw else "") if isinstance(value, _Secret) else value
+        for key, value in snapshot.items()
+    }
+
+
+def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"before": {...}, "after": {...}}`` of the fields that differ; a secret's new value is
+    written as "changed"."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in [*before, *(k for k in after if k not in before)]:
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        if isinstance(was, _Secret) or isinstance(now, _Secret):
+            old[key], new[key] = SECRET_MARK, "changed"
+        else:
+            old[key], new[key] = was, now
+    return {"before": old, "after": new}
+
+
+def _object_ref(obj: models.Model | None) -> tuple[str, int | None]:
+    """(app_label.model, integer key or None): a key that is not an integer is not stored."""
+    if obj is None:
+        return "", None
+    pk = obj.pk
+    return obj._meta.label_lower, pk if isinstance(pk, int) and not isinstance(pk, bool) else None
+
+
+def _event(
+    *,
+    action: str,
+    obj: models.Model | None,
+    actor: Any,
+    data: dict[str, Any] | None,
+    object_type: str = "",
+) -> AuditEvent:
+    if action not in ACTION_LABELS:
+        raise ValueError(f"unregistered audit action {action!r}")
+    label, object_id = _object_ref(obj)
+    return AuditEvent(
+        action=action,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        object_type=label or object_type,
+        object_id=object_id,
+        data=data or {},
+    )
 
 
 def audit_log(
-    *, action: str, obj: models.Model, actor: Any = None, data: dict[str, Any] | None = None
+    *,
+    action: str,
+    obj: models.Model | None,
+    actor: Any = None,
+    data: dict[str, Any] | None = None,
+    object_type: str = "",
 ) -> AuditEvent:
-    """Write one audit event; call inside the transaction that makes the change."""
-    if action not in ACTION_LABELS:
-        raise ValueError(f"unregistered audit action {action!r}")
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        data=data or {},
-    )
+    """Write one audit event as the next link of the chain; call inside the transaction that makes
+    the change (outside one, the event gets its own). ``obj`` None (a failed sign-in by an unknown
+    username) records ``object_type`` with no id."""
+    (event,) = chain_append([_event(action=action, obj=obj, actor=actor, data=data, object_type=object_type)])
+    return event
 
 
 @dataclass(frozen=True)
@@ -74,22 +211,10 @@ def audit_log_many(entries: Iterable[AuditEntry]) -> list[AuditEvent]:
     """Write several audit events in one INSERT, in the given order; same registry check.
 
     For a workflow that makes several changes at once (routing opens and auto-approves reviews):
-    one statement instead of one per event. Call inside the transaction that makes the changes.
+    one statement instead of one per event, chained in one go. Call inside the transaction that
+    makes the changes.
     """
-    events = []
-    for entry in entries:
-        if entry.action not in ACTION_LABELS:
-            raise ValueError(f"unregistered audit action {entry.action!r}")
-        events.append(
-            AuditEvent(
-                action=entry.action,
-                actor=entry.actor if entry.actor is not None and getattr(entry.actor, "pk", None) else None,
-                object_type=entry.obj._meta.label_lower,
-                object_id=entry.obj.pk,
-                data=entry.data or {},
-            )
-        )
-    return AuditEvent.objects.bulk_create(events) if events else []
+    return chain_append([_event(action=e.action, obj=e.obj, actor=e.actor, data=e.data) for e in entries])
 
 
 def action_label(action: str) -> str:

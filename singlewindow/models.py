@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
-    """Who did what, when, to which object: written in the same transaction as the change."""
+    """Who did what, when, to which object: written in the same transaction as the change.
+
+    Append-only (on PostgreSQL a trigger refuses UPDATE and DELETE) and hash-chained: ``seq`` is the
+    event's place in the one chain, ``hash`` seals the event's content with the previous event's
+    ``hash`` (``singlewindow.auditchain``); ``manage.py audit_verify`` recomputes the chain.
+    """
 
     action = models.CharField(max_length=100, db_index=True)  # dotted: declarations.declaration.accepted
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the chain writer under the chain's lock (not auto_now_add: the time is sealed in the hash).
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     object_type = models.CharField(max_length=60)  # app_label.model
-    object_id = models.BigIntegerField()
+    object_id = models.BigIntegerField(null=True, blank=True)  # none: a failed sign-in of no user
     data = models.JSONField(default=dict, blank=True)  # before, after, reason, channel ...
+    seq = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]

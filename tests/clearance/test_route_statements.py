@@ -25,7 +25,7 @@ def _lodged(importer, capture):
     return Declaration.objects.get(mrn=response.json()["mrn"])
 
 
-def test_routing_three_auto_approved_agencies_and_releasing_takes_fourteen_statements(
+def test_routing_three_auto_approved_agencies_and_releasing_takes_fifteen_statements(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     Agency.objects.update(auto_decide=True)
@@ -38,10 +38,14 @@ def test_routing_three_auto_approved_agencies_and_releasing_takes_fourteen_state
     assert outer[0].startswith("SAVEPOINT") and outer[1].startswith("RELEASE SAVEPOINT")
     statements = [q["sql"] for q in queries.captured_queries[1:-1]]
     assert result is not None and result.decision is not None
-    # Lock, items, documents, rules' stamp; reviews, their items, 6 review events; routed (update,
-    # event); decision, released (update, event), recipients, notification. Without PostgreSQL the
-    # rules are read instead of stamped (two queries instead of one).
-    assert len(statements) == (14 if connection.vendor == "postgresql" else 15), statements
+    # Lock, items, documents, rules' stamp; reviews, their items, the audit chain's head (lock and
+    # read, once per transaction: singlewindow.auditchain), 6 review events; routed (update, event);
+    # decision, released (update, event), recipients, notification. Without PostgreSQL the rules
+    # are read instead of stamped (two queries instead of one).
+    assert len(statements) == (15 if connection.vendor == "postgresql" else 16), statements
+    assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
+        1 if connection.vendor == "postgresql" else 0
+    )
     assert not [s for s in statements if "SAVEPOINT" in s]
     declaration.refresh_from_db()
     assert declaration.status == Status.RELEASED
