@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import Role, User
+from singlewindow.audit import audit_log
 
-from .models import PERM_OFFICER, Agency
+from .models import PERM_OFFICER, Agency, AgencyUserObjectPermission
 
 
 def agencies_of(user: User) -> QuerySet[Agency]:
@@ -37,9 +39,41 @@ def agency_ids_of(user: User) -> list[int]:
     return cached
 
 
-def agency_add_officer(*, agency: Agency, user: User) -> None:
-    assign_perm(PERM_OFFICER, user, agency)
+def _is_officer(agency: Agency, user: User) -> bool:
+    return AgencyUserObjectPermission.objects.filter(
+        content_object=agency, user=user, permission__codename=PERM_OFFICER
+    ).exists()
+
+
+@transaction.atomic
+def agency_add_officer(*, agency: Agency, user: User, actor: User | None = None) -> None:
+    """Let ``user`` work ``agency``'s review queue; audited (``agencies.agency.officer_added``)
+    when new. ``actor``: who granted it (None: the system, e.g. seeding)."""
     user.__dict__.pop(_AGENCY_IDS, None)
+    if _is_officer(agency, user):
+        return
+    assign_perm(PERM_OFFICER, user, agency)
+    audit_log(
+        action="agencies.agency.officer_added",
+        obj=agency,
+        actor=actor,
+        data={"user": user.pk, "username": user.get_username()},
+    )
+
+
+@transaction.atomic
+def agency_remove_officer(*, agency: Agency, user: User, actor: User | None = None) -> None:
+    """Take ``user`` off ``agency``'s review queue; audited when it was an officer there."""
+    user.__dict__.pop(_AGENCY_IDS, None)
+    if not _is_officer(agency, user):
+        return
+    remove_perm(PERM_OFFICER, user, agency)
+    audit_log(
+        action="agencies.agency.officer_removed",
+        obj=agency,
+        actor=actor,
+        data={"user": user.pk, "username": user.get_username()},
+    )
 
 
 def may_decide_for(user: User, agency: Agency | int) -> bool:

@@ -29,6 +29,7 @@ from guardian.admin import GuardedModelAdmin
 
 from accounts.models import User
 from declarations.models import Declaration, Status
+from singlewindow.admin import AuditedAdminMixin
 from singlewindow.audit import audit_log
 
 from . import services
@@ -49,8 +50,11 @@ from .routing import routing_dry_run
 # Of a delivery's last error: the reason and the 200-character excerpt of the answer (egress).
 ERROR_SHOWN = 300
 
+# Agency fields that make its webhook endpoint: their changes are audited on their own.
+WEBHOOK_FIELDS = ("webhook_url", "webhook_secret")
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -117,11 +121,12 @@ class RoutingRuleInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(GuardedModelAdmin):
+class AgencyAdmin(AuditedAdminMixin, GuardedModelAdmin):  # type: ignore[misc]
     """Agencies; the webhook secret is write-only (``AgencyAdminForm``), and the delivery circuit
     (``DeliveryCircuit``) is shown with a "close circuit / retry now" action."""
 
     form = AgencyAdminForm
+    audit_name = "agencies.agency"
     list_display = (
         "code",
         "name",
@@ -270,6 +275,18 @@ class AgencyAdmin(GuardedModelAdmin):
         return response
 
 
+    def audit_change_events(
+        self, obj: Any, diff: dict[str, dict[str, Any]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The webhook endpoint (URL, secret) apart from the rest of the agency's settings."""
+        hook: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
+        rest: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
+        for side in ("before", "after"):
+            for name, value in diff[side].items():
+                (hook if name in WEBHOOK_FIELDS else rest)[side][name] = value
+        return [("agencies.agency.changed", rest), ("agencies.agency.webhook_changed", hook)]
+
+
 def _circuit_of(agency: Agency) -> DeliveryCircuit | None:
     try:
         return agency.circuit
@@ -289,7 +306,8 @@ class DryRunForm(forms.Form):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_name = "agencies.routing_rule"
     form = RoutingRuleForm
     list_display = ("name", "agency", *RULE_FIELDS[1:])
     list_filter = ("agency", "direction", "is_active")

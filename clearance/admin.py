@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from singlewindow.admin import AuditedAdminMixin
+
 from .models import Notification, ReleaseDecision
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

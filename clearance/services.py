@@ -29,6 +29,7 @@ from agencies.services import DECLARATION_UNDER_REVIEW, reviews_open
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
+from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
 from .models import Notification, NotificationKind, Outcome, Redrive, RedriveKind, ReleaseDecision
@@ -179,9 +180,27 @@ def _decision_record(
     if override:
         # Reviews still open stay as they are but leave the officers' queues, which read this
         # column rather than the declaration's status. (Consolidation runs only when none is open.)
-        AgencyReview.objects.filter(
+        withdrawn = AgencyReview.objects.filter(
             declaration=declaration, status__in=OPEN_STATUSES, withdrawn_at__isnull=True
         ).update(withdrawn_at=now)
+        if withdrawn:
+            # Which ones: this declaration's reviews stamped now (its row lock keeps others out).
+            audit_log_many(
+                AuditEntry(
+                    action="agencies.review.withdrawn",
+                    obj=review,
+                    actor=supervisor,
+                    data={
+                        "status": review.status,
+                        "agency": review.agency.code,
+                        "declaration": declaration.pk,
+                        "reason": override_reason,
+                    },
+                )
+                for review in AgencyReview.objects.filter(declaration=declaration, withdrawn_at=now)
+                .select_related("agency")
+                .order_by("agency__name")
+            )
     to = DeclarationStatus.RELEASED if outcome == Outcome.RELEASED else DeclarationStatus.REFUSED
     declaration_transition(
         declaration_id=declaration.pk,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from singlewindow.audit import audit_log
+from singlewindow.admin import AuditedAdminMixin
 
 from . import refdata
 from .models import Declaration, Document, GoodsItem, Party, ReferenceCode
@@ -52,7 +51,7 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("mrn", "lrn", "status", "type_code", "additional_type", "trader_account", "accepted_at")
     list_filter = ("status", "direction", "channel")
     search_fields = ("mrn", "lrn", "trader_account__eori", "declarant_account__eori")
@@ -71,10 +70,16 @@ class DeclarationAdmin(admin.ModelAdmin):
 
 
 # Reference codes, unlike declarations, are edited here: they are the administrator's layer over
-# the shipped reference data (see ``declarations.refdata``). The admin's history (LogEntry) and
-# ``updated_by`` with the row's note record who changed what and why.
+# the shipped reference data (see ``declarations.refdata``). The audit events (the fields before
+# and after; the mixin) and ``updated_by`` with the row's note record who changed what and why.
 @admin.register(ReferenceCode)
-class ReferenceCodeAdmin(admin.ModelAdmin):
+class ReferenceCodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_name = "declarations.reference_code"
+    audit_actions = {  # noqa: RUF012 - read only
+        "created": "declarations.reference_code.changed",
+        "changed": "declarations.reference_code.changed",
+        "deleted": "declarations.reference_code.removed",
+    }
     list_display = (
         "code_list",
         "code",
@@ -109,28 +114,4 @@ class ReferenceCodeAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ReferenceCode, form: Any, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_log(
-                action="declarations.reference_code.changed",
-                obj=obj,
-                actor=request.user,
-                data={
-                    "list": obj.code_list,
-                    "code": obj.code,
-                    "active": obj.is_active,
-                    "description": obj.description,
-                    "note": obj.note,
-                    "created": not change,
-                },
-            )
-
-    def delete_model(self, request: HttpRequest, obj: ReferenceCode) -> None:
-        with transaction.atomic():
-            audit_log(
-                action="declarations.reference_code.removed",
-                obj=obj,
-                actor=request.user,
-                data={"list": obj.code_list, "code": obj.code, "note": obj.note},
-            )
-            super().delete_model(request, obj)
+        super().save_model(request, obj, form, change)

@@ -67,6 +67,7 @@ ACTION_LABELS: dict[str, Any] = {
     "accounts.user.changed": _("User changed in the admin"),
     "accounts.user.deleted": _("User deleted in the admin"),
     "accounts.user.password_set": _("User's password set in the admin"),
+    "accounts.api_token.revoked": _("API token revoked in the admin"),
     "accounts.trader_account.created": _("Trader account created in the admin"),
     "accounts.trader_account.changed": _("Trader account changed in the admin"),
     "accounts.trader_account.deleted": _("Trader account deleted in the admin"),
@@ -84,13 +85,13 @@ ACTION_LABELS: dict[str, Any] = {
 
 # Values that never enter the audit log in clear: a change shows as "changed", a snapshot as set or empty.
 SECRET_MARK = "[hidden]"  # noqa: S105 - the mark written instead of a secret
-_SECRET_WORDS = ("password", "secret", "token")
-_SECRET_NAMES = {"key"}  # API tokens' and OTP devices' keys
+# "key": API tokens' keys and their hashes (key_hash), one-time-password devices' keys.
+_SECRET_WORDS = ("password", "secret", "token", "key")
 
 
 def is_secret_field(name: str) -> bool:
     lowered = name.lower()
-    return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
+    return any(word in lowered for word in _SECRET_WORDS)
 
 
 @dataclass(frozen=True)

@@ -265,3 +265,28 @@ def test_review_status_values_cover_the_design():
         "inspection_required",
         "auto_approved",
     }
+
+
+def test_an_override_audits_each_review_it_withdraws_from_the_queues(
+    routed, officers, supervisor, django_capture_on_commit_callbacks
+):
+    decide(
+        routed,
+        "plant-health",
+        officers["plant-health"],
+        "approved",
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.release_override(
+            declaration=routed, supervisor=supervisor, outcome="refused", reason="Sanctioned consignee"
+        )
+
+    withdrawn = AuditEvent.objects.filter(action="agencies.review.withdrawn").order_by("seq")
+    open_reviews = {review_of(routed, code).pk for code in ("food-safety", "standards")}
+    assert {e.object_id for e in withdrawn} == open_reviews  # not plant health's decided review
+    assert {(e.actor, e.data["reason"], e.data["status"], e.data["declaration"]) for e in withdrawn} == {
+        (supervisor, "Sanctioned consignee", ReviewStatus.PENDING, routed.pk)
+    }
+    assert sorted(e.data["agency"] for e in withdrawn) == ["food-safety", "standards"]

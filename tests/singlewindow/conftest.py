@@ -1,4 +1,4 @@
-"""The agency personas (``tests.agencies.fixtures``) for the API-wide tests."""
+"""The agency personas (``tests.agencies.fixtures``) for the API-wide and audit tests."""
 
 from tests.agencies.fixtures import (  # noqa: F401
     agencies,
@@ -9,6 +9,7 @@ from tests.agencies.fixtures import (  # noqa: F401
     media_in_tmp,
     plant_health,
     plant_officer,
+    plant_officer_2,
     routed,
     standards,
     standards_officer,

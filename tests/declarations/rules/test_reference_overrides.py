@@ -343,7 +343,7 @@ def test_administrator_withdrawing_an_office_is_recorded_and_applies_at_once(
     assert (saved.code, saved.is_active, saved.updated_by) == (CLOSED_OFFICE, False, administrator)
     assert refdata.customs_office(CLOSED_OFFICE) is None
     event = AuditEvent.objects.get(action="declarations.reference_code.changed")
-    assert (event.actor, event.data["code"], event.data["note"]) == (
+    assert (event.actor, event.data["after"]["code"], event.data["after"]["note"]) == (
         administrator,
         CLOSED_OFFICE,
         "Office closed on 1 April",
@@ -351,9 +351,8 @@ def test_administrator_withdrawing_an_office_is_recorded_and_applies_at_once(
 
     client.post(reverse("admin:declarations_referencecode_delete", args=[saved.pk]), {"post": "yes"})
     assert not ReferenceCode.objects.exists()
-    assert AuditEvent.objects.filter(
-        action="declarations.reference_code.removed", actor=administrator
-    ).exists()
+    removed = AuditEvent.objects.get(action="declarations.reference_code.removed", actor=administrator)
+    assert removed.data["before"]["code"] == CLOSED_OFFICE
     assert refdata.customs_office(CLOSED_OFFICE) is not None  # the shipped fact applies again
 
 
