@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
 from .models import ApiToken, User
@@ -52,10 +53,34 @@ def api_token_create(*, user: User, name: str, keep: int | None = None) -> tuple
         key_hash=token_hash(key),
         expires_at=now + timedelta(days=settings.SW_TOKEN_TTL_DAYS),
     )
+    audit_log(
+        action="accounts.api_token.created",
+        obj=token,
+        actor=user,
+        data={
+            "user": user.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
     if keep is not None:
-        older = api_tokens_active(user=user).filter(name=token.name).values_list("pk", flat=True)[keep:]
-        ApiToken.objects.filter(pk__in=list(older)).update(revoked_at=now)
+        older = list(api_tokens_active(user=user).filter(name=token.name).values_list("pk", flat=True)[keep:])
+        ApiToken.objects.filter(pk__in=older).update(revoked_at=now)
+        _revocations_audit(user=user, token_ids=older, reason="replaced", actor=user)
     return token, key
+
+
+def _revocations_audit(*, user: User, token_ids: list[int], reason: str, actor: User | None) -> None:
+    audit_log_many(
+        AuditEntry(
+            action="accounts.api_token.revoked",
+            obj=ApiToken(pk=pk),
+            actor=actor,
+            data={"user": user.pk, "reason": reason},
+        )
+        for pk in token_ids
+    )
 
 
 def api_tokens_active(*, user: User) -> QuerySet[ApiToken]:
@@ -63,6 +88,7 @@ def api_tokens_active(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at=None, expires_at__gt=timezone.now())
 
 
+@transaction.atomic
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of ``user``'s own tokens (404 for another user's). Revoking twice is harmless."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
@@ -70,13 +96,20 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
         raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=token.revoked_at)
+        if ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=token.revoked_at):
+            _revocations_audit(user=user, token_ids=[token.pk], reason="revoked", actor=user)
     return token
 
 
+@transaction.atomic
 def api_tokens_revoke_all(*, user: User) -> int:
-    """Revoke every token of ``user``; returns how many were still unrevoked."""
-    return ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+    """Revoke every token of ``user`` (its password changed); returns how many were still unrevoked."""
+    live = list(ApiToken.objects.filter(user=user, revoked_at=None).values_list("pk", flat=True))
+    if not live:
+        return 0
+    revoked = ApiToken.objects.filter(pk__in=live, revoked_at=None).update(revoked_at=timezone.now())
+    _revocations_audit(user=user, token_ids=live, reason="password_changed", actor=None)
+    return revoked
 
 
 def api_token_authenticate(*, key: str) -> ApiToken:

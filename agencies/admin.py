@@ -274,7 +274,6 @@ class AgencyAdmin(AuditedAdminMixin, GuardedModelAdmin):  # type: ignore[misc]
         response["Cache-Control"] = "no-store"
         return response
 
-
     def audit_change_events(
         self, obj: Any, diff: dict[str, dict[str, Any]]
     ) -> list[tuple[str, dict[str, Any]]]:

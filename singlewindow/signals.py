@@ -10,20 +10,19 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts import security
+
 from .audit import audit_log
 
 USERNAME_LIMIT = 150  # a long "username" is stored cut, not refused
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from, as the server saw it (REMOTE_ADDR).
-
-    Behind a reverse proxy that is the proxy's address unless the proxy's middleware or server
-    configuration sets REMOTE_ADDR from the forwarded header (docs/operations.md).
-    """
+    """The client's address as the sign-in lockout sees it (``X-Forwarded-For`` only as far as
+    ``SW_TRUSTED_PROXY_COUNT`` of our own proxies wrote it)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return security.client_ip(request) or None
 
 
 @receiver(user_logged_in, dispatch_uid="singlewindow.audit.user_logged_in")

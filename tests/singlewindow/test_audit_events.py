@@ -28,7 +28,7 @@ from tests.factories import AgencyFactory, TraderAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "s3cret-shared-with-the-agency"
+SECRET = "s3cret-shared-with-the-agency-2026"
 
 
 @pytest.fixture
@@ -142,7 +142,6 @@ def agency_form(agency: Agency, **changes: Any) -> dict[str, Any]:
         "name": agency.name,
         "service_level_hours": agency.service_level_hours,
         "webhook_url": agency.webhook_url,
-        "webhook_secret": agency.webhook_secret,
         "rules-TOTAL_FORMS": "0",
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
@@ -172,7 +171,7 @@ def test_an_agency_changed_in_the_admin_records_old_and_new_values_and_hides_the
             name="Marine Fisheries Inspectorate",
             service_level_hours="48",
             webhook_url="https://new.example.test/hook",
-            webhook_secret=SECRET,
+            new_webhook_secret=SECRET,
         ),
     )
 
@@ -358,3 +357,22 @@ def test_the_chain_holds_after_a_session_of_admin_work(client, administrator):
     ]
     report = chain_verify()
     assert report.ok and report.count == AuditEvent.objects.count()
+
+
+def test_api_tokens_created_and_revoked_are_audited_without_their_keys(importer):
+    from accounts import services as account_services
+
+    token, key = account_services.api_token_create(user=importer, name="ERP")
+    account_services.api_token_revoke(user=importer, token_id=token.pk)
+    account_services.api_token_revoke(user=importer, token_id=token.pk)  # revoked already
+    second, _key = account_services.api_token_create(user=importer, name="ERP")
+    account_services.api_tokens_revoke_all(user=importer)
+
+    on_tokens = AuditEvent.objects.filter(object_type="accounts.apitoken").order_by("seq")
+    assert [(e.action, e.object_id, e.actor, e.data.get("reason")) for e in on_tokens] == [
+        ("accounts.api_token.created", token.pk, importer, None),
+        ("accounts.api_token.revoked", token.pk, importer, "revoked"),
+        ("accounts.api_token.created", second.pk, importer, None),
+        ("accounts.api_token.revoked", second.pk, None, "password_changed"),
+    ]
+    assert key not in str(list(on_tokens.values_list("data", flat=True)))
