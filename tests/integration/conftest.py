@@ -523,15 +523,19 @@ def table_locked(table: str) -> Iterator[None]:
         holder.join(timeout=30)
 
 
-def in_parallel(*calls: Callable[[], Any]) -> None:
-    """Run the calls from separate threads at the same moment (publishing, like two web processes)."""
+def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls from separate threads at the same moment (like two web processes); their answers.
+
+    The answers come in the order the calls finished; the first failure is raised.
+    """
     barrier = threading.Barrier(len(calls))
+    answers: list[Any] = []
     failures: list[BaseException] = []
 
     def run(call: Callable[[], Any]) -> None:
         try:
             barrier.wait(timeout=10)
-            call()
+            answers.append(call())
         except BaseException as exc:  # reported below
             failures.append(exc)
         finally:
@@ -544,6 +548,7 @@ def in_parallel(*calls: Callable[[], Any]) -> None:
         thread.join(timeout=30)
     if failures:
         raise failures[0]
+    return answers
 
 
 # An agency's own back-office system -------------------------------------------------------------

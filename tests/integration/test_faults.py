@@ -34,7 +34,7 @@ from singlewindow.models import OutboxMessage
 from singlewindow.outbox import broker_circuit_open
 
 from ..declarations.payloads import import_payload
-from .conftest import FAULT_FIGURES, Stack, blocked_backends, table_locked
+from .conftest import FAULT_FIGURES, Stack, blocked_backends, in_parallel, table_locked
 from .test_pipeline import (  # noqa: F401 - demo is a fixture
     EXPECTED_ROUTES,
     api_as,
@@ -227,31 +227,6 @@ def test_two_beats_sweep_at_once_and_each_lost_task_is_enqueued_once(
     )
 
 
-def post_together(*calls: Callable[[], Any]) -> list[Any]:
-    """The calls from separate threads at the same moment (two web processes); their answers."""
-    barrier = threading.Barrier(len(calls))
-    answers: list[Any] = []
-    failures: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            answers.append(call())
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    if failures:
-        raise failures[0]
-    return answers
-
-
 @pytest.mark.parametrize("with_key", [False, True], ids=["without a key", "with an Idempotency-Key"])
 def test_every_request_sent_twice_at_once_lodges_and_decides_once(
     demo: dict[str, str],  # noqa: F811
@@ -265,7 +240,7 @@ def test_every_request_sent_twice_at_once_lodges_and_decides_once(
 
     def twice(client: APIClient, path: str, body: dict[str, Any]) -> list[Any]:
         headers = {"Idempotency-Key": f"k-{uuid.uuid4().hex}"} if with_key else {}
-        return post_together(*[lambda: client.post(path, body, format="json", headers=headers)] * 2)
+        return in_parallel(*[lambda: client.post(path, body, format="json", headers=headers)] * 2)
 
     batch: list[Declaration] = []
     for _ in range(DUPLICATED):
