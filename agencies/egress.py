@@ -68,8 +68,15 @@ class Answer:
 
 def address_problem(address: IPAddress) -> str:
     """Why deliveries may not go to ``address`` ("" when they may)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None or address.teredo is not None:
+            # 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4 address a relay may reach
+            # (2002:7f00:1:: is 127.0.0.1): no agency's system needs them.
+            return str(_("a tunnelled IPv6 address (6to4 or Teredo)"))
+        elif address.is_site_local:
+            return str(_("a site-local address"))
     checks = (
         (address.is_unspecified, _("an unspecified address")),
         (address.is_loopback, _("a loopback address")),

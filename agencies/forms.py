@@ -271,6 +271,18 @@ class AgencyAdminForm(forms.ModelForm):
                 raise forms.ValidationError(str(exc), code="unsafe_destination") from None
         return url
 
+    def clean_auto_decide(self) -> bool:
+        value = bool(self.cleaned_data.get("auto_decide"))
+        if value and not settings.SW_AUTO_DECIDE_ALLOWED:
+            raise forms.ValidationError(
+                gettext(
+                    "Automatic decisions approve goods with nobody looking: they are for demonstrations "
+                    "and load tests, and this installation does not allow them (SW_AUTO_DECIDE_ALLOWED)."
+                ),
+                code="auto_decide_not_allowed",
+            )
+        return value
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         typed = cleaned.get("new_webhook_secret") or ""

@@ -51,11 +51,13 @@ class AgencyRoute:
 
     @property
     def auto_approve(self) -> bool:
-        """The system decides only for an agency that decides automatically (its own standing policy).
+        """The system decides only for an agency that decides automatically, where that is allowed.
 
-        Documents the trader declares never approve a review: an officer checks them.
+        ``auto_decide`` serves demonstrations and load tests: outside the embedded mode it counts
+        only with ``SW_AUTO_DECIDE_ALLOWED`` set on purpose, so a flag left on in production
+        cannot wave goods through. Documents the trader declares never approve a review.
         """
-        return self.agency.auto_decide
+        return self.agency.auto_decide and settings.SW_AUTO_DECIDE_ALLOWED
 
     @property
     def auto_reason(self) -> str:

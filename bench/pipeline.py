@@ -362,6 +362,7 @@ def main() -> None:
             **os.environ,
             "DATABASE_URL": db,
             "DEBUG": "false",
+            "SW_AUTO_DECIDE_ALLOWED": "true",  # every agency decides automatically (throwaway database)
             "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
             "SECURE_SSL_REDIRECT": "false",
             "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback

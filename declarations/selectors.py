@@ -112,6 +112,8 @@ def drafts_of(user: User) -> QuerySet[Declaration]:
 
 def access_declaration(user: User, mrn: str) -> Declaration:
     """The lodged declaration with this MRN if the user may see it; 404 otherwise, whichever it is."""
+    if "\x00" in mrn:  # no MRN holds a NUL, and PostgreSQL refuses one in a query
+        raise Http404("No such declaration.")
     try:
         return declarations_visible_to(user).get(mrn=mrn)
     except Declaration.DoesNotExist:

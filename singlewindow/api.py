@@ -96,6 +96,11 @@ def with_idempotency(request: Request, body: bytes, handler: Callable[[], Respon
         raise DomainError(
             "idempotency_key_too_long", _("The Idempotency-Key header is at most 200 characters.")
         )
+    if not key.isascii() or not key.isprintable():
+        raise DomainError(
+            "idempotency_key_invalid",
+            _("The Idempotency-Key header holds printable ASCII characters only."),
+        )
     body_hash = hashlib.sha256(body).hexdigest()
     reservation = _idempotency_reserve(user=user, key=key, body_hash=body_hash)
     if reservation is None:

@@ -343,6 +343,10 @@ SW_AGENCY_QUEUES_REFRESH_SECONDS = env.float("SW_AGENCY_QUEUES_REFRESH_SECONDS",
 # Webhook deliveries (agencies.egress): https to public addresses only, outside the embedded mode.
 # ALLOW_PRIVATE lets deliveries reach private and loopback addresses, ALLOW_HTTP plain http: for the
 # tests' local receiver and for closed networks, never on a public deployment.
+# Agencies that "decide automatically" approve their reviews with nobody looking: demonstrations
+# and load tests only. Outside the embedded mode the flag is ignored by routing (and refused in the
+# admin) unless this is set on purpose, as the benchmarks do on their throwaway databases.
+SW_AUTO_DECIDE_ALLOWED = env.bool("SW_AUTO_DECIDE_ALLOWED", default=SW_EMBEDDED)
 SW_WEBHOOK_ALLOW_PRIVATE = env.bool("SW_WEBHOOK_ALLOW_PRIVATE", default=SW_EMBEDDED)
 SW_WEBHOOK_ALLOW_HTTP = env.bool("SW_WEBHOOK_ALLOW_HTTP", default=SW_EMBEDDED)
 SW_WEBHOOK_CONNECT_TIMEOUT = env.float("SW_WEBHOOK_CONNECT_TIMEOUT", default=3.0)

@@ -49,6 +49,10 @@ ROOT = Path(__file__).resolve().parents[2]
         ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped: judged as the IPv4 address
         ("::ffff:10.0.0.1", "private"),
         ("::ffff:169.254.169.254", "link-local"),
+        ("2002:7f00:1::", "tunnelled"),  # 6to4 around 127.0.0.1
+        ("2002:a9fe:a9fe::", "tunnelled"),  # 6to4 around the metadata service
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "tunnelled"),  # Teredo
+        ("fec0::1", "site-local"),
     ],
 )
 def test_non_public_addresses_are_refused_with_the_reason(address: str, problem: str):

@@ -34,6 +34,7 @@ def production(settings: Any, monkeypatch) -> None:
     settings.SW_EMBEDDED = False
     settings.SW_WEBHOOK_ALLOW_PRIVATE = False
     settings.SW_WEBHOOK_ALLOW_HTTP = False
+    settings.SW_AUTO_DECIDE_ALLOWED = False
     real = socket.getaddrinfo
 
     def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
@@ -94,6 +95,17 @@ def test_an_unsafe_endpoint_is_refused_when_saved_with_the_reason(
     assert message in response.content.decode()
     wildlife.refresh_from_db()
     assert (wildlife.webhook_url, wildlife.webhook_secret) == ("", "")
+
+
+def test_automatic_decisions_are_refused_where_the_installation_does_not_allow_them(
+    client, administrator, wildlife, production
+):
+    client.force_login(administrator)
+    response = post_agency(client, wildlife, auto_decide="on")
+    assert response.status_code == 200
+    assert "this installation does not allow them" in response.content.decode()
+    wildlife.refresh_from_db()
+    assert not wildlife.auto_decide
 
 
 def test_an_endpoint_needs_a_secret(client, administrator, wildlife, production):

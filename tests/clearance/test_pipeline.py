@@ -261,3 +261,15 @@ def test_sweep_tells_about_each_agencys_question_and_not_about_decided_declarati
     services.release_override(declaration=routed, supervisor=supervisor, outcome="released", reason="Known")
     assert services.declarations_stuck(older_than=timedelta(seconds=-1)).to_notify == []
     assert not Notification.objects.filter(declaration=routed, message__contains="Nursery?").exists()
+
+
+def test_automatic_decisions_are_ignored_where_the_installation_does_not_allow_them(
+    importer, agencies, settings, django_capture_on_commit_callbacks
+):
+    """A flag left on in production cannot wave goods through: a person still decides."""
+    settings.SW_AUTO_DECIDE_ALLOWED = False
+    Agency.objects.update(auto_decide=True)
+    declaration = lodge(importer, mixed_payload(lrn="CLR-NO-AUTO"), django_capture_on_commit_callbacks)
+    declaration.refresh_from_db()
+    assert set(declaration.reviews.values_list("status", flat=True)) == {ReviewStatus.PENDING}
+    assert declaration.status == Status.IN_REVIEW

@@ -159,6 +159,35 @@ def test_ids_beyond_bigint_are_a_404(path, supervisor):
 @pytest.mark.parametrize(
     "path",
     [
+        "/api/v1/declarations/%00",
+        "/api/v1/declarations/a%00b/xml",
+        "/api/v1/declarations/%00/release-note",
+    ],
+)
+def test_a_nul_byte_in_an_mrn_is_a_404(path, supervisor, importer):
+    for user in (supervisor, importer):
+        assert_error_shape(client_for(user).get(path), 404)
+
+
+def test_a_nul_byte_in_an_mrn_on_a_page_is_a_404(client, importer, supervisor):
+    client.force_login(importer)
+    assert client.get("/declarations/%00/").status_code == 404
+    client.force_login(supervisor)
+    assert client.get("/clearance/declarations/%00/").status_code == 404
+    assert client.get("/clearance/declarations/%00/release-note/").status_code == 404
+
+
+def test_an_idempotency_key_with_control_characters_is_a_400(broker):
+    response = client_for(broker).post(
+        "/api/v1/declarations", import_payload(), format="json", headers={"Idempotency-Key": "a\x00b"}
+    )
+    assert_error_shape(response, 400, "idempotency_key_invalid")
+    assert not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
         "/api/v1/reviews/99999999999999999999/claim",
         "/api/v1/notifications/99999999999999999999/read",
         "/api/v1/information-requests/99999999999999999999/answer",
