@@ -38,7 +38,7 @@ class Agency(models.Model):
         default=False,
         help_text=_(
             "Every review of this agency is approved by the system as soon as it is routed "
-            "(demonstrations and load tests; ignored in production unless SW_AUTO_DECIDE_ALLOWED is set)."
+            "(demonstrations and load tests; not for production)."
         ),
     )
     webhook_url = models.URLField(
