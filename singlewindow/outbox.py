@@ -72,17 +72,56 @@ def register_handler(topic: str, handler: Callable[[int, dict[str, Any]], Any]) 
 
 
 def outbox_put(*, topic: str, object_id: int, payload: dict[str, Any] | None = None) -> OutboxMessage:
-    """Record work for after commit; must be called inside the transaction of the change."""
-    message = OutboxMessage.objects.create(topic=topic, object_id=object_id, payload=payload or {})
-    transaction.on_commit(lambda: outbox_relay(message_ids=[message.pk]))
+    """Record work for after commit; must be called inside the transaction of the change.
+
+    The row is written already claimed by this process (``claimed_until``), which publishes it
+    right after commit: no second statement to claim it, no row to read back. Should the process
+    die first, the claim runs out and the sweep publishes it.
+    """
+    message = OutboxMessage.objects.create(
+        topic=topic,
+        object_id=object_id,
+        payload=payload or {},
+        claimed_until=timezone.now() + timedelta(seconds=CLAIM_SECONDS),
+    )
+    transaction.on_commit(lambda: _relay_own(message))
     return message
+
+
+def _relay_own(message: OutboxMessage) -> None:
+    """Publish a row this process wrote and holds the claim of (after its transaction committed)."""
+    if broker_circuit_open():
+        # Let go at once rather than when the claim runs out: the sweep takes it as soon as it can.
+        OutboxMessage.objects.filter(pk=message.pk, published_at__isnull=True).update(claimed_until=None)
+        return
+    _publish(message)
+
+
+def _publish(message: OutboxMessage) -> bool | None:
+    """Hand a claimed row to its handlers: True when published, None when the broker failed."""
+    try:
+        for handler in _HANDLERS.get(message.topic, []):
+            handler(message.object_id, message.payload)
+    except Exception as exc:  # the broker is not the system of record: the sweep retries later
+        logger.warning("outbox: could not publish %s #%s", message.topic, message.object_id, exc_info=True)
+        OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1, claimed_until=None)
+        if _broker_failed(exc):
+            _circuit_trip()
+            return None
+        return False  # a task that failed in-process (the embedded mode), not the broker
+    OutboxMessage.objects.filter(pk=message.pk, published_at__isnull=True).update(
+        published_at=timezone.now(), attempts=message.attempts + 1, claimed_until=None
+    )
+    return True
 
 
 def outbox_relay(*, message_ids: list[int], sweeping: bool = False) -> int:
     """Publish the given rows; returns how many were published. Never raises on a broker failure.
 
-    After commit (``sweeping`` false) nothing is tried while the circuit is open. The first failed
-    publish stops the run: the broker is down, the rest would only wait on it as well.
+    Each row is claimed first (``claimed_until``: unclaimed or the claim ran out), so two relays
+    or sweeps publish it once. After commit (``sweeping`` false) nothing is tried while the
+    circuit is open. The first failed publish stops the run: the broker is down, the rest would
+    only wait on it as well.
     """
     if not sweeping and broker_circuit_open():
         return 0
@@ -96,24 +135,10 @@ def outbox_relay(*, message_ids: list[int], sweeping: bool = False) -> int:
         )
         if not claimed:
             continue  # another relay is publishing it (or just did)
-        try:
-            for handler in _HANDLERS.get(message.topic, []):
-                handler(message.object_id, message.payload)
-        except Exception as exc:  # the broker is not the system of record: the sweep retries later
-            logger.warning(
-                "outbox: could not publish %s #%s", message.topic, message.object_id, exc_info=True
-            )
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                attempts=message.attempts + 1, claimed_until=None
-            )
-            if _broker_failed(exc):
-                _circuit_trip()
-                break
-            continue  # a task that failed in-process (the embedded mode), not the broker
-        OutboxMessage.objects.filter(pk=message.pk, published_at__isnull=True).update(
-            published_at=timezone.now(), attempts=message.attempts + 1, claimed_until=None
-        )
-        published += 1
+        outcome = _publish(message)
+        if outcome is None:
+            break
+        published += int(outcome)
     else:
         if sweeping and published:
             broker_circuit_reset()  # the broker is back: publish after commit again
