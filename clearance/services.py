@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import PERM_MEMBER, Role, TraderAccountUserObjectPermission, User
+from accounts.models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccountUserObjectPermission, User
 from agencies.models import APPROVED_STATUSES, OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
 from agencies.routing import routing_plan
 from agencies.services import DECLARATION_UNDER_REVIEW, reviews_open
@@ -280,13 +280,23 @@ def release_override(
 
 
 def _trader_recipients(declaration: Declaration) -> list[User]:
-    """The trader account's members and the user who lodged (a broker), active, each once."""
+    """The trader account's members and the user who lodged (a broker), active, each once.
+
+    The user who lodged is told only while it may still see the declaration: a member of, or
+    authorised to represent, its trader or declarant account (a revoked broker is told nothing).
+    """
     members = TraderAccountUserObjectPermission.objects.filter(
         content_object_id=declaration.trader_account_id, permission__codename=PERM_MEMBER
     ).values("user_id")
+    lodger_still_acts = TraderAccountUserObjectPermission.objects.filter(
+        user_id=declaration.lodged_by_id,
+        content_object_id__in=[declaration.trader_account_id, declaration.declarant_account_id],
+        permission__codename__in=[PERM_MEMBER, PERM_REPRESENT],
+        content_object__is_active=True,
+    ).values("user_id")
     return list(
         User.objects.filter(is_active=True)
-        .filter(Q(pk__in=members) | Q(pk=declaration.lodged_by_id))
+        .filter(Q(pk__in=members) | Q(pk__in=lodger_still_acts))
         .order_by("pk")
     )
 
