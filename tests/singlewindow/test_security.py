@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +71,15 @@ def test_check_deploy_warns_when_https_is_turned_off(tmp_path):
 
     assert result.returncode != 0
     assert "security.W008" in result.stderr and "security.W012" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "switch", ["SW_EMBEDDED", "SW_WEBHOOK_ALLOW_PRIVATE", "SW_WEBHOOK_ALLOW_HTTP", "SW_AUTO_DECIDE_ALLOWED"]
+)
+def test_check_deploy_names_an_embedded_mode_switch_left_on(tmp_path, switch):
+    result = manage(documented_production_env(tmp_path) | {switch: "true"}, "check", "--deploy")
+
+    assert "accounts.W002" in result.stderr and f"{switch} is on" in result.stderr
 
 
 PROBE = """
