@@ -112,3 +112,9 @@ def user_set_role(*, user: User, role: Role, actor: User | None = None) -> None:
         actor=actor,
         data={"before": before, "after": sorted([*before, group.name])},
     )
+    from .services import api_tokens_revoke_all
+    from .two_factor import user_requires_2fa
+
+    if user_requires_2fa(user):
+        # Tokens issued while the role needed no second factor would carry it past the code.
+        api_tokens_revoke_all(user=user, reason="role_changed")

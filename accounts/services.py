@@ -102,13 +102,13 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 
 @transaction.atomic
-def api_tokens_revoke_all(*, user: User) -> int:
-    """Revoke every token of ``user`` (its password changed); returns how many were still unrevoked."""
+def api_tokens_revoke_all(*, user: User, reason: str = "password_changed") -> int:
+    """Revoke every token of ``user`` (its password or role changed); returns how many were live."""
     live = list(ApiToken.objects.filter(user=user, revoked_at=None).values_list("pk", flat=True))
     if not live:
         return 0
     revoked = ApiToken.objects.filter(pk__in=live, revoked_at=None).update(revoked_at=timezone.now())
-    _revocations_audit(user=user, token_ids=live, reason="password_changed", actor=None)
+    _revocations_audit(user=user, token_ids=live, reason=reason, actor=None)
     return revoked
 
 

@@ -247,3 +247,26 @@ def test_revoke_is_a_post(client, importer):
     client.force_login(importer)
 
     assert client.get(reverse("token-revoke", args=[token.pk])).status_code == 405
+
+
+def test_a_trader_made_an_officer_loses_the_tokens_issued_without_a_second_factor(importer):
+    """A role that needs a code must not keep tokens issued on a password alone."""
+    from accounts.access import user_set_role
+    from accounts.models import Role
+
+    _, key = api_token_create(user=importer, name="before promotion")
+    user_set_role(user=importer, role=Role.OFFICER)
+
+    response = APIClient().get("/api/v1/declarations", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "token_revoked"
+
+
+def test_a_role_without_a_second_factor_keeps_its_tokens(importer):
+    from accounts.access import user_set_role
+    from accounts.models import Role
+
+    _, key = api_token_create(user=importer, name="trader")
+    user_set_role(user=importer, role=Role.BROKER)
+
+    assert APIClient().get("/api/v1/declarations", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
