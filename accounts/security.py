@@ -34,6 +34,23 @@ def client_ip(request: HttpRequest) -> str:
         return remote
 
 
+def lockout_address(request: HttpRequest) -> str:
+    """The address sign-in failures are counted against: the client's, an IPv6 client by its /64.
+
+    One IPv6 host commonly holds a whole /64 and can pick a fresh address for every try; counting
+    by the network keeps the lockout meaningful. The network's first address stands for it (axes
+    stores an address, not a prefix).
+    """
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+    return address
+
+
 # No username is longer (User.username); the lockout's own column holds 255 characters.
 USERNAME_MAX_LENGTH = 150
 

@@ -161,7 +161,7 @@ AXES_RESET_ON_SUCCESS = True
 # The cool-off runs from the lockout: more tries during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.lockout_address"  # IPv6 counted by its /64
 AXES_USERNAME_CALLABLE = "accounts.security.client_username"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins belong to the audit log
 AXES_VERBOSE = False

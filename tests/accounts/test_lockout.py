@@ -78,6 +78,19 @@ def test_the_same_user_from_another_address_still_signs_in(client, importer, pas
     assert signed_in(client)
 
 
+def test_a_fresh_ipv6_address_of_the_same_64_on_each_try_does_not_reset_the_count(client, importer, password):
+    """One IPv6 host holds a whole /64: the lockout counts the network, not each address."""
+    for n in range(1, 6):
+        sign_in(client, "importer", "wrong", address=f"2001:db8:0:1::{n}")
+
+    response = sign_in(client, "importer", password, address="2001:db8:0:1::99")
+
+    assert response.status_code == 429
+    assert not signed_in(client)
+    # another network is another client
+    assert sign_in(client, "importer", password, address="2001:db8:0:2::1").status_code == 302
+
+
 def test_a_new_x_forwarded_for_on_each_try_does_not_reset_the_count(client, importer, password):
     assert settings.SW_TRUSTED_PROXY_COUNT == 0
     for n in range(5):
