@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from agencies import services
 from agencies.access import agency_add_officer
@@ -20,33 +17,12 @@ from declarations.models import Channel, Declaration, Status
 from declarations.services import declaration_lodge
 from singlewindow import outbox
 from singlewindow.models import AuditEvent
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 
 from .fixtures import client_for, mixed_payload, review_of
 
 pytestmark = [pytest.mark.fullstack, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[Exception]]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = []
-    failures: list[Exception] = []
-
-    def run(job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results.append(job())
-        except Exception as exc:  # collected and asserted by the test
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, failures
 
 
 def lodged(importer, lrn: str) -> Declaration:

@@ -7,13 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from clearance import tasks
 from clearance.models import Redrive
 from declarations.models import Declaration, Status
 from singlewindow import outbox
+from tests.concurrency import run_together
 
 from ..agencies.fixtures import lodge, mixed_payload
 
@@ -68,22 +68,6 @@ def test_two_sweeps_at_once_re_enqueue_each_declaration_once(
         lodge(importer, mixed_payload(lrn=f"CLR-TWO-BEATS-{n}"), django_capture_on_commit_callbacks).pk
         for n in range(20)
     ]
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait(timeout=10)
-            tasks.clearance_sweep()
-        except BaseException as exc:  # asserted below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _, failures = run_together([tasks.clearance_sweep, tasks.clearance_sweep])
     assert failures == []
     assert sorted(routing_lost.ids) == sorted(lodged)

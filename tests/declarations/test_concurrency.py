@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -11,6 +11,7 @@ from declarations.api.serializers import DeclarationInputSerializer
 from declarations.models import Channel, Declaration
 from declarations.services import declaration_lodge
 from singlewindow.models import AuditEvent
+from tests.concurrency import run_together
 
 from .payloads import import_payload
 
@@ -25,23 +26,9 @@ def canonical(payload):
 
 def test_concurrent_identical_lodgements_of_one_lrn_create_one_declaration(importer):
     data = canonical(import_payload(lrn="RACE-1"))
-    barrier = threading.Barrier(4)
-    results, failures = [], []
-
-    def lodge() -> None:
-        try:
-            barrier.wait()
-            results.append(declaration_lodge(user=importer, data=data, channel=Channel.API_JSON))
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=lodge) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, failures = run_together(
+        [lambda: declaration_lodge(user=importer, data=data, channel=Channel.API_JSON)] * 4
+    )
 
     assert failures == []
     assert Declaration.objects.filter(lrn="RACE-1").count() == 1
@@ -54,27 +41,13 @@ def test_one_lodgement_sent_twice_at_once_with_one_idempotency_key_answers_the_s
     from .test_api import client_for
 
     payload = import_payload(lrn="RACE-KEY")
-    barrier = threading.Barrier(2)
-    responses, failures = [], []
 
-    def post() -> None:
-        try:
-            barrier.wait()
-            responses.append(
-                client_for(importer).post(
-                    "/api/v1/declarations", payload, format="json", headers={"Idempotency-Key": "lodge-race"}
-                )
-            )
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def post() -> Any:
+        return client_for(importer).post(
+            "/api/v1/declarations", payload, format="json", headers={"Idempotency-Key": "lodge-race"}
+        )
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses, failures = run_together([post, post])
 
     assert failures == []
     assert Declaration.objects.filter(lrn="RACE-KEY").count() == 1

@@ -44,6 +44,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from singlewindow.celery import app as celery_app
 from singlewindow.outbox import broker_circuit_reset
 
+from ..concurrency import run_together
 from ..conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -524,28 +525,8 @@ def table_locked(table: str) -> Iterator[None]:
 
 
 def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls from separate threads at the same moment (like two web processes); their answers.
-
-    The answers come in the order the calls finished; the first failure is raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    answers: list[Any] = []
-    failures: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            answers.append(call())
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    """Run the calls at the same moment (like two web processes); their answers, or the first failure."""
+    answers, failures = run_together(calls)
     if failures:
         raise failures[0]
     return answers

@@ -15,7 +15,6 @@ duplicate deliveries of every task are there as well, and a hanging agency endpo
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections import Counter
@@ -32,6 +31,7 @@ from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
 from singlewindow.models import OutboxMessage
 from singlewindow.outbox import broker_circuit_open
+from tests.concurrency import run_together
 
 from ..declarations.payloads import import_payload
 from .conftest import FAULT_FIGURES, Stack, blocked_backends, in_parallel, table_locked
@@ -198,24 +198,11 @@ def test_two_beats_sweep_at_once_and_each_lost_task_is_enqueued_once(
     stack.redis.stop()
     stack.redis.start()  # the routings queued for the dead worker are gone
 
-    failures: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
     def beat() -> None:
-        try:
-            barrier.wait(timeout=10)
-            outbox_sweep()  # what beat runs: both sweeps, as tasks of their own
-            clearance_sweep()
-        except BaseException as exc:  # asserted below
-            failures.append(exc)
-        finally:
-            connection.close()
+        outbox_sweep()  # what beat runs: both sweeps, as tasks of their own
+        clearance_sweep()
 
-    beats = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in beats:
-        thread.start()
-    for thread in beats:
-        thread.join(timeout=30)
+    _, failures = run_together([beat, beat])
     assert failures == []
     with stack.redis.client() as client:
         assert client.llen("celery") == BATCH  # one routing per declaration, not two

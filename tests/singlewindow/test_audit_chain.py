@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.auditchain import GENESIS, canonical_json, chain_verify
 from singlewindow.models import AuditEvent
+from tests.concurrency import run_together
 from tests.factories import TraderAccountFactory
 
 ON_POSTGRES = connection.vendor == "postgresql"
@@ -168,28 +169,16 @@ def test_numbers_have_one_spelling_whatever_json_storage_makes_of_them():
 def test_concurrent_writers_on_their_own_connections_extend_one_chain():
     account = TraderAccountFactory()
     writers, rounds = 4, 5
-    barrier = threading.Barrier(writers)
-    failures: list[BaseException] = []
 
     def write(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(rounds):
-                with transaction.atomic():
-                    audit_log(action="accounts.trader_account.changed", obj=account, data={"w": n, "i": i})
-                    audit_log_many(
-                        [AuditEntry(action="accounts.trader_account.changed", obj=account, data={"w": n})] * 2
-                    )
-        except BaseException as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            connection.close()
+        for i in range(rounds):
+            with transaction.atomic():
+                audit_log(action="accounts.trader_account.changed", obj=account, data={"w": n, "i": i})
+                audit_log_many(
+                    [AuditEntry(action="accounts.trader_account.changed", obj=account, data={"w": n})] * 2
+                )
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, failures = run_together([functools.partial(write, n) for n in range(writers)])
 
     assert failures == []
     report = chain_verify()

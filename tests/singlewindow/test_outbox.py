@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from singlewindow import outbox
 from singlewindow.models import OutboxMessage
+from tests.concurrency import run_together
 
 TOPIC = "tests.outbox"
 
@@ -86,21 +85,8 @@ def test_two_sweeps_at_once_publish_each_row_once(published: list[int]):
     """Two beats (or the relay and a sweep) at the same moment: each row goes to the broker once."""
     for n in range(40):
         row(n, age=timedelta(minutes=1))
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-
-    def sweep() -> None:
-        try:
-            barrier.wait(timeout=10)
-            counts.append(outbox.outbox_sweep())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    counts, failures = run_together([outbox.outbox_sweep, outbox.outbox_sweep])
+    assert failures == []
     assert sum(counts) == 40
     assert sorted(published) == list(range(40))
     assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
