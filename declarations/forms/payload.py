@@ -1,0 +1,195 @@
+"""Building the forms from a request, a draft or nothing, and the canonical declaration from them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.http import QueryDict
+
+from declarations.canonical import (
+    DeclarationData,
+    ItemData,
+    PartyData,
+    PartyRole,
+)
+
+from .documents import ADD_DOCUMENT, DECLARATION_TARGET, ITEM_DOCUMENTS, DocumentList
+from .fields import DOCUMENT_ROWS, ITEMS_PREFIX
+from .header import DeclarationForm
+from .items import BaseGoodsItemFormSet, GoodsItemForm, GoodsItemFormSet, posted_document_rows
+from .parties import _party, party_roles
+from .values import _Values, readable_values
+
+if TYPE_CHECKING:
+    pass
+
+# ---------------------------------------------------------------------------------------------
+# Building the forms from a request, a draft or nothing
+
+
+def header_field_names(present: Iterable[str] = ()) -> list[str]:
+    """The header's field names, with as many document rows as ``present`` (posted or saved names) holds."""
+    names = list(present)
+    rows = {documents.stem: documents.rows_in(names) for documents in DeclarationForm.DOCUMENT_LISTS}
+    return list(DeclarationForm(document_rows=rows).fields)
+
+
+def item_field_names(document_rows: int = DOCUMENT_ROWS) -> list[str]:
+    return list(GoodsItemForm(prefix="x", document_rows=document_rows).fields)
+
+
+def payload_from_post(data: QueryDict, *, keep_blank_items: bool = False) -> dict[str, Any]:
+    """The form's raw input as a JSON-able dict, so a draft resumes exactly as the trader left it.
+
+    Items left entirely blank are dropped unless ``keep_blank_items`` (the page is only being
+    re-shown, so the items keep their positions).
+    """
+    header = {name: data.get(name, "").strip() for name in header_field_names(data)}
+    try:
+        total = min(int(data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", "0")), 999)
+    except ValueError:
+        total = 0
+    rows = posted_document_rows(data)
+    items = []
+    for i in range(max(total, 0)):
+        names = item_field_names(rows.get(i, 0))
+        row = {name: data.get(f"{ITEMS_PREFIX}-{i}-{name}", "").strip() for name in names}
+        if keep_blank_items or any(row.values()):
+            items.append(row)
+    # Flat header fields: the draft service reads the LRN from ``payload["lrn"]``.
+    return {**header, "items": items}
+
+
+ADD_DOCUMENT_ACTION = re.compile(
+    rf"{ADD_DOCUMENT}:(?:{ITEMS_PREFIX}-(?P<item>\d{{1,3}})|{DECLARATION_TARGET}-(?P<stem>[a-z]{{1,20}}))"
+)
+
+
+@dataclass(frozen=True)
+class DocumentAdded:
+    """Where "Add another document" was pressed: a goods item (0-based) or the declaration (None)."""
+
+    item: int | None
+    documents: DocumentList
+
+
+def document_added_to(action: str) -> DocumentAdded | None:
+    """The list whose "Add another document" button was pressed, if that was the action."""
+    m = ADD_DOCUMENT_ACTION.fullmatch(action)
+    if m is None:
+        return None
+    if m["item"] is not None:
+        return DocumentAdded(int(m["item"]), ITEM_DOCUMENTS)
+    documents = next((d for d in DeclarationForm.DOCUMENT_LISTS if d.stem == m["stem"]), None)
+    return DocumentAdded(None, documents) if documents else None
+
+
+def forms_from_payload(
+    payload: dict[str, Any] | None,
+    *,
+    default_declarant: str = "",
+    add_item: bool = False,
+    add_document: DocumentAdded | None = None,
+) -> tuple[DeclarationForm, BaseGoodsItemFormSet]:
+    """Unbound forms showing a draft (or a blank declaration).
+
+    Optionally with one more empty item, or one more document row where ``add_document`` says.
+    """
+    payload = payload or {}
+    header = {name: payload.get(name, "") for name in header_field_names(payload)}
+    if not header.get("declarant_eori") and default_declarant:
+        header["declarant_eori"] = default_declarant
+    items = [dict(row) for row in payload.get("items") or [] if isinstance(row, dict)]
+    if add_document is not None:
+        if add_document.item is None:
+            add_document.documents.with_another_row(header)
+        elif 0 <= add_document.item < len(items):
+            add_document.documents.with_another_row(items[add_document.item])
+    if add_item or not items:
+        items.append({})
+    formset: BaseGoodsItemFormSet = GoodsItemFormSet(initial=items, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
+    return DeclarationForm(initial=header), formset
+
+
+def forms_from_post(data: QueryDict) -> tuple[DeclarationForm, BaseGoodsItemFormSet]:
+    """Bound forms for a submission. Every item row is optional so a blank trailing row is ignored."""
+    data = data.copy()
+    # Rows rendered from a draft count as "initial" forms, which Django would require to be filled.
+    data[f"{ITEMS_PREFIX}-INITIAL_FORMS"] = "0"
+    formset: BaseGoodsItemFormSet = GoodsItemFormSet(data, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
+    return DeclarationForm(data), formset
+
+
+# ---------------------------------------------------------------------------------------------
+# Form → canonical declaration
+
+
+def form_to_declaration_data(form: DeclarationForm, formset: BaseGoodsItemFormSet) -> DeclarationData:
+    """The canonical declaration the forms describe, ready for ``services.declaration_lodge``.
+
+    On valid forms this is exactly their cleaned data. On forms with errors it is the declaration
+    as far as it can be read (``readable_values``), so the portal's rules can check the rest in the
+    same round: that one is only ever validated, never lodged.
+    """
+    h = _Values(readable_values(form))
+    type_code = h.text("type_code")
+    trader_role, counterpart_role = party_roles(type_code)
+    parties = [PartyData(role=PartyRole.DECLARANT, eori=h.text("declarant_eori"))]
+    # In PartyRole order, as the XML reader lists them: importer, exporter, consignee.
+    trader = _party(h, "trader", trader_role)
+    parties += [party for party in (trader, _party(h, "counterpart", counterpart_role)) if party]
+    is_export = type_code == "EX"
+    items = [_item_data(position, f) for position, f in enumerate(formset.filled_forms(), start=1)]
+    representation = h.text("representation_code")
+    if not representation and trader and trader.eori and trader.eori != h.text("declarant_eori"):
+        # A declarant lodging for another account cannot be acting for itself; unless the trader
+        # chose indirect representation, it is the direct representative (DE 3/21 code 2).
+        representation = "2"
+    transport_id, transport_id_type = h.text("transport_id"), h.text("transport_id_type")
+    return DeclarationData(
+        type_code=type_code,
+        additional_type=h.text("additional_type"),
+        lrn=h.text("lrn"),
+        goods_item_quantity=len(items),
+        invoice_amount=h.decimal("invoice_amount"),
+        invoice_currency=h.text("invoice_currency"),
+        representation_code=representation,
+        parties=parties,
+        supervising_office=h.text("supervising_office"),
+        presentation_office=h.text("presentation_office"),
+        exit_office=h.text("exit_office"),
+        border_transport_mode=h.text("border_transport_mode"),
+        border_transport_nationality=h.text("border_transport_nationality"),
+        arrival_transport_id="" if is_export else transport_id,
+        arrival_transport_id_type="" if is_export else transport_id_type,
+        departure_transport_id=transport_id if is_export else "",
+        departure_transport_id_type=transport_id_type if is_export else "",
+        goods_location=h.text("goods_location"),
+        destination_country=h.text("destination_country"),
+        export_country=h.text("export_country"),
+        documents=form.documents_data(),
+        items=items,
+    )
+
+
+def _item_data(position: int, form: GoodsItemForm) -> ItemData:
+    c = _Values(readable_values(form))
+    additional = c.text("additional_procedure_code")
+    return ItemData(
+        sequence=position,
+        description=c.text("description"),
+        commodity_code=c.text("commodity_code"),
+        origin_country=c.text("origin_country"),
+        procedure_code=c.text("procedure_code"),
+        additional_procedure_codes=additional.split() if additional else [],
+        quantity=c.decimal("quantity"),
+        quantity_unit=c.text("quantity_unit").upper(),
+        net_mass=c.decimal("net_mass"),
+        gross_mass=c.decimal("gross_mass"),
+        value_amount=c.decimal("value_amount"),
+        value_currency=c.text("value_currency"),
+        documents=form.documents_data(),
+    )
