@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,16 +21,13 @@ register = template.Library()
 
 @register.filter
 def when(value: datetime | str | None) -> str:
-    """``10:42`` today, ``3 March 10:42`` (``3 mars`` in French) another day: as people read a queue."""
+    """A time as every page writes it (``DATETIME_FORMAT``: ``2026-12-03 10:42 UTC``), also from ISO text."""
     if not value:
         return ""
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value)
         value = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-    local = timezone.localtime(value)
-    if local.date() == timezone.localdate():
-        return dateformat.format(local, "H:i")
-    return dateformat.format(local, "j N H:i")
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 def duration(delta: timedelta) -> str:
