@@ -333,13 +333,14 @@ class ReferenceCodeList(models.TextChoices):
     ADDITIONAL_PROCEDURE = "additional_procedure", _("Additional procedure code")
     DOCUMENT = "document", _("Document code")
     HEADER_DOCUMENT = "header_document", _("Document code covering every goods item at header level")
+    GOODS_LOCATION = "goods_location", _("Location of goods")
 
 
 # What a code looks like in each list, as the shipped files write it: HS chapters, headings and
 # subheadings; ISO/HMRC country and currency codes; HMRC office codes (GBLBA001, GB000093,
 # GBREX001); UN/ECE package types (BX, 1A, 43); a two-digit procedure (either half of DE 1/10)
 # or a combined four-digit one; three-character additional procedure codes (000, 1CS, C07); and
-# four-character document codes (N935, C506, 1DAN).
+# four-character document codes (N935, C506, 1DAN); a location of goods by its identification.
 REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.HS: r"[0-9]{2}(?:[0-9]{2}){0,2}",
     ReferenceCodeList.COUNTRY: r"[A-Z]{2}",
@@ -351,6 +352,8 @@ REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.ADDITIONAL_PROCEDURE: r"[0-9A-Z]{3}",
     ReferenceCodeList.DOCUMENT: r"[0-9A-Z]{4}",
     ReferenceCodeList.HEADER_DOCUMENT: r"[0-9A-Z]{4}",
+    # The identification after country, type and qualifier (``BELBFSBEL``); at most the code column.
+    ReferenceCodeList.GOODS_LOCATION: r"[0-9A-Z]{3,10}",
 }
 
 

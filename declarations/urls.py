@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/", views.declaration_new, name="new"),
     path("upload/", views.declaration_upload, name="upload"),
     path("drafts/<int:pk>/", views.declaration_draft, name="draft"),
+    path("code-lists/<slug:name>/", views.code_list, name="code_list"),
     path("<str:mrn>/", views.declaration_detail, name="detail"),
 ]

@@ -8,6 +8,8 @@ far as it can be read, so a rejected lodgement lists every error at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
@@ -15,11 +17,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import accounts_member_of
 from accounts.models import User
@@ -45,6 +48,7 @@ from .forms import (
     payload_from_post,
     upload_too_large_message,
 )
+from .forms.pickers import PICKER_LISTS
 from .models import Channel, Declaration
 
 PAGE_SIZE = 25
@@ -308,3 +312,25 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
         _announce(request, result)
         return redirect("declarations:detail", mrn=result.declaration.mrn)
     return render(request, "declarations/upload.html", context, status=400)
+
+
+@login_required
+@require_GET
+def code_list(request: HttpRequest, name: str) -> HttpResponse:
+    """The options of one code picker as JSON: ``{"options": [[code, name], ...]}``, in code order.
+
+    The same list the rules check against (shipped plus administrators' overrides). Cached by the
+    browser for five minutes and revalidated by its ETag, so a form with twenty country fields
+    fetches the list once and an override shows within minutes.
+    """
+    picker = PICKER_LISTS.get(name)
+    if picker is None:
+        raise Http404("No such code list.")
+    body = json.dumps({"options": sorted(picker.options().items())}, ensure_ascii=False).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        body, content_type="application/json"
+    )
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, max_age=300)
+    return response

@@ -17,6 +17,7 @@ from declarations.canonical import (
     DocumentKind,
 )
 
+from . import pickers
 from .fields import (
     DOCUMENT_ROWS,
     MAX_DOCUMENTS,
@@ -26,6 +27,7 @@ from .fields import (
     document_code_validator,
     previous_document_code_validator,
 )
+from .pickers import PickerList
 from .values import _Values, readable_values
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ class DocumentList:
     type_missing: StrOrPromise  # a row with a reference but no type
     add_label: StrOrPromise
     add_aria: StrOrPromise = ""  # the button's accessible name, where its text is not enough
+    picker: PickerList | None = None  # the code list the type is picked from, if there is one
 
     def code_field(self, n: int) -> str:
         return f"{self.stem}_{n}_code"
@@ -103,6 +106,7 @@ ITEM_DOCUMENTS = DocumentList(
     type_validator=document_code_validator,
     type_missing=_("Enter the type of the document, like N935."),
     add_label=_("Add another document"),
+    picker=pickers.DOCUMENT,
 )
 DOCUMENT_FIELD = _document_field_pattern(ITEM_DOCUMENTS.stem)  # ``doc_3_code``
 # What HMRC's samples carry for the whole declaration: previous documents (DE 2/1, on every one:
@@ -138,6 +142,7 @@ DECLARATION_DOCUMENTS = DocumentList(
     type_missing=_("Enter the type of the document, like N935."),
     add_label=_("Add another document"),
     add_aria=_("Add another document to the declaration"),
+    picker=pickers.DOCUMENT,
 )
 
 
@@ -171,12 +176,19 @@ class DocumentRowsForm(forms.Form):
             count = documents.row_count(rows.get(documents.stem, 0))
             self.document_row_counts[documents.stem] = count
             for n in range(1, count + 1):
-                self.fields[documents.code_field(n)] = UpperCharField(
-                    label=documents.type_label % {"n": n},
-                    max_length=4,
-                    required=False,
-                    validators=[documents.type_validator],
-                    widget=_code(),
+                label = documents.type_label % {"n": n}
+                self.fields[documents.code_field(n)] = (
+                    pickers.CodeField(
+                        picker=documents.picker, label=label, validators=[documents.type_validator]
+                    )
+                    if documents.picker is not None
+                    else UpperCharField(
+                        label=label,
+                        max_length=4,
+                        required=False,
+                        validators=[documents.type_validator],
+                        widget=_code(),
+                    )
                 )
                 self.fields[documents.reference_field(n)] = forms.CharField(
                     label=documents.reference_label % {"n": n},
@@ -184,6 +196,11 @@ class DocumentRowsForm(forms.Form):
                     required=False,
                     widget=_text("long"),
                 )
+        # Nothing typed is cut: a browser drops what goes past an input's maxlength without a word
+        # ("France" in a two-letter field became FR). The fields' own length checks say what is
+        # too long instead. Every form of the declaration ends its construction here.
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
 
     def add_document_action(self, documents: DocumentList) -> str:
         """The value of the button that adds a row to ``documents`` (see ``document_added_to``)."""
@@ -247,7 +264,13 @@ class DocumentRowsForm(forms.Form):
         cleaned = super().clean() or {}
         for documents in self.DOCUMENT_LISTS:
             for n in range(1, self.document_row_counts[documents.stem] + 1):
-                if cleaned.get(documents.reference_field(n)) and not cleaned.get(documents.code_field(n)):
+                code = documents.code_field(n)
+                # A type typed but wrong has its own error; "enter the type" would contradict it.
+                if (
+                    cleaned.get(documents.reference_field(n))
+                    and not cleaned.get(code)
+                    and code not in self.errors
+                ):
                     self.add_error(documents.code_field(n), documents.type_missing)
         return cleaned
 

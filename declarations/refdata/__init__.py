@@ -51,6 +51,9 @@ DOCUMENT = "document"
 # Document codes that, declared at header level, cover every goods item (a deferment account, an
 # authorisation of the trader); any other code counts only for the goods item that carries it.
 HEADER_DOCUMENT = "header_document"
+# DE 5/23 locations of goods HMRC lists (by the identification sent as ``GoodsLocation/Name``): a
+# partial list the form suggests from; the rules do not refuse a location missing from it.
+GOODS_LOCATION = "goods_location"
 
 DEFAULT_REFRESH_SECONDS = 5.0
 # The freshness check compares max(updated_at) and count(*). Those stamps come from the writing
@@ -124,6 +127,7 @@ _SHIPPED: dict[str, Callable[[], Mapping[str, str]]] = {
     ADDITIONAL_PROCEDURE: lambda: _names("additional_procedure_codes.json"),
     DOCUMENT: lambda: _names("document_codes.json"),
     HEADER_DOCUMENT: lambda: _names("header_document_codes.json"),
+    GOODS_LOCATION: lambda: _names("goods_locations.json"),
 }
 
 
@@ -373,6 +377,18 @@ def additional_procedure_code(code: str) -> str | None:
 def document_code(code: str) -> str | None:
     """Description of a DE 2/3 document code (``N935``, ``C506``) or DE 2/6 deferment type (``1DAN``)."""
     return _current().describe(DOCUMENT, code)
+
+
+def code_list(name: str) -> Mapping[str, str]:
+    """A whole code list (``COUNTRY``, ``DOCUMENT`` ...) as the rules see it: shipped plus overrides."""
+    if name not in _SHIPPED:
+        raise KeyError(name)
+    return _current().merged(name)
+
+
+def code_list_stamp() -> Stamp | None:
+    """What changes when the overrides change (None without a database): a version of every list."""
+    return _current().stamp
 
 
 def document_covers_every_item(code: str) -> bool:

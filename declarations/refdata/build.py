@@ -23,6 +23,11 @@ It writes, next to this file:
 - ``document_codes.json``: DE 2/3 document codes (and the DE 2/6 deferment type ``1DAN``, which
   DMS sends as a header ``AdditionalDocument``), HMRC's ``additionalDocumentCodes.json`` and every
   code an accepted HMRC sample declares.
+- ``goods_locations.json``: DE 5/23 locations of goods HMRC lists (airports, maritime ports and
+  wharves; all of type A, qualifier U), keyed by the identification a declaration sends as
+  ``GoodsLocation/Name`` (the code after its country, type and qualifier: ``GBAUBELBFSBEL`` is
+  ``BELBFSBEL``), with the name and country. A partial list: inland locations and authorised
+  premises are not in it, so it suggests and never refuses.
 - ``header_document_codes.json``: the document codes that, declared once for the whole declaration
   (at header level), cover every goods item: the codes HMRC's accepted samples declare at header
   level. Anything else (a licence, a certificate) must be declared on the goods item it covers.
@@ -208,6 +213,17 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
         documents.setdefault(code, why)
     _write_json(out, "document_codes.json", documents)
     _write_json(out, "header_document_codes.json", sample_header_document_codes(source))
+    _write_json(out, "goods_locations.json", goods_locations(lists / "goods-locations-codes"))
+
+
+def goods_locations(folder: Path) -> dict[str, str]:
+    """``{identification: "name (country)"}`` from every list of locations in ``folder``."""
+    locations: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        for code, name in _names(path).items():
+            # Country (2), type of location (1), qualifier (1), then the identification.
+            locations[code[4:]] = f"{name} ({code[:2]})"
+    return locations
 
 
 if __name__ == "__main__":
