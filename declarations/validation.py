@@ -9,11 +9,14 @@ told the same thing in their own terms.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import accounts_actable
 from accounts.models import TraderAccount, User
+from nomenclature import lookup as nomenclature
 
 from . import rules
 from .canonical import DeclarationData, Issue, PartyRole
@@ -35,9 +38,16 @@ def resolve_accounts(data: DeclarationData) -> tuple[TraderAccount | None, Trade
 
 
 def validate(
-    data: DeclarationData, *, user: User | None = None, unregistered_parties_are_errors: bool = True
+    data: DeclarationData,
+    *,
+    user: User | None = None,
+    unregistered_parties_are_errors: bool = True,
+    on: date | None = None,
 ) -> list[Issue]:
     """Every problem with ``data``; errors stop lodgement, warnings do not.
+
+    ``on`` is the day of acceptance the national tariff nomenclature is checked for (today when
+    not given): see ``_nomenclature_issues``.
 
     Past ``MAX_ISSUES`` rule issues (999 goods items can carry tens of thousands of faults) one
     issue counts the rest, an error when any of them is; a person reads the first ones.
@@ -50,12 +60,62 @@ def validate(
         if all(issue.severity == "warning" for issue in dropped):
             more = replace(more, severity="warning")
         issues.append(more)
+    issues += _nomenclature_issues(data, on or timezone.localdate())
     # Who may lodge it is never cut off.
     issues += _party_issues(data, user=user, as_errors=unregistered_parties_are_errors)
     for issue in issues:
         if not issue.pointer and issue.field:
             issue.pointer = pointer_for_field(issue.field, data)
     return issues
+
+
+def _nomenclature_issues(data: DeclarationData, day: date) -> list[Issue]:
+    """Commodity codes of 8 or 10 digits against the national tariff nomenclature in force on ``day``.
+
+    The HS subheading (first six digits) is a rule of its own (``rules``). The national digits are
+    checked only where administrators loaded a nomenclature (``manage.py load_nomenclature``):
+    with no edition loaded at all, they are not checked (an installation without a national tariff);
+    with editions loaded but none in force on ``day`` (the next one not loaded yet), a warning says
+    so and nothing is refused; with an edition in force, a code it does not hold is an error naming
+    the code and the edition.
+    """
+    long_codes = [
+        (position, item.commodity_code)
+        for position, item in enumerate(data.items, start=1)
+        if item.commodity_code.isdigit() and len(item.commodity_code) in (8, 10)
+    ]
+    if not long_codes:
+        return []
+    edition = nomenclature.edition_in_force(day)
+    if edition is None:
+        if not nomenclature.any_edition():
+            return []
+        return [
+            Issue(
+                "nomenclature_not_in_force",
+                _(
+                    "No national tariff nomenclature is in force on %(day)s, so the commodity codes "
+                    "were checked against HS 2022 only."
+                )
+                % {"day": day.isoformat()},
+                field=f"items.{long_codes[0][0]}.commodity_code",
+                severity="warning",
+            )
+        ]
+    unknown = nomenclature.unknown_codes(edition, (code for _position, code in long_codes))
+    return [
+        Issue(
+            "commodity_code_not_in_nomenclature",
+            _(
+                "Goods item %(position)s: commodity code %(code)s is not in the national tariff "
+                "nomenclature %(edition)s in force on %(day)s; declare a code of that edition."
+            )
+            % {"position": position, "code": code, "edition": edition.name, "day": day.isoformat()},
+            field=f"items.{position}.commodity_code",
+        )
+        for position, code in long_codes
+        if code in unknown
+    ]
 
 
 def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) -> list[Issue]:

@@ -22,6 +22,7 @@ ACTION_LABELS: dict[str, Any] = {
     "declarations.reference_code.removed": _(
         "Reference data override removed; the shipped value applies again"
     ),
+    "nomenclature.edition.loaded": _("Tariff nomenclature edition loaded"),
     # Declaration transitions after acceptance (declarations.services.declaration_transition).
     "declarations.declaration.routed": _("Sent to the agencies for review"),
     "declarations.declaration.info_requested": _("Waiting for the trader's answer"),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "singlewindow",
     "accounts",
     "declarations",
+    "nomenclature",
     "agencies",
     "payments",
     "clearance",

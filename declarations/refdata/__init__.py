@@ -365,8 +365,22 @@ def procedure_code_parts() -> frozenset[str]:
 
 
 def procedure_code_name(code: str) -> str | None:
-    """HMRC's name for a combined four-digit procedure code, when HMRC's list has it."""
+    """The name of a four-digit DE 1/10 procedure code in the list (``None`` when it is not listed)."""
     return _current().describe(PROCEDURE, code) if len(code) == 4 else None
+
+
+@functools.cache
+def _allowed_additional() -> dict[str, frozenset[str]]:
+    allowed = _json("procedure_codes.json")["allowed_additional"]
+    assert isinstance(allowed, dict)
+    return {code: frozenset(codes) for code, codes in allowed.items()}
+
+
+def additional_codes_allowed_with(procedure_code: str) -> frozenset[str] | None:
+    """The DE 1/11 codes CDS allows with a DE 1/10 procedure code, or ``None`` when no source lists
+    them for that code (then any listed additional procedure code goes). A shipped fact, not an
+    overridable code list."""
+    return _allowed_additional().get(procedure_code)
 
 
 def additional_procedure_code(code: str) -> str | None:

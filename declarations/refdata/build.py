@@ -16,10 +16,18 @@ It writes, next to this file:
   absent).
 - ``countries.json``, ``currencies.json``, ``offices_of_exit.json``, ``customs_offices.json``,
   ``package_types.json``: ``{code: English name}`` from HMRC's code lists.
-- ``procedure_codes.json``: the combined DE 1/10 codes HMRC lists and the two-digit procedure
-  codes the rules accept (see ``SAMPLE_PROCEDURE_CODES``).
-- ``additional_procedure_codes.json``: DE 1/11 codes, HMRC's list (``additionalProcedureCodes.json``)
-  and every code an accepted HMRC sample declares (see ``sample_codes``).
+- ``procedure_codes.json``: the DE 1/10 procedure codes, ``combined`` (four digits: HMRC's export
+  list, the import codes of CDS Appendix 1 and the export clearance request codes in ``sources/``,
+  and every code an accepted HMRC sample declares), ``parts`` (the two-digit halves of those, plus
+  ``SAMPLE_PROCEDURE_CODES``) and ``allowed_additional`` (for each combined code the DE 1/11 codes
+  it may be declared with, where a source lists them).
+- ``additional_procedure_codes.json``: DE 1/11 codes, HMRC's export list
+  (``additionalProcedureCodes.json``), the import codes of CDS Appendix 2 and the export clearance
+  request codes in ``sources/``, and every code an accepted HMRC sample declares (see
+  ``sample_codes``).
+
+``sources/`` holds the facts that are not in the shared data, each file naming the public
+repository, path and commit it was transcribed from.
 - ``document_codes.json``: DE 2/3 document codes (and the DE 2/6 deferment type ``1DAN``, which
   DMS sends as a header ``AdditionalDocument``), HMRC's ``additionalDocumentCodes.json`` and every
   code an accepted HMRC sample declares.
@@ -46,6 +54,7 @@ import xml.etree.ElementTree as ET  # noqa: S405  (HMRC's published samples, not
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SOURCES = HERE / "sources"
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data"
 
 # HS 2017 subheadings that the HS 2022 edition deleted, each split into the listed HS 2022
@@ -108,6 +117,36 @@ def _local(element: ET.Element) -> str:
 def _child_text(element: ET.Element, name: str) -> str | None:
     child = next((c for c in element if _local(c) == name), None)
     return None if child is None else (child.text or "").strip()
+
+
+def sample_procedure_codes(source: Path) -> dict[str, str]:
+    """The four-digit DE 1/10 procedure codes of HMRC's accepted samples (``CurrentCode`` followed by
+    ``PreviousCode`` of a goods item's ``GovernmentProcedure``), each described by its first sample."""
+    paths = [p for pattern in ACCEPTED_SAMPLES for p in sorted(source.glob(pattern))]
+    paths += sorted(source.glob(ACCEPTED_TT1))
+    codes: dict[str, str] = {}
+    for path in paths:
+        root = ET.parse(path).getroot()  # noqa: S314  (HMRC's published samples, see sample_codes)
+        for element in root.iter():
+            if _local(element) != "GovernmentProcedure":
+                continue
+            current, previous = _child_text(element, "CurrentCode"), _child_text(element, "PreviousCode")
+            if current and previous and len(current + previous) == 4:
+                codes.setdefault(current + previous, f"accepted HMRC sample: {path.stem.split('__')[0]}")
+    return codes
+
+
+def _source(name: str) -> dict[str, object]:
+    with (SOURCES / name).open(encoding="utf-8") as f:
+        data = json.load(f)
+    assert isinstance(data, dict) and "_source" in data, name
+    return data
+
+
+def _source_procedures(name: str) -> dict[str, tuple[str, list[str]]]:
+    codes = _source(name)["codes"]
+    assert isinstance(codes, dict), name
+    return {str(code): (str(entry[0]), [str(c) for c in entry[1]]) for code, entry in codes.items()}
 
 
 def sample_codes(source: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -193,16 +232,51 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
     _write_json(out, "offices_of_exit.json", _names(lists / "officeOfExits.json"))
     _write_json(out, "customs_offices.json", _names(lists / "customsOffices.json"))
     _write_json(out, "package_types.json", _names(lists / "packageTypes.json"))
+    imports = _source_procedures("cds_import_procedure_codes.json")
+    clearance = _source("cds_export_clearance_request_codes.json")
+    clearance_codes = _source_procedures("cds_export_clearance_request_codes.json")
     combined = _names(lists / "procedureCodes" / "procedureCodes.json")
-    parts = {code[:2]: "HMRC procedureCodes.json" for code in combined}
-    parts.update({code[2:]: "HMRC procedureCodes.json" for code in combined})
+    for code, (description, _allowed) in [*imports.items(), *clearance_codes.items()]:
+        combined.setdefault(code, description)
+    for code, why in sample_procedure_codes(source).items():
+        combined.setdefault(code, why)
+    parts = {
+        code[:2]: "HMRC procedureCodes.json"
+        for code in _names(lists / "procedureCodes" / "procedureCodes.json")
+    }
+    parts.update(
+        {
+            code[2:]: "HMRC procedureCodes.json"
+            for code in _names(lists / "procedureCodes" / "procedureCodes.json")
+        }
+    )
+    for code in combined:
+        for half in (code[:2], code[2:]):
+            parts.setdefault(half, f"half of procedure code {code}")
     for code, why in SAMPLE_PROCEDURE_CODES.items():
         parts.setdefault(code, f"accepted HMRC sample: {why}")
-    _write_json(out, "procedure_codes.json", {"combined": combined, "parts": parts})
+    allowed: dict[str, list[str]] = {
+        str(row["parentCode"]): sorted(str(c) for c in row["childCodes"])  # type: ignore[union-attr]
+        for row in _read_json(lists / "procedureCodes" / "linkProcedureCodeToAdditionalProcedureCodes.json")
+    }
+    for code, (_description, codes) in [*imports.items(), *clearance_codes.items()]:
+        if codes:
+            allowed.setdefault(code, sorted(set(codes)))
+    _write_json(
+        out, "procedure_codes.json", {"combined": combined, "parts": parts, "allowed_additional": allowed}
+    )
     documents_used, procedures_used = sample_codes(source)
     additional = _names(lists / "procedureCodes" / "additionalProcedureCodes.json")
+    import_additional = _source("cds_import_additional_procedure_codes.json")["codes"]
+    clearance_additional = clearance["additional_codes"]
+    assert isinstance(import_additional, dict) and isinstance(clearance_additional, dict)
+    for code, description in [*import_additional.items(), *clearance_additional.items()]:
+        additional.setdefault(str(code), str(description))
     for code, why in procedures_used.items():
         additional.setdefault(code, why)
+    for code, listed in allowed.items():
+        unknown = [c for c in listed if c not in additional]
+        assert not unknown, f"procedure code {code} allows unlisted additional codes {unknown}"
     _write_json(out, "additional_procedure_codes.json", additional)
     documents = {
         str(row["parentCode"]).strip(): "HMRC additionalDocumentCodes.json (a reason is required when "
