@@ -238,11 +238,10 @@ SW_REFDATA_REFRESH_SECONDS = env.float("SW_REFDATA_REFRESH_SECONDS", default=5.0
 SW_ROUTING_REFRESH_SECONDS = env.float("SW_ROUTING_REFRESH_SECONDS", default=0.0)
 # Country code in issued MRNs (positions 3–4).
 SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
-# The shipped DE 2/3 document codes and the import additional procedure codes (DE 1/11) are partial
-# lists (declarations/refdata): a code outside them is a warning. An administration that has loaded
-# its full lists (Reference codes in the admin) makes them errors.
+# The shipped DE 2/3 document codes are a partial list (declarations/refdata): a code outside it is a
+# warning. An administration that has loaded its full list (Reference codes in the admin) makes it an
+# error. (The DE 1/11 additional procedure codes are a complete list and always enforced.)
 SW_STRICT_DOCUMENT_CODES = env.bool("SW_STRICT_DOCUMENT_CODES", default=False)
-SW_STRICT_ADDITIONAL_PROCEDURE_CODES = env.bool("SW_STRICT_ADDITIONAL_PROCEDURE_CODES", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

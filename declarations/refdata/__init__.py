@@ -359,6 +359,11 @@ def package_type(code: str) -> str | None:
     return _current().describe(PACKAGE_TYPE, code)
 
 
+def procedure_codes() -> Mapping[str, str]:
+    """The DE 1/10 list: two-digit procedures and combined four-digit codes, with their names."""
+    return _current().merged(PROCEDURE)
+
+
 def procedure_code_parts() -> frozenset[str]:
     """Two-digit procedure codes accepted as either half of a DE 1/10 procedure code."""
     return _current().procedure_parts

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from declarations.canonical import (
-    DeclarationData,
     Issue,
 )
 
@@ -37,9 +38,6 @@ PROCEDURE_CODE_PATTERN = re.compile(r"[0-9]{4}")
 ADDITIONAL_PROCEDURE_CODE_PATTERN = re.compile(r"[0-9A-Z]{3}")
 DOCUMENT_CODE_PATTERN = re.compile(r"[0-9A-Z]{4}")
 
-CUSTOMS_WAREHOUSING = "71"
-REDUCED_DATA_SET = "1H7"  # low-value consignment reduced data set (SRDS)
-
 
 def _error(code: str, field: str, message: str) -> Issue:
     return Issue(code=code, message=message, field=field)
@@ -49,5 +47,12 @@ def _warning(code: str, field: str, message: str) -> Issue:
     return Issue(code=code, message=message, field=field, severity="warning")
 
 
-def _full_data(data: DeclarationData) -> bool:
-    return data.additional_type in FULL_DATA_TYPES
+def _missing(code: str, field: str, message: str, category: str) -> Issue:
+    """A required data element missing, saying which declaration category requires it
+    (``declarations.categories``)."""
+    return _error(
+        code,
+        field,
+        _("%(message)s (Required in a %(category)s declaration.)")
+        % {"message": message, "category": category},
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
@@ -112,7 +111,7 @@ def _check_commodity_code(field: str, where: str, code: str) -> Iterable[Issue]:
         )
 
 
-def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -> Iterable[Issue]:
+def _check_procedure(prefix: str, where: str, item: ItemData) -> Iterable[Issue]:
     code = item.procedure_code
     field = f"{prefix}.procedure_code"
     if not code:
@@ -137,19 +136,41 @@ def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -
         )
     else:
         known = refdata.procedure_code_parts()
-        for part, label in ((code[:2], _("requested")), (code[2:], _("previous"))):
-            if part not in known:
-                yield _error(
-                    "procedure_code_unknown",
-                    field,
-                    _(
-                        "%(where)s, procedure code %(code)s: the %(label)s procedure %(part)s does not "
-                        "exist; "
-                        "declare a valid procedure code (for example 4000)."
-                    )
-                    % {"where": where, "code": code, "label": label, "part": part},
+        unknown_part = next(
+            (
+                (part, label)
+                for part, label in ((code[:2], _("requested")), (code[2:], _("previous")))
+                if part not in known
+            ),
+            None,
+        )
+        if unknown_part is not None:
+            part, label = unknown_part
+            yield _error(
+                "procedure_code_unknown",
+                field,
+                _(
+                    "%(where)s, procedure code %(code)s: the %(label)s procedure %(part)s does not "
+                    "exist; "
+                    "declare a valid procedure code (for example 4000)."
                 )
-                break
+                % {"where": where, "code": code, "label": label, "part": part},
+            )
+        elif refdata.procedure_code_name(code) is None:
+            # Both halves are procedures, but the combination is not in the list (CDS Appendix 1 as
+            # shipped, HMRC's lists, the accepted samples): reported, not refused, since a list
+            # transcribed from public sources may lag behind the national one.
+            yield _warning(
+                "procedure_code_unlisted",
+                field,
+                _(
+                    "%(where)s: procedure code %(code)s is not in the list of procedure codes; check "
+                    "that the requested procedure %(requested)s may follow the previous procedure "
+                    "%(previous)s."
+                )
+                % {"where": where, "code": code, "requested": code[:2], "previous": code[2:]},
+            )
+    allowed = refdata.additional_codes_allowed_with(code) if code else None
     for index, additional in enumerate(item.additional_procedure_codes, start=1):
         if not ADDITIONAL_PROCEDURE_CODE_PATTERN.fullmatch(additional):
             yield _error(
@@ -162,10 +183,10 @@ def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -
                 % {"where": where, "code": additional or "—"},
             )
         elif refdata.additional_procedure_code(additional) is None:
-            # HMRC's list is its exports service's: complete for exports; on imports it lacks most
-            # codes (the samples' import codes were added), so there an unlisted code is a warning.
-            report = _error if export or settings.SW_STRICT_ADDITIONAL_PROCEDURE_CODES else _warning
-            yield report(
+            # The shipped list is complete for imports and exports (CDS Appendix 2, HMRC's export
+            # and clearance request lists, the accepted samples); administrators add codes that
+            # appear later as reference codes.
+            yield _error(
                 "additional_procedure_code_unknown",
                 f"{prefix}.additional_procedure_codes.{index}",
                 _(
@@ -173,4 +194,21 @@ def _check_procedure(prefix: str, where: str, item: ItemData, *, export: bool) -
                     "procedure codes; check the code (declare 000 when no other applies)."
                 )
                 % {"where": where, "code": additional},
+            )
+        elif allowed is not None and additional not in allowed:
+            # CDS refuses a combination Appendix 1 does not allow; the transcribed lists may lag
+            # behind, so the portal reports it without refusing.
+            yield _warning(
+                "additional_procedure_code_not_allowed",
+                f"{prefix}.additional_procedure_codes.{index}",
+                _(
+                    "%(where)s: additional procedure code %(additional)s is not one of those listed for "
+                    "procedure code %(code)s (%(allowed)s); check the combination."
+                )
+                % {
+                    "where": where,
+                    "additional": additional,
+                    "code": code,
+                    "allowed": ", ".join(sorted(allowed)),
+                },
             )

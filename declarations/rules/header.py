@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from declarations import refdata
+from declarations import categories, refdata
 from declarations.canonical import (
     DeclarationData,
     Issue,
@@ -21,6 +21,7 @@ from .base import (
     MAX_HEADER_DOCUMENTS,
     MAX_ITEMS,
     _error,
+    _missing,
     _warning,
 )
 from .codes import _check_country, _check_currency
@@ -147,11 +148,14 @@ def _check_header_counts(data: DeclarationData) -> Iterable[Issue]:
 
 
 def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
-    if data.type_code == "EX" and not data.destination_country:
-        yield _error(
+    # Header data elements are required by the category of the declaration (of its first item).
+    category = categories.category_of(data)
+    if not data.destination_country and categories.required("destination_country", category):
+        yield _missing(
             "destination_country_missing",
             "destination_country",
-            _("The country of destination is missing: declare the country the goods are exported to."),
+            _("The country of destination is missing: declare the country the goods are going to."),
+            str(category),
         )
     for field, label, code in (
         ("destination_country", _("country of destination"), data.destination_country),
@@ -166,14 +170,15 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
         yield from _check_country(field, label, code)
     if data.invoice_currency:
         yield from _check_currency("invoice_currency", data.invoice_currency)
-    if data.type_code == "EX" and not data.exit_office:
-        yield _error(
+    if not data.exit_office and categories.required("exit_office", category):
+        yield _missing(
             "exit_office_missing",
             "exit_office",
             _(
                 "The office of exit is missing: export declarations must name the customs office where the "
                 "goods leave."
             ),
+            str(category),
         )
     elif data.exit_office and refdata.office_of_exit(data.exit_office) is None:
         yield _error(

@@ -6,16 +6,15 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from declarations import refdata
+from declarations import categories, refdata
 from declarations.canonical import (
     DeclarationData,
-    Direction,
     Issue,
     ItemData,
 )
 from declarations.models import GoodsItem
 
-from .base import CUSTOMS_WAREHOUSING, FINAL_SUPPLEMENTARY, MAX_ITEMS, REDUCED_DATA_SET, _error, _full_data
+from .base import MAX_ITEMS, _error, _missing
 from .codes import _check_commodity_code, _check_country, _check_currency, _check_procedure
 from .documents import _check_documents
 from .numbers import _check_numbers, _plain
@@ -80,44 +79,58 @@ def _check_sequences(items: list[ItemData]) -> Iterable[Issue]:
 def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterable[Issue]:
     prefix = f"items.{position}"
     where = _("Goods item %(position)s") % {"position": position}
-    full = _full_data(data)
-    reduced = REDUCED_DATA_SET in item.additional_procedure_codes
-    requested = item.procedure_code[:2]
+    # What this item must carry depends on its declaration category (declarations.categories):
+    # derived from the declaration type, additional type, procedure and additional procedure.
+    category = categories.category_of(data, item)
 
-    if not item.description and data.additional_type != FINAL_SUPPLEMENTARY:
-        yield _error(
+    def required(key: str) -> bool:
+        return categories.required(key, category)
+
+    if not item.description and required("items.description"):
+        yield _missing(
             "description_missing",
             f"{prefix}.description",
             _("%(where)s has no description: describe the goods plainly enough to classify them.")
             % {"where": where},
+            str(category),
         )
 
     if item.commodity_code:
         yield from _check_commodity_code(f"{prefix}.commodity_code", where, item.commodity_code)
-    elif full:
-        yield _error(
+    elif required("items.commodity_code"):
+        yield _missing(
             "commodity_code_missing",
             f"{prefix}.commodity_code",
             _("%(where)s has no commodity code: declare its HS or tariff code (for example 85109000).")
             % {"where": where},
+            str(category),
         )
 
-    yield from _check_procedure(prefix, where, item, export=data.type_code == "EX")
+    yield from _check_procedure(prefix, where, item)
+    if not item.additional_procedure_codes and required("items.additional_procedure_codes"):
+        yield _missing(
+            "additional_procedure_code_missing",
+            f"{prefix}.additional_procedure_codes",
+            _("%(where)s has no additional procedure code: declare 000 when no other applies.")
+            % {"where": where},
+            str(category),
+        )
 
-    masses_required = full and data.type_code in ("IM", "EX")
-    if item.gross_mass is None and masses_required:
-        yield _error(
+    if item.gross_mass is None and required("items.gross_mass"):
+        yield _missing(
             "gross_mass_missing",
             f"{prefix}.gross_mass",
             _("%(where)s has no gross mass: declare the mass in kilograms including packaging.")
             % {"where": where},
+            str(category),
         )
-    if item.net_mass is None and masses_required and requested != CUSTOMS_WAREHOUSING and not reduced:
-        yield _error(
+    if item.net_mass is None and required("items.net_mass"):
+        yield _missing(
             "net_mass_missing",
             f"{prefix}.net_mass",
             _("%(where)s has no net mass: declare the mass in kilograms without packaging.")
             % {"where": where},
+            str(category),
         )
     for field, mass in (("net_mass", item.net_mass), ("gross_mass", item.gross_mass)):
         if mass is not None and mass < 0:
@@ -144,19 +157,21 @@ def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterabl
             _("origin of goods item %(position)s") % {"position": position},
             item.origin_country,
         )
-    elif data.direction is Direction.IMPORT and full and not reduced:
-        yield _error(
+    elif required("items.origin_country"):
+        yield _missing(
             "origin_country_missing",
             f"{prefix}.origin_country",
             _("%(where)s has no country of origin: declare where the goods were produced.")
             % {"where": where},
+            str(category),
         )
 
-    if item.value_amount is None and item.statistical_value is None and full and not reduced:
-        yield _error(
+    if item.value_amount is None and item.statistical_value is None and required("items.value_amount"):
+        yield _missing(
             "item_value_missing",
             f"{prefix}.value_amount",
             _("%(where)s has no value: declare the item price or its statistical value.") % {"where": where},
+            str(category),
         )
     if item.value_amount is not None and not (item.value_currency or data.invoice_currency):
         yield _error(

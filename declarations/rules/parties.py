@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from declarations import refdata
+from declarations import categories, refdata
 from declarations.canonical import (
     DeclarationData,
     Issue,
@@ -14,7 +14,7 @@ from declarations.canonical import (
     PartyRole,
 )
 
-from .base import EORI_PATTERN, FINAL_SUPPLEMENTARY, UK_EORI_DIGITS, UK_EORI_PREFIXES, _error
+from .base import EORI_PATTERN, UK_EORI_DIGITS, UK_EORI_PREFIXES, _error
 from .codes import _check_country
 from .texts import _check_texts
 
@@ -28,7 +28,7 @@ def _check_parties(data: DeclarationData) -> Iterable[Issue]:
             _("The declarant's EORI number is missing: declare who lodges the declaration."),
         )
     role = data.trader_role
-    if role is not None and data.additional_type != FINAL_SUPPLEMENTARY:
+    if role is not None and _trader_required(data):
         yield from _check_trader(role, data.party(role))
     for party in data.parties:
         if party.eori:
@@ -43,6 +43,18 @@ def _check_parties(data: DeclarationData) -> Iterable[Issue]:
             _("The %(role)s") % {"role": _role_label(party.role)},
             party,
         )
+
+
+def _trader_required(data: DeclarationData) -> bool:
+    """Whether the declaration's category requires its trader: the importer of an arrival (not on a
+    final supplementary declaration), the exporter of a dispatch."""
+    category = categories.category_of(data)
+    if category is None:
+        return True
+    key = (
+        "parties.importer" if categories.categories()[category].direction == "import" else "parties.exporter"
+    )
+    return categories.required(key, category)
 
 
 def _role_label(role: PartyRole) -> str:

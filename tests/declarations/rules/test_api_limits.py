@@ -96,13 +96,20 @@ def test_json_lodgement_the_rules_refuse_is_a_400_and_stores_nothing(
     assert not AuditEvent.objects.filter(action__startswith="declarations.").exists()
 
 
-def test_unlisted_document_and_import_additional_procedure_codes_are_warnings_by_default(importer) -> None:
-    payload = item(documents=[{"code": "N999", "reference": "1"}], additional_procedure_codes=["ZZZ"])
+def test_unlisted_document_code_is_a_warning_by_default(importer) -> None:
+    payload = item(documents=[{"code": "N999", "reference": "1"}])
     response = post_json(importer, payload)
     assert response.status_code == 201, response.content
     warnings = [(w["code"], w.get("field")) for w in response.json()["warnings"]]
     assert ("document_code_unknown", "items.1.documents.1.code") in warnings
-    assert ("additional_procedure_code_unknown", "items.1.additional_procedure_codes.1") in warnings
+
+
+def test_unlisted_import_additional_procedure_code_is_refused(importer) -> None:
+    response = post_json(importer, item(additional_procedure_codes=["ZZZ"]))
+    assert response.status_code == 400, response.content
+    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [
+        ("additional_procedure_code_unknown", "items.1.additional_procedure_codes.1")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -113,16 +120,6 @@ def test_unlisted_document_and_import_additional_procedure_codes_are_warnings_by
             item(documents=[{"code": "N999", "reference": "1"}]),
             ("document_code_unknown", "items.1.documents.1.code", "67A/68A[1]/02A[1] TypeCode"),
             id="document_code",
-        ),
-        pytest.param(
-            "SW_STRICT_ADDITIONAL_PROCEDURE_CODES",
-            item(additional_procedure_codes=["ZZZ"]),
-            (
-                "additional_procedure_code_unknown",
-                "items.1.additional_procedure_codes.1",
-                "67A/68A[1]/70A[2] CurrentCode",
-            ),
-            id="additional_procedure_code",
         ),
     ],
 )

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from declarations import refdata
 from declarations.canonical import DeclarationData, DocumentData, DocumentKind, Issue
 from declarations.models import ReferenceCode, ReferenceCodeList
+from declarations.rules import check_declaration
 from declarations.validation import validate
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,6 @@ def warnings(data: DeclarationData) -> list[Issue]:
 def strict(settings) -> None:
     """As an administration that has loaded its full code lists."""
     settings.SW_STRICT_DOCUMENT_CODES = True
-    settings.SW_STRICT_ADDITIONAL_PROCEDURE_CODES = True
 
 
 def found(data: DeclarationData) -> list[tuple[str, str, str]]:
@@ -119,14 +119,14 @@ def test_document_codes_are_hmrc_list_and_every_accepted_sample_code() -> None:
 # --- additional procedure codes --------------------------------------------------------------
 
 
-def test_unlisted_additional_procedure_code_is_an_error_on_exports_a_warning_on_imports(
+def test_unlisted_additional_procedure_code_is_an_error_on_exports_and_imports(
     valid_import: DeclarationData, valid_export: DeclarationData
 ) -> None:
+    # The import list is complete now (CDS Appendix 2 as transcribed), so imports are refused too.
     valid_export.items[0].additional_procedure_codes = ["ZZZ"]
     assert [i.code for i in errors(valid_export)] == ["additional_procedure_code_unknown"]
     valid_import.items[0].additional_procedure_codes = ["000", "ZZZ"]
-    assert errors(valid_import) == []
-    assert [i.code for i in warnings(valid_import)] == ["additional_procedure_code_unknown"]
+    assert [i.code for i in errors(valid_import)] == ["additional_procedure_code_unknown"]
 
 
 @pytest.mark.usefixtures("strict")
@@ -199,3 +199,86 @@ def test_validate_declarations_finds_every_accepted_hmrc_sample_valid(capsys) ->
     reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["file"], r["errors"]) for r in reports if r["status"] != "valid"] == []
     assert len(reports) == len(paths)
+
+
+# --- the complete DE 1/10 and DE 1/11 lists ---------------------------------------------------
+
+
+def rule_errors(data: DeclarationData) -> list[Issue]:
+    return [i for i in check_declaration(data) if i.severity == "error"]
+
+
+def rule_warnings(data: DeclarationData) -> list[Issue]:
+    return [i for i in check_declaration(data) if i.severity == "warning"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    # CDS Appendix 1 imports (free circulation, excise warehouse, onward supply, end-use, IP, TA,
+    # re-import, customs warehousing), HMRC's exports, export clearance requests, accepted samples.
+    [
+        "4000",
+        "4071",
+        "0700",
+        "4200",
+        "4400",
+        "5100",
+        "5300",
+        "6123",
+        "7100",
+        "7178",
+        "1040",
+        "3171",
+        "0012",
+        "0019",
+    ],
+)
+def test_procedure_code_is_in_the_complete_list(code: str) -> None:
+    assert refdata.procedure_code_name(code)
+
+
+def test_every_listed_procedure_code_has_listed_halves_and_allows_only_listed_additional_codes() -> None:
+    shipped = refdata.procedure_codes()
+    parts = refdata.procedure_code_parts()
+    assert len([c for c in shipped if len(c) == 4]) >= 90
+    for code in (c for c in shipped if len(c) == 4):
+        assert {code[:2], code[2:]} <= parts, code
+        for additional in refdata.additional_codes_allowed_with(code) or ():
+            assert refdata.additional_procedure_code(additional), (code, additional)
+
+
+def test_listed_procedure_code_passes_and_an_unlisted_pair_of_real_procedures_is_a_warning(
+    valid_import: DeclarationData,
+) -> None:
+    valid_import.items[0].procedure_code = "4010"  # both halves exist; the pair is not in Appendix 1
+    assert rule_errors(valid_import) == []
+    (warning,) = rule_warnings(valid_import)
+    assert (warning.code, warning.field) == ("procedure_code_unlisted", "items.1.procedure_code")
+    assert "4010" in warning.message
+
+
+@pytest.mark.parametrize("code", ["C07", "F15", "D12", "1H7", "97F", "19Z", "13C", "3HG", "1CS", "B51"])
+def test_import_export_and_clearance_additional_procedure_codes_are_listed(code: str) -> None:
+    assert refdata.additional_procedure_code(code)
+
+
+def test_additional_code_outside_those_its_procedure_allows_is_a_warning(
+    valid_import: DeclarationData,
+) -> None:
+    valid_import.items[0].procedure_code = "5300"  # temporary admission: D-codes and F15 only
+    valid_import.items[0].additional_procedure_codes = ["000"]
+    assert rule_errors(valid_import) == []
+    (warning,) = rule_warnings(valid_import)
+    assert (warning.code, warning.field) == (
+        "additional_procedure_code_not_allowed",
+        "items.1.additional_procedure_codes.1",
+    )
+    assert "5300" in warning.message and "D01" in warning.message
+
+
+def test_procedure_without_a_listed_set_allows_any_listed_additional_code(
+    valid_import: DeclarationData,
+) -> None:
+    assert refdata.additional_codes_allowed_with("4000") is None
+    valid_import.items[0].additional_procedure_codes = ["C07", "1RV"]
+    assert check_declaration(valid_import) == []

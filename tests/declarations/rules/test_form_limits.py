@@ -27,7 +27,7 @@ def test_form_mass_the_database_cannot_read_back_is_shown_beside_the_field(clien
 
 
 def test_form_unknown_codes_are_shown_beside_their_fields(client, importer, settings):
-    settings.SW_STRICT_DOCUMENT_CODES = settings.SW_STRICT_ADDITIONAL_PROCEDURE_CODES = True
+    settings.SW_STRICT_DOCUMENT_CODES = True
     client.force_login(importer)
     row = item_row(additional_procedure_code="000 ZZZ", doc_1_code="N999")
     response = client.post(reverse("declarations:new"), form_post(lrn="WEB-CODES", items=[row]))

@@ -152,7 +152,7 @@ def test_quantity_without_a_unit_is_accepted_with_a_commodity_code(valid_import:
 
 
 def test_quantity_without_a_unit_or_commodity_code_is_rejected(valid_import: DeclarationData) -> None:
-    valid_import.additional_type = "B"  # simplified: no commodity code required
+    valid_import.additional_type = "C"  # simplified, regular use (I1 C&F): no commodity code required
     valid_import.items[0].commodity_code = ""
     valid_import.items[0].quantity = Decimal("10")
     (issue,) = errors(valid_import)

@@ -404,7 +404,7 @@ def test_reduced_data_set_item_needs_no_net_mass_origin_or_value(valid_import: D
     assert check_declaration(valid_import) == []
 
 
-@pytest.mark.parametrize("additional_type", ["B", "C", "E", "F", "J", "K", "Q"])
+@pytest.mark.parametrize("additional_type", ["C", "F", "J", "K", "Q"])
 def test_simplified_declaration_item_needs_no_classification_masses_origin_or_value(
     valid_import: DeclarationData, additional_type: str
 ) -> None:
@@ -413,6 +413,24 @@ def test_simplified_declaration_item_needs_no_classification_masses_origin_or_va
     item.commodity_code = item.origin_country = ""
     item.net_mass = item.gross_mass = item.value_amount = None
     assert check_declaration(valid_import) == []
+
+
+@pytest.mark.parametrize("additional_type", ["B", "E"])
+def test_occasional_simplified_declaration_needs_the_commodity_code_and_net_mass_only(
+    valid_import: DeclarationData, additional_type: str
+) -> None:
+    # I1 B&E: CDS wants the 8-digit commodity code on every declaration but clearance requests and
+    # regular-use simplified ones (CDSSG08010), and lists net mass for I1 B&E without a condition.
+    valid_import.additional_type = additional_type
+    item = valid_import.items[0]
+    item.commodity_code = item.origin_country = ""
+    item.net_mass = item.gross_mass = item.value_amount = None
+    issues = check_declaration(valid_import)
+    assert codes(issues) == [
+        ("commodity_code_missing", "items.1.commodity_code"),
+        ("net_mass_missing", "items.1.net_mass"),
+    ]
+    assert all("I1 B&E declaration" in issue.message for issue in issues)
 
 
 def test_final_supplementary_declaration_item_needs_no_description(valid_import: DeclarationData) -> None:
