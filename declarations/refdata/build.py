@@ -255,10 +255,11 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
             parts.setdefault(half, f"half of procedure code {code}")
     for code, why in SAMPLE_PROCEDURE_CODES.items():
         parts.setdefault(code, f"accepted HMRC sample: {why}")
-    allowed: dict[str, list[str]] = {
-        str(row["parentCode"]): sorted(str(c) for c in row["childCodes"])  # type: ignore[union-attr]
-        for row in _read_json(lists / "procedureCodes" / "linkProcedureCodeToAdditionalProcedureCodes.json")
-    }
+    allowed: dict[str, list[str]] = {}
+    for row in _read_json(lists / "procedureCodes" / "linkProcedureCodeToAdditionalProcedureCodes.json"):
+        children = row["childCodes"]
+        assert isinstance(children, list), row
+        allowed[str(row["parentCode"])] = sorted(str(c) for c in children)
     for code, (_description, codes) in [*imports.items(), *clearance_codes.items()]:
         if codes:
             allowed.setdefault(code, sorted(set(codes)))

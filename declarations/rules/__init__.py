@@ -10,16 +10,14 @@ What is mandatory follows HMRC's accepted trade-test declarations, not a reading
 element tables alone: every accepted sample in ``../shared/data/wco-dms`` must pass, and each
 rejected TT1 variant must fail for the reason HMRC gave. That evidence shapes these choices:
 
-- Standard and supplementary declarations (DE 1/2 additional type A, D, X, Y, Z) carry the full
-  item data set. Simplified declarations (B, C, E, F), customs clearance requests (J, K) and the
-  final supplementary declaration (Q) were accepted without commodity codes, masses, origin or
-  values, so the rules do not demand those there (but check them when given).
-- Special fiscal territory declarations (CO) were accepted without masses.
-- Net mass is demanded where duty and trade statistics are computed from it: HMRC rejected the
-  TT1 import (4071, release from a customs warehouse) without it, but accepted entry into a customs
-  warehouse (requested procedure 71) without it.
-- Items under the reduced data set for low-value consignments (additional procedure code 1H7)
-  were accepted without net mass, origin or item value.
+- What a declaration must carry depends on its declaration category (H1, H2, ... I1, C21i, B1 ...,
+  derived by ``declarations.categories`` from the type, additional type and procedure), as the
+  CDS data sets define it; the facts are data (``refdata/data_requirements.json``, sources named).
+  So an entry into a customs warehouse (H2) needs no net mass while a release from it (H1) does
+  (HMRC rejected the TT1 import 4071 without it), a low-value consignment (H7, 1H7) no net mass,
+  origin or value, a regular-use simplified declaration (C&F) or a clearance request (J, K) no
+  commodity code, and the final supplementary declaration (Q) no description or trader.
+- Special fiscal territory declarations (CO) were accepted without masses (B4).
 - A declared total of packages that differs from the item package counts is a warning: three
   accepted HMRC samples (TT_IM202a, TT_EX055a, the IMZ aggregated supplementary) declare one.
 - A commodity code whose subheading HS 2022 removed (``970200``) is a warning naming the new
