@@ -145,8 +145,12 @@ def required(field: str, category: str | None) -> bool:
 
 
 def categories_requiring(field: str) -> tuple[str, ...]:
-    """The categories in which ``field`` is required (for the field catalogue's column)."""
-    return tuple(code for code, symbol in fields()[field].requirements.items() if symbol == REQUIRED)
+    """The categories in which ``field`` is required (for the field catalogue's column); none for a
+    field whose requirement does not depend on the category (its own rule decides)."""
+    found = fields().get(field)
+    if found is None:
+        return ()
+    return tuple(code for code, symbol in found.requirements.items() if symbol == REQUIRED)
 
 
 def _is_export(type_code: str, procedure_code: str) -> bool | None:

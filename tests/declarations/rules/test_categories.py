@@ -117,6 +117,10 @@ def test_categories_requiring_net_mass_follow_the_completion_guides() -> None:
     assert not {"H2", "H3", "H7", "C21i", "C21e", "I1 C&F", "FSD", "B3"} & set(required)
 
 
+def test_a_field_whose_requirement_does_not_depend_on_the_category_is_required_in_none() -> None:
+    assert categories.categories_requiring("items.package_marks") == ()
+
+
 def test_a_declaration_without_a_known_type_has_no_category() -> None:
     data = build_import()
     data.type_code = "ZZ"
