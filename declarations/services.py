@@ -270,6 +270,33 @@ def declaration_save_draft(
     return draft
 
 
+@transaction.atomic(durable=True)
+def declaration_draft_delete(*, user: User, draft: Declaration) -> None:
+    """Delete one of the user's drafts, with an audit event; a lodged declaration is never deleted.
+
+    Compare-and-set on the status: a draft submitted meanwhile (another tab) is a declaration now
+    and stays; ``Conflict`` ``draft_not_open`` says so.
+    """
+    lrn = draft.lrn
+    deleted, _by_model = Declaration.objects.filter(pk=draft.pk, status=Status.DRAFT, lodged_by=user).delete()
+    if not deleted:
+        raise Conflict("draft_not_open", _("This draft has already been submitted or removed."))
+    audit_log(action="declarations.declaration.draft_deleted", obj=draft, actor=user, data={"lrn": lrn})
+
+
+@transaction.atomic(durable=True)
+def declaration_copy_to_draft(*, user: User, payload: dict[str, Any], source: Declaration) -> Declaration:
+    """A new draft of ``user`` holding ``payload`` (the form's input copied from ``source``, without
+    its LRN); audited on the new draft with where it came from. The caller checked that the user
+    may read ``source`` and lodge."""
+    draft = Declaration.objects.create(
+        lodged_by=user, status=Status.DRAFT, channel=Channel.WEB_FORM, lrn="", draft_payload=payload
+    )
+    origin = {"mrn": source.mrn} if source.mrn else {"draft": source.pk}
+    audit_log(action="declarations.declaration.copied", obj=draft, actor=user, data={"from": origin})
+    return draft
+
+
 def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> LodgeResult:
     """Lodge a WCO DM XML message: hardened parse, schema, mapping, then ``declaration_lodge``.
 

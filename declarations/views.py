@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -22,10 +23,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import accounts_member_of
-from accounts.models import User
+from accounts.models import Role, User
 from singlewindow.audit import action_label
 from singlewindow.errors import DomainError
 
@@ -48,6 +49,8 @@ from .forms import (
     payload_from_post,
     upload_too_large_message,
 )
+from .forms.drafts import draft_for_page, payload_from_data, with_language
+from .forms.fields import ITEMS_PREFIX
 from .forms.pickers import PICKER_LISTS
 from .models import Channel, Declaration
 
@@ -146,6 +149,7 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
             "timeline": timeline,
             "xml_url": f"/api/v1/declarations/{declaration.mrn}/xml",
             "transport_mode": dict(TRANSPORT_MODE_CHOICES).get(declaration.border_transport_mode, ""),
+            "may_copy": _may_lodge(user),
         },
     )
 
@@ -171,11 +175,13 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
     user = _user(request)
     if request.method != "POST":
         form, formset = forms_from_payload(
-            draft.draft_payload if draft else None, default_declarant=_default_declarant(user)
+            draft_for_page(draft.draft_payload) if draft else None, default_declarant=_default_declarant(user)
         )
         return _render_form(request, draft, form, formset)
 
     action = request.POST.get("action", "submit")
+    if (removed := item_removed(action)) is not None:
+        return _remove_item(request, draft, removed)
     if action == "add_item":
         form, formset = forms_from_payload(payload_from_post(request.POST), add_item=True)
         # Without JavaScript the page reloads: put the cursor in the new item.
@@ -224,13 +230,57 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
         else:
             _announce(request, result)
             return redirect("declarations:detail", mrn=result.declaration.mrn)
+    kept = draft is not None and _keep_edits(request, draft)
     return _render_form(
-        request, draft, form, formset, unplaced=unplaced, service_messages=service_messages, status=400
+        request,
+        draft,
+        form,
+        formset,
+        unplaced=unplaced,
+        service_messages=service_messages,
+        status=400,
+        edits_kept=kept,
     )
 
 
+def _keep_edits(request: HttpRequest, draft: Declaration) -> bool:
+    """A draft whose submission failed keeps the edits made on the page, as "Save as draft" would:
+    leaving the page to look something up loses nothing. False if the draft is gone meanwhile."""
+    try:
+        services.declaration_save_draft(
+            user=_user(request), payload=with_language(payload_from_post(request.POST)), draft=draft
+        )
+    except DomainError:
+        return False
+    return True
+
+
+# "Remove goods item" buttons: ``remove_item:items-2`` removes the third item.
+REMOVE_ITEM_ACTION = re.compile(rf"remove_item:{ITEMS_PREFIX}-(\d{{1,3}})")
+
+
+def item_removed(action: str) -> int | None:
+    """The index of the goods item whose "Remove" button was pressed, if that was the action."""
+    m = REMOVE_ITEM_ACTION.fullmatch(action)
+    return int(m[1]) if m else None
+
+
+def _remove_item(request: HttpRequest, draft: Declaration | None, index: int) -> HttpResponse:
+    """The page again without one goods item; the items after it move up. Nothing is stored."""
+    # Blank items stay, so the numbers the trader sees are the ones removed and kept.
+    payload = payload_from_post(request.POST, keep_blank_items=True)
+    items = payload["items"]
+    if 0 <= index < len(items):
+        del items[index]
+    form, formset = forms_from_payload(payload)
+    number = min(index, len(formset.forms) - 1) + 1
+    # Without JavaScript the page reloads: the cursor goes to the item that took its place.
+    formset.forms[number - 1].fields["description"].widget.attrs["autofocus"] = True
+    return _render_form(request, draft, form, formset, removed=index + 1)
+
+
 def _save_draft(request: HttpRequest, draft: Declaration | None) -> HttpResponse:
-    payload = payload_from_post(request.POST)
+    payload = with_language(payload_from_post(request.POST))
     try:
         draft = services.declaration_save_draft(user=_user(request), payload=payload, draft=draft)
     except DomainError as exc:
@@ -259,6 +309,8 @@ def _render_form(
     unplaced: list[Issue] | None = None,
     service_messages: frozenset[str] = frozenset(),
     status: int = 200,
+    edits_kept: bool = False,
+    removed: int | None = None,
 ) -> HttpResponse:
     errors = (
         error_summary(form, formset, unplaced, service_messages=service_messages) if form.is_bound else []
@@ -275,6 +327,8 @@ def _render_form(
             "action_url": reverse("declarations:draft", args=[draft.pk])
             if draft
             else reverse("declarations:new"),
+            "edits_kept": edits_kept,
+            "removed": removed,
         },
         status=status,
     )
@@ -312,6 +366,59 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
         _announce(request, result)
         return redirect("declarations:detail", mrn=result.declaration.mrn)
     return render(request, "declarations/upload.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask, then delete one of the user's drafts (only its owner reaches it: ``access_draft``)."""
+    user = _user(request)
+    draft = selectors.access_draft(user, pk)
+    if request.method != "POST":
+        return render(request, "declarations/draft_delete.html", {"nav": "list", "draft": draft})
+    try:
+        services.declaration_draft_delete(user=user, draft=draft)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Draft deleted."))
+    return redirect("declarations:list")
+
+
+def _may_lodge(user: User) -> bool:
+    return user.role in (Role.TRADER, Role.BROKER)
+
+
+@login_required
+@require_POST
+def declaration_copy(request: HttpRequest, mrn: str) -> HttpResponse:
+    """A new draft holding a copy of a lodged declaration the user may read, to lodge it again."""
+    user = _user(request)
+    declaration = selectors.access_declaration(user, mrn)
+    if not _may_lodge(user):
+        # Officers see a part of a declaration, supervisors lodge nothing: no copy to make.
+        raise Http404("No such declaration.")
+    payload = payload_from_data(selectors.declaration_with_details(declaration, user=user).to_data())
+    return _copied(
+        request, services.declaration_copy_to_draft(user=user, payload=payload, source=declaration)
+    )
+
+
+@login_required
+@require_POST
+def draft_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft holding a copy of one of the user's drafts, without its LRN."""
+    user = _user(request)
+    draft = selectors.access_draft(user, pk)
+    payload = {**(draft.draft_payload or {}), "lrn": ""}
+    return _copied(request, services.declaration_copy_to_draft(user=user, payload=payload, source=draft))
+
+
+def _copied(request: HttpRequest, draft: Declaration) -> HttpResponse:
+    messages.success(
+        request, _("Copied into a new draft. Give it a new LRN, check it, then submit it or save it.")
+    )
+    return redirect("declarations:draft", pk=draft.pk)
 
 
 @login_required

@@ -16,6 +16,8 @@ from .models import AuditEvent
 # Every action code the system writes, rendered for people. Apps add theirs here as they grow.
 ACTION_LABELS: dict[str, Any] = {
     "declarations.declaration.drafted": _("Draft saved"),
+    "declarations.declaration.draft_deleted": _("Draft deleted"),
+    "declarations.declaration.copied": _("Draft made as a copy of another declaration"),
     "declarations.declaration.accepted": _("Declaration accepted and MRN issued"),
     "declarations.declaration.lodge_replayed": _("Identical lodgement received again; first answer returned"),
     "declarations.reference_code.changed": _("Reference data override saved"),
