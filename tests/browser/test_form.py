@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -135,3 +137,16 @@ def test_a_draft_is_deleted_after_confirming(page: Page, importer, password, scr
 
     expect(page.get_by_role("status").first).to_contain_text("Draft deleted.")
     expect(page.get_by_text("BROWSER-BIN")).to_have_count(0)
+
+
+def test_an_item_added_in_the_page_has_working_pickers(page: Page, importer, password):
+    sign_in(page, "importer", password)
+    page.goto("/declarations/new/")
+    page.get_by_role("button", name="Add another goods item").click()
+    field = page.locator("#goods-item-2").get_by_label("Document 1 type")
+    field.focus()
+    page.keyboard.type("C50")
+    expect(field).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(field).to_have_value(re.compile(r"^C50\w$"))

@@ -229,3 +229,28 @@ def test_a_failed_submit_shows_every_typed_value_again(client, importer):
     page = client.post(reverse("declarations:new"), data).content.decode()
     for typed in ('value="France"', 'value="1.234,5"', 'value="N9355"', 'value="INV-7"'):
         assert typed in page
+
+
+# --- numbers on the declaration's page ----------------------------------------------------------
+
+
+def test_the_declaration_page_shows_amounts_grouped_and_unrounded(client, importer, settings):
+    declaration = lodge(importer, "LRN-NUMBERS")
+    Declaration.objects.filter(pk=declaration.pk).update(invoice_amount=Decimal("1234567.125"))
+    client.force_login(importer)
+    url = reverse("declarations:detail", args=[declaration.mrn])
+
+    assert "1,234,567.125 GBP" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "1\u00a0234\u00a0567,125 GBP" in client.get(url).content.decode()
+
+
+def test_the_declaration_page_offers_a_copy_to_traders_only(client, importer, supervisor):
+    declaration = lodge(importer, "LRN-BUTTON")
+    url = reverse("declarations:detail", args=[declaration.mrn])
+    copy = reverse("declarations:copy", args=[declaration.mrn])
+    client.force_login(importer)
+    assert copy in client.get(url).content.decode()
+    client.force_login(supervisor)
+    page = client.get(url)
+    assert page.status_code == 200 and copy not in page.content.decode()
