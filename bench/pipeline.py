@@ -371,6 +371,8 @@ def main() -> None:
             "CELERY_BROKER_URL": broker,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "LOG_LEVEL": "ERROR",
+            # One demo broker lodges everything: the per-user lodgement throttle would cap the figure.
+            "SW_LODGE_THROTTLE": "1000000/minute",
         }
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")

@@ -48,6 +48,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def validation_errors(detail: Any) -> list[dict[str, str]]:
+    """A serializer's (nested) errors as the API's flat list, each with its dotted, 1-based path."""
+    errors: list[dict[str, str]] = []
+    _flatten(detail, "", errors)
+    return errors
+
+
 def _flatten(detail: Any, prefix: str, out: list[dict[str, str]]) -> None:
     """DRF's nested validation errors as a flat list with dotted, 1-based field paths."""
     if isinstance(detail, dict):

@@ -243,6 +243,12 @@ SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
 # error. (The DE 1/11 additional procedure codes are a complete list and always enforced.)
 SW_STRICT_DOCUMENT_CODES = env.bool("SW_STRICT_DOCUMENT_CODES", default=False)
 
+SW_LODGE_THROTTLE = env.str("SW_LODGE_THROTTLE", default="600/minute")
+# The browser's bulk upload: files in one batch, and their total size (each file is also held to
+# SW_MAX_XML_BYTES). A page post over the total is refused before its files are read.
+SW_BULK_MAX_FILES = env.int("SW_BULK_MAX_FILES", default=50)
+SW_BULK_MAX_BYTES = env.int("SW_BULK_MAX_BYTES", default=50 * 1024 * 1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -258,7 +264,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "singlewindow.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env.str("SW_TOKEN_THROTTLE", default="120/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("SW_TOKEN_THROTTLE", default="120/minute"),
+        # Per user (declarations.api.throttling): lodgements through the API and the upload page,
+        # and validations (POST /api/v1/declarations/validate, the page's "check only").
+        "lodgement": SW_LODGE_THROTTLE,
+        "validation": env.str("SW_VALIDATE_THROTTLE", default=SW_LODGE_THROTTLE),
+    },
     "NUM_PROXIES": SW_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {

@@ -331,3 +331,22 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     def _user(self) -> Any:
         request = self.context.get("request")
         return getattr(request, "user", None) if request is not None else None
+
+
+class CheckSummarySerializer(serializers.Serializer):
+    type = serializers.CharField()
+    lrn = serializers.CharField()
+    items = serializers.IntegerField()
+    commodity_codes = serializers.ListField(child=serializers.CharField())
+    totals = serializers.DictField()
+
+
+class CheckResultSerializer(serializers.Serializer):
+    """The answer of POST /api/v1/declarations/validate (``declarations.checking.CheckResult``)."""
+
+    valid = serializers.BooleanField()
+    lodgement_status = serializers.ChoiceField(choices=[201, 200, 400, 409, 413])
+    errors = IssueSerializer(many=True)  # type: ignore[assignment]  # the field, not Serializer.errors
+    warnings = IssueSerializer(many=True)
+    summary = CheckSummarySerializer(allow_null=True)
+    mrn = serializers.CharField(required=False, help_text="The declaration lodged before (status 200)")

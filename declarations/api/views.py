@@ -23,17 +23,20 @@ from rest_framework.reverse import reverse
 
 from accounts.models import User
 from singlewindow.api import answer_after_commit, with_idempotency
+from singlewindow.errors import DomainError
 from singlewindow.parsers import BoundedJSONParser, read_capped
 
-from .. import selectors, services
+from .. import checking, selectors, services
 from ..models import Channel, Declaration, Status
 from ..wco.writer import write_declaration
 from .serializers import (
+    CheckResultSerializer,
     DeclarationDetailSerializer,
     DeclarationInputSerializer,
     DeclarationSummarySerializer,
     ErrorResponseSerializer,
 )
+from .throttling import LodgementThrottle, ValidationThrottle
 
 
 def _read_capped(stream: Any) -> bytes:
@@ -102,6 +105,10 @@ class DeclarationListCreateView(generics.GenericAPIView):
     filterset_class = DeclarationFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
 
+    def get_throttles(self) -> list[Any]:
+        # Lodging is counted per user; reading the list is not.
+        return [LodgementThrottle()] if self.request.method == "POST" else []
+
     def get_queryset(self) -> QuerySet[Declaration]:
         user: User = self.request.user  # type: ignore[assignment]
         return (
@@ -143,6 +150,7 @@ class DeclarationListCreateView(generics.GenericAPIView):
             400: ErrorResponseSerializer,
             409: ErrorResponseSerializer,
             413: ErrorResponseSerializer,
+            429: OpenApiResponse(ErrorResponseSerializer, description="Too many lodgements: see Retry-After"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -193,6 +201,45 @@ class DeclarationListCreateView(generics.GenericAPIView):
             return Response(payload, status=code, headers={"Location": url})
 
         return answer_after_commit(detail, accepted)
+
+
+class DeclarationValidateView(generics.GenericAPIView):
+    """What lodging this message would answer, worked out without storing anything."""
+
+    parser_classes = [BoundedJSONParser, XmlBodyParser, TextXmlBodyParser]
+    serializer_class = CheckResultSerializer
+    throttle_classes = [ValidationThrottle]
+
+    @extend_schema(
+        tags=["Declarations"],
+        summary="Validate a declaration (JSON or WCO DM 3.6 XML) without lodging it",
+        description=(
+            "Runs every check of lodgement and stores nothing. Answers 200 whenever the message could "
+            "be looked at: `valid`, `lodgement_status` (what POST /api/v1/declarations would answer), "
+            "`errors` and `warnings` with their pointers, and the `summary`. An LRN is said to be taken "
+            "only when you may read the declaration holding it. `Idempotency-Key` is ignored."
+        ),
+        request={"application/json": DeclarationInputSerializer, "application/xml": OpenApiTypes.BINARY},
+        responses={
+            200: CheckResultSerializer,
+            429: OpenApiResponse(
+                ErrorResponseSerializer, description="Too many validations: see Retry-After"
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        try:
+            data: Any = request.data
+        except DomainError as exc:  # the body is too large, or not JSON: that is the verdict too
+            return Response(checking.refused(exc.errors, status=exc.status).as_dict())
+        if not isinstance(data, bytes) and _media_type(request) in XML_MEDIA_TYPES:
+            data = b""  # an empty XML body, as lodgement treats it
+        if isinstance(data, bytes):
+            result = checking.declaration_check_xml(body=data, user=user)
+        else:
+            result = checking.declaration_check_json(payload=data, user=user)
+        return Response(result.as_dict())
 
 
 class DeclarationDetailView(generics.GenericAPIView):
