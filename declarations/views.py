@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import accounts_member_of
@@ -30,7 +32,8 @@ from accounts.models import Role, User
 from singlewindow.audit import action_label
 from singlewindow.errors import DomainError
 
-from . import selectors, services, validation
+from . import bulk, selectors, services, validation
+from .api.throttling import LodgementThrottle, ValidationThrottle
 from .canonical import Issue
 from .errors import LodgementRejected, LrnConflict
 from .forms import (
@@ -47,11 +50,16 @@ from .forms import (
     forms_from_post,
     issues_to_forms,
     payload_from_post,
-    upload_too_large_message,
 )
 from .forms.drafts import draft_for_page, payload_from_data, with_language
 from .forms.fields import ITEMS_PREFIX
 from .forms.pickers import PICKER_LISTS
+from .forms.upload import (
+    batch_limits,
+    batch_too_large_message,
+    too_many_files_message,
+    upload_too_large_message,
+)
 from .models import Channel, Declaration
 
 PAGE_SIZE = 25
@@ -334,11 +342,57 @@ def _render_form(
     )
 
 
+# Room for the multipart framing (boundaries, headers, the CSRF token) around the files' bytes.
+BATCH_OVERHEAD_BYTES = 64 * 1024
+
+
+@csrf_exempt  # checked in _upload, once the size is known to be acceptable: reading the token reads the body
 @login_required
 @require_http_methods(["GET", "POST"])
 def declaration_upload(request: HttpRequest) -> HttpResponse:
-    """Lodge a WCO DM XML file; on rejection list every error with its WCO pointer."""
-    context: dict[str, Any] = {"nav": "upload"}
+    """Lodge (or only check) one or more WCO DM XML files, each on its own, with an answer per file.
+
+    A batch larger than ``SW_BULK_MAX_BYTES`` is refused by its Content-Length before a byte of it
+    is read; more files than Django parses (``DATA_UPLOAD_MAX_NUMBER_FILES``) get the same clear
+    answer as more than ``SW_BULK_MAX_FILES``.
+    """
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.SW_BULK_MAX_BYTES + BATCH_OVERHEAD_BYTES:
+            return _upload_refused(request, batch_too_large_message(), status=413)
+        try:
+            request.FILES  # noqa: B018 - parsed here so that too many files is answered clearly
+        except TooManyFilesSent:
+            return _upload_refused(request, too_many_files_message(), status=400)
+    return _upload(request)
+
+
+def _upload_context() -> dict[str, Any]:
+    return {
+        "nav": "upload",
+        "limits": {
+            **batch_limits(),
+            "total_bytes": settings.SW_BULK_MAX_BYTES,
+            "each_bytes": settings.SW_MAX_XML_BYTES,
+            "file_too_large": upload_too_large_message(),
+        },
+    }
+
+
+def _upload_refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    form = UploadForm(data={}, files={})  # bound, so the page shows this one error in its summary
+    form.is_valid()
+    form.errors["xml_files"] = form.error_class([message])
+    context = {**_upload_context(), "form": form}
+    return render(request, "declarations/upload.html", context, status=status)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
+    context = _upload_context()
     if request.method != "POST":
         context["form"] = UploadForm()
         return render(request, "declarations/upload.html", context)
@@ -347,25 +401,26 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
     context["form"] = form
     if not form.is_valid():
         return render(request, "declarations/upload.html", context, status=400)
-    upload = form.cleaned_data["file"]
-    context["filename"] = upload.name
-    # The form refused a file over the cap by its size; never read more than the cap either way.
-    body = upload.read(settings.SW_MAX_XML_BYTES + 1)
-    if len(body) > settings.SW_MAX_XML_BYTES:
-        form.add_error("file", upload_too_large_message())
-        return render(request, "declarations/upload.html", context, status=400)
-    try:
-        result = services.declaration_lodge_xml(user=_user(request), body=body, channel=Channel.WEB_XML)
-    except LodgementRejected as exc:
-        context["upload_errors"] = [
-            {"pointer": i.pointer or i.field, "code": i.code, "message": i.message} for i in exc.issues
-        ]
-    except DomainError as exc:
-        context["upload_errors"] = list(exc.errors)
-    else:
-        _announce(request, result)
-        return redirect("declarations:detail", mrn=result.declaration.mrn)
-    return render(request, "declarations/upload.html", context, status=400)
+    check_only = request.POST.get("action") == "check"
+    throttle = ValidationThrottle() if check_only else LodgementThrottle()
+
+    def allow() -> float | None:
+        # DRF's throttle reads only request.user here (declarations.api.throttling): a page request will do.
+        allowed = throttle.allow_request(request, None)  # type: ignore[arg-type]
+        return None if allowed else (throttle.wait() or 1.0)
+
+    results = bulk.batch_process(
+        user=_user(request), files=form.cleaned_data["xml_files"], check_only=check_only, allow=allow
+    )
+    if len(results) == 1 and results[0].outcome == bulk.ACCEPTED and not check_only:
+        # One file lodged: straight to its declaration, as a single upload always did.
+        messages.success(request, _("Declaration accepted. MRN %(mrn)s") % {"mrn": results[0].mrn})
+        for warning in results[0].warnings:
+            messages.warning(request, warning["message"])
+        return redirect("declarations:detail", mrn=results[0].mrn)
+    context.update(results=results, counts=bulk.counts(results), check_only=check_only)
+    problems = any(r.outcome in (bulk.REFUSED, bulk.NOT_SENT) for r in results)
+    return render(request, "declarations/upload.html", context, status=400 if problems else 200)
 
 
 @login_required

@@ -248,6 +248,8 @@ SW_LODGE_THROTTLE = env.str("SW_LODGE_THROTTLE", default="600/minute")
 # SW_MAX_XML_BYTES). A page post over the total is refused before its files are read.
 SW_BULK_MAX_FILES = env.int("SW_BULK_MAX_FILES", default=50)
 SW_BULK_MAX_BYTES = env.int("SW_BULK_MAX_BYTES", default=50 * 1024 * 1024)
+# Django stops parsing a multipart body past this many files; the upload page answers that clearly.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, SW_BULK_MAX_FILES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -17,6 +17,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -165,7 +166,10 @@ class DeclarationListCreateView(generics.GenericAPIView):
     def _lodge(self, request: Request, data: Any) -> Response:
         user: User = request.user  # type: ignore[assignment]
         if isinstance(data, bytes):
-            result = services.declaration_lodge_xml(user=user, body=data, channel=Channel.API_XML)
+            # The upload page's script sends files here with the browser's session: an XML upload.
+            browser = isinstance(request.successful_authenticator, SessionAuthentication)
+            channel = Channel.WEB_XML if browser else Channel.API_XML
+            result = services.declaration_lodge_xml(user=user, body=data, channel=channel)
         else:
             serializer = DeclarationInputSerializer(data=data)
             serializer.is_valid(raise_exception=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -14,26 +14,84 @@ from declarations.models import Status
 
 from .fields import UpperCharField
 
-if TYPE_CHECKING:
-    pass
-
 # ---------------------------------------------------------------------------------------------
 # Upload and list filters
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files; each is judged on its own later (an empty or oversized file gets its own
+    answer in the results), so the field only checks that there is at least one."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("WCO declaration XML file"),
-        help_text=_("A WCO Data Model 3.6 goods declaration, with or without the MetaData envelope."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    """One or more WCO DM XML files, lodged (or only checked) one by one."""
+
+    xml_files = MultipleFileField(
+        label=_("WCO declaration XML files"),
+        widget=MultipleFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+        error_messages={"required": _("Choose at least one XML file.")},
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        # Refused on the size the upload reports, before anything is read into memory.
-        if upload.size is not None and upload.size > settings.SW_MAX_XML_BYTES:
-            raise forms.ValidationError(upload_too_large_message(upload.size), code="too_large")
-        return upload
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["xml_files"].help_text = (
+            _(
+                "WCO Data Model 3.6 goods declarations, with or without the MetaData envelope: up to "
+                "%(files)s files and %(total)s in one go, each file at most %(each)s."
+            )
+            % batch_limits()
+        )
+
+    def clean_xml_files(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["xml_files"]
+        limits = batch_limits()
+        if len(files) > settings.SW_BULK_MAX_FILES:
+            raise forms.ValidationError(too_many_files_message(len(files)), code="too_many_files")
+        total = sum(f.size or 0 for f in files)
+        if total > settings.SW_BULK_MAX_BYTES:
+            raise forms.ValidationError(
+                _("These files come to %(size)s; at most %(total)s can be sent in one go.")
+                % {"size": filesizeformat(total), "total": limits["total"]},
+                code="batch_too_large",
+            )
+        return files
+
+
+def batch_limits() -> dict[str, Any]:
+    return {
+        "files": settings.SW_BULK_MAX_FILES,
+        "total": filesizeformat(settings.SW_BULK_MAX_BYTES),
+        "each": filesizeformat(settings.SW_MAX_XML_BYTES),
+    }
+
+
+def too_many_files_message(count: int | None = None) -> str:
+    limit = settings.SW_BULK_MAX_FILES
+    if count is None:
+        return str(_("At most %(limit)s files can be sent in one go.") % {"limit": limit})
+    return str(
+        _("You chose %(count)s files; at most %(limit)s can be sent in one go.")
+        % {"count": count, "limit": limit}
+    )
+
+
+def batch_too_large_message() -> str:
+    return str(
+        _("The files come to more than %(total)s; at most %(total)s can be sent in one go.")
+        % {"total": filesizeformat(settings.SW_BULK_MAX_BYTES)}
+    )
 
 
 def upload_too_large_message(size: int | None = None) -> str:

@@ -53,6 +53,17 @@ _LXML_POSITION = re.compile(r",\s*line \d+, column \d+\s*$")
 # True when an element sits deeper than MAX_DEPTH (the root element is at depth 1).
 _DEEPER_THAN_MAX = "boolean(" + "/*" * (MAX_DEPTH + 1) + ")"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# Compressed archives (zip, gzip, 7-Zip, RAR, bzip2, xz) are named as such and never unpacked: a
+# message is one XML document, and an archive could hold a bomb.
+_ARCHIVES = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+)
 # A start tag with more "=" than one element may have attributes. Possessive quantifiers and
 # segments that cannot overlap keep the scan linear whatever the input.
 _CROWDED_TAG = re.compile(rb"<([^\s<>/!?=]++)(?:[^<>=]*+=){%d}" % (MAX_ELEMENT_ATTRIBUTES + 1))
@@ -101,6 +112,11 @@ def parse_xml(
         )
     if not body.strip():
         raise XmlRejected("empty", _("The body is empty; a WCO declaration in XML was expected."))
+    if body.startswith(_ARCHIVES):
+        raise XmlRejected(
+            "archive",
+            _("This is a compressed archive, not an XML document: send each declaration as an XML file."),
+        )
     if body.startswith(_UTF16_32_BOMS) or b"\x00" in body[:1024]:
         # The byte scans below only work on ASCII-compatible encodings; DMS messages are UTF-8.
         raise XmlRejected("unsupported_encoding", _("The XML must be encoded in UTF-8."))

@@ -91,17 +91,19 @@ def test_trader_pages_work_without_a_violation(page: Page, demo, violations):
     expect(page.locator("#goods-items-status")).not_to_be_empty()
     assert navigations == []
 
-    visit(page, "/declarations/upload/", "Upload a declaration as XML")
+    visit(page, "/declarations/upload/", "Upload declarations as XML")
     assert violations == []
 
 
 def test_broker_upload_and_declaration_page_work_without_a_violation(page: Page, demo, violations):
     sign_in(page, "broker", demo["broker"])
-    visit(page, "/declarations/upload/", "Upload a declaration as XML")
+    visit(page, "/declarations/upload/", "Upload declarations as XML")
     page.get_by_label(re.compile("file", re.IGNORECASE)).set_input_files(SAMPLE_IMPORT)
     page.get_by_role("button", name="Upload and lodge").click()
 
+    expect(page.locator(".file-result--accepted")).to_be_visible()
     declaration = Declaration.objects.get()
+    page.get_by_role("link", name=declaration.mrn).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(declaration.mrn)
     page.evaluate("0")
     assert violations == []

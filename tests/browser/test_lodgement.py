@@ -114,11 +114,13 @@ def test_draft_saved_in_the_browser_is_resumed(page: Page, importer, password):
 def test_broker_uploads_xml_and_sees_the_mrn(page: Page, broker, password, screenshot):
     sign_in(page, "broker", password)
     page.get_by_role("link", name="Upload XML").first.click()
-    page.get_by_label("WCO declaration XML file").set_input_files(str(SAMPLE_IMPORT))
+    page.get_by_label("WCO declaration XML files").set_input_files(str(SAMPLE_IMPORT))
     page.get_by_role("button", name="Upload and lodge").click()
 
+    expect(page.locator(".file-result--accepted")).to_contain_text("Accepted with MRN")
     declaration = Declaration.objects.get(lrn="7847767E1WB6")
-    expect(page.get_by_role("status").first).to_contain_text(f"MRN {declaration.mrn}")
+    page.get_by_role("link", name=declaration.mrn).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(declaration.mrn)
     screenshot("06-detail-from-xml")
 
 
@@ -128,10 +130,10 @@ def test_upload_of_a_broken_file_lists_the_errors(page: Page, broker, password, 
     broken.write_bytes(body.replace(b"<NetNetWeightMeasure>100<", b"<NetNetWeightMeasure>200<"))
     sign_in(page, "broker", password)
     page.goto("/declarations/upload/")
-    page.get_by_label("WCO declaration XML file").set_input_files(str(broken))
+    page.get_by_label("WCO declaration XML files").set_input_files(str(broken))
     page.get_by_role("button", name="Upload and lodge").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("The declaration was not accepted")
+    expect(page.locator(".file-result--refused")).to_contain_text("Not lodged")
     errors = page.get_by_role("table")
     expect(errors).to_contain_text("67A/68A")
     expect(errors).to_contain_text("99999999")

@@ -645,7 +645,7 @@ def test_upload_of_a_real_sample_lodges_it(client, broker):
     client.force_login(broker)
 
     with SAMPLE_IMPORT.open("rb") as handle:
-        response = client.post(reverse("declarations:upload"), {"file": handle}, follow=True)
+        response = client.post(reverse("declarations:upload"), {"xml_files": handle}, follow=True)
 
     declaration = Declaration.objects.get(lrn="7847767E1WB6")
     assert declaration.channel == Channel.WEB_XML
@@ -668,7 +668,7 @@ def test_upload_of_a_bad_file_lists_errors_and_never_fails(client, broker, body)
 
     client.force_login(broker)
 
-    response = client.post(reverse("declarations:upload"), {"file": SimpleUploadedFile("bad.xml", body)})
+    response = client.post(reverse("declarations:upload"), {"xml_files": SimpleUploadedFile("bad.xml", body)})
 
     assert response.status_code == 400
     assert not Declaration.objects.exists()
@@ -683,7 +683,7 @@ def test_oversized_upload_says_larger_than_limit(client, broker):
     client.force_login(broker)
     big = SimpleUploadedFile("big.xml", b"<" + b" " * (20 * 1024 * 1024 - 1))
 
-    response = client.post(reverse("declarations:upload"), {"file": big})
+    response = client.post(reverse("declarations:upload"), {"xml_files": big})
 
     page = response.content.decode()
     assert response.status_code == 400
