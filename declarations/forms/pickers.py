@@ -62,11 +62,10 @@ class PickerList:
     def _options(self, codes: Mapping[str, str]) -> Mapping[str, str]:
         if self.only_combined:
             codes = {code: name for code, name in codes.items() if len(code) == 4}
-        if self.code_list == refdata.DOCUMENT:
-            # The shipped document codes carry where they came from ("accepted HMRC sample: …"),
-            # not a name: HMRC's published list has none. Shown as bare codes; an administrator's
-            # override names a code.
-            codes = {code: "" if _is_provenance(name) else name for code, name in codes.items()}
+        # Some shipped codes carry where they came from ("accepted HMRC sample: …"), not a name:
+        # HMRC's published document code list has none. Those are shown as bare codes; an
+        # administrator's override names a code.
+        codes = {code: "" if _is_provenance(name) else name for code, name in codes.items()}
         return codes
 
 
