@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import accounts_actable
 from accounts.models import TraderAccount, User
 from singlewindow.audit import audit_log
 from singlewindow.errors import Conflict
@@ -108,21 +109,43 @@ def _existing_lodgement(*, declarant: TraderAccount, lrn: str) -> Declaration | 
     )
 
 
+def _lrn_conflict_message(*, existing: Declaration, visible: bool) -> str:
+    if visible:
+        return _(
+            "LRN %(lrn)s was already used by this declarant for declaration %(mrn)s with different "
+            "content. Use a new LRN for a new declaration."
+        ) % {"lrn": existing.lrn, "mrn": existing.mrn}
+    return _(
+        "LRN %(lrn)s was already used by this declarant for another declaration. Use a new LRN "
+        "for a new declaration."
+    ) % {"lrn": existing.lrn}
+
+
+def lrn_taken(*, user: User, data: DeclarationData) -> Issue | None:
+    """The ``lrn_conflict`` a lodgement of ``data`` would meet, told with the rules' errors.
+
+    ``declaration_lodge`` checks the LRN only once the rules pass, so a form with other errors
+    would learn of a taken LRN one round later. Only for a declarant the user may lodge for: nobody
+    learns which LRNs another account has used.
+    """
+    if not data.lrn:
+        return None
+    declarant, _trader = validation.resolve_accounts(data)
+    if declarant is None or not accounts_actable(user).filter(pk=declarant.pk).exists():
+        return None
+    existing = _existing_lodgement(declarant=declarant, lrn=data.lrn)
+    if existing is None:
+        return None
+    visible = declarations_visible_to(user).filter(pk=existing.pk).exists()
+    return Issue("lrn_conflict", _lrn_conflict_message(existing=existing, visible=visible), field="lrn")
+
+
 def _replay(*, existing: Declaration, digest: str, user: User, warnings: list[Issue]) -> LodgeResult:
     # Someone who may act for the declarant but may not read its earlier declaration (a broker
     # that did not lodge it) learns that the LRN is taken, never which declaration holds it.
     visible = declarations_visible_to(user).filter(pk=existing.pk).exists()
     if existing.content_hash != digest or not visible:
-        if visible:
-            message = _(
-                "LRN %(lrn)s was already used by this declarant for declaration %(mrn)s with different "
-                "content. Use a new LRN for a new declaration."
-            ) % {"lrn": existing.lrn, "mrn": existing.mrn}
-        else:
-            message = _(
-                "LRN %(lrn)s was already used by this declarant for another declaration. Use a new LRN "
-                "for a new declaration."
-            ) % {"lrn": existing.lrn}
+        message = _lrn_conflict_message(existing=existing, visible=visible)
         raise LrnConflict(
             "lrn_conflict",
             message,

@@ -34,7 +34,7 @@ from singlewindow.errors import DomainError
 
 from . import bulk, selectors, services, validation
 from .api.throttling import LodgementThrottle, ValidationThrottle
-from .canonical import Issue
+from .canonical import DeclarationData, Issue
 from .errors import LodgementRejected, LrnConflict
 from .forms import (
     TRANSPORT_MODE_CHOICES,
@@ -218,18 +218,19 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
     if not (header_valid and items_valid):
         # The rules check what could be read, so this answer lists every error, not only the
         # format errors; issues needing a field that has an error do not fire. Nothing is stored.
-        issues = validation.validate(form_to_declaration_data(form, formset), user=user)
-        errors = [i for i in issues if i.severity == "error"]
+        data = form_to_declaration_data(form, formset)
+        issues = validation.validate(data, user=user)
+        errors = [i for i in issues if i.severity == "error"] + _lrn_taken(user, data)
         unplaced = issues_to_forms(form, formset, errors, besides_field_errors=True)
         service_messages = frozenset(i.message for i in errors)
     else:
+        data = form_to_declaration_data(form, formset)
         try:
-            result = services.declaration_lodge(
-                user=user, data=form_to_declaration_data(form, formset), channel=Channel.WEB_FORM, draft=draft
-            )
+            result = services.declaration_lodge(user=user, data=data, channel=Channel.WEB_FORM, draft=draft)
         except LodgementRejected as exc:
-            unplaced = issues_to_forms(form, formset, exc.issues)
-            service_messages = frozenset(i.message for i in exc.issues)
+            errors = exc.issues + _lrn_taken(user, data)
+            unplaced = issues_to_forms(form, formset, errors)
+            service_messages = frozenset(i.message for i in errors)
         except LrnConflict as exc:
             form.add_error("lrn", exc.message)
             service_messages = frozenset([exc.message])
@@ -249,6 +250,12 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
         status=400,
         edits_kept=kept,
     )
+
+
+def _lrn_taken(user: User, data: DeclarationData) -> list[Issue]:
+    """A taken LRN, told in the same round as the other errors (see ``services.lrn_taken``)."""
+    taken = services.lrn_taken(user=user, data=data)
+    return [taken] if taken else []
 
 
 def _keep_edits(request: HttpRequest, draft: Declaration) -> bool:

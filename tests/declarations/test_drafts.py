@@ -254,3 +254,40 @@ def test_the_declaration_page_offers_a_copy_to_traders_only(client, importer, su
     client.force_login(supervisor)
     page = client.get(url)
     assert page.status_code == 200 and copy not in page.content.decode()
+
+
+# --- every error in one round -------------------------------------------------------------------
+
+
+def test_a_taken_lrn_is_told_with_the_other_errors(client, importer):
+    lodge(importer, "LRN-TAKEN")
+    client.force_login(importer)
+
+    response = client.post(
+        reverse("declarations:new"), form_post(lrn="LRN-TAKEN", items=[item_row(commodity_code="99999999")])
+    )
+
+    assert response.status_code == 400
+    messages = [entry.message for entry in response.context["errors"]]
+    assert any("LRN LRN-TAKEN was already used by this declarant" in m for m in messages)
+    assert any("99999999" in m for m in messages)
+
+
+def test_a_taken_lrn_is_told_with_format_errors_too(client, importer):
+    lodge(importer, "LRN-TAKEN-2")
+    client.force_login(importer)
+
+    response = client.post(reverse("declarations:new"), form_post(lrn="LRN-TAKEN-2", type_code=""))
+
+    assert "already used by this declarant" in " ".join(response.context["form"].errors["lrn"])
+
+
+def test_nobody_learns_another_account_s_lrns(client, importer, outsider):
+    lodge(importer, "LRN-SECRET")
+    client.force_login(outsider)
+
+    response = client.post(
+        reverse("declarations:new"), form_post(lrn="LRN-SECRET", items=[item_row(commodity_code="99999999")])
+    )
+
+    assert "LRN-SECRET was already used" not in response.content.decode()
