@@ -282,3 +282,18 @@ def test_procedure_without_a_listed_set_allows_any_listed_additional_code(
     assert refdata.additional_codes_allowed_with("4000") is None
     valid_import.items[0].additional_procedure_codes = ["C07", "1RV"]
     assert check_declaration(valid_import) == []
+
+
+@pytest.mark.parametrize("code", sorted(c for c in refdata.procedure_codes() if len(c) == 4))
+def test_every_listed_procedure_code_is_accepted_without_a_procedure_issue(
+    code: str, valid_import: DeclarationData
+) -> None:
+    # 19 of them (previous procedures 54, 78, the export clearance codes 0012-0019, requested 01)
+    # were refused before the lists were completed.
+    item = valid_import.items[0]
+    item.procedure_code = code
+    allowed = refdata.additional_codes_allowed_with(code)
+    item.additional_procedure_codes = [sorted(allowed)[0]] if allowed else ["000"]
+    assert [
+        i.code for i in check_declaration(valid_import) if i.code.startswith(("procedure", "additional"))
+    ] == []
