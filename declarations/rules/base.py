@@ -53,6 +53,6 @@ def _missing(code: str, field: str, message: str, category: str) -> Issue:
     return _error(
         code,
         field,
-        _("%(message)s (Required in a %(category)s declaration.)")
+        _("%(message)s (Required for declaration category %(category)s.)")
         % {"message": message, "category": category},
     )

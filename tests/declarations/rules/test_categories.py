@@ -302,7 +302,7 @@ def test_missing_element_message_names_the_category() -> None:
     data.items[0].gross_mass = None
     (issue,) = [i for i in check_declaration(data) if i.severity == "error"]
     assert issue.code == "gross_mass_missing"
-    assert issue.message.endswith("(Required in a H2 declaration.)")
+    assert issue.message.endswith("(Required for declaration category H2.)")
 
 
 def test_customs_warehouse_entry_needs_no_net_mass_but_release_from_it_does() -> None:

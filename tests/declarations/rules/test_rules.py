@@ -430,7 +430,7 @@ def test_occasional_simplified_declaration_needs_the_commodity_code_and_net_mass
         ("commodity_code_missing", "items.1.commodity_code"),
         ("net_mass_missing", "items.1.net_mass"),
     ]
-    assert all("I1 B&E declaration" in issue.message for issue in issues)
+    assert all(issue.message.endswith("(Required for declaration category I1 B&E.)") for issue in issues)
 
 
 def test_final_supplementary_declaration_item_needs_no_description(valid_import: DeclarationData) -> None:
