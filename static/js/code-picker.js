@@ -67,6 +67,12 @@
     this.status.setAttribute("role", "status");
     wrap.appendChild(this.status);
 
+    // The name of the chosen code is read with the field, after its hint and error.
+    if (this.nameEl) {
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(this.nameEl.id) < 0) { described.push(this.nameEl.id); }
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");

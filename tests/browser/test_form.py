@@ -33,6 +33,8 @@ def test_document_code_is_picked_by_keyboard(page: Page, importer, password, scr
 
     expect(field).to_have_value(chosen)
     expect(field).to_have_attribute("aria-expanded", "false")
+    # The name of the chosen code is read with the field.
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"\bid_items-0-doc_1_code_name\b"))
     expect(suggestions).to_be_hidden()
     # Enter chose the suggestion; it did not submit the form.
     assert page.url.endswith("/declarations/new/")
