@@ -6,10 +6,15 @@ accepted, and the TT1 variants it rejected for one reason each. Each is read and
 lodgement would (nothing is stored; parties not registered here are warnings). Prints the share
 accepted per category, and whether each rejected variant is refused for HMRC's reason. Exits 1 when
 an accepted declaration is refused or a rejected variant is not refused for its reason.
+
+It also validates a *minimal variant* of each accepted declaration: the same declaration with every
+data element its category does not require removed (``minimal``), which the completion rules allow
+a trader to send; the share of those accepted is printed per category too.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +25,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from declarations import categories, validation
+from declarations.canonical import DeclarationData
 from declarations.wco.reader import read_declaration
 from singlewindow.errors import DomainError
 
@@ -67,8 +73,39 @@ class Outcome:
         return not self.errors
 
 
-def check(path: Path, root: Path) -> Outcome:
-    """Read and validate one message as a lodgement would, storing nothing."""
+def minimal(data: DeclarationData) -> DeclarationData:
+    """``data`` without the data elements its category does not require (of those whose requirement
+    depends on the category), as a trader following the completion rules to the letter may send it."""
+    data = copy.deepcopy(data)
+
+    def required(key: str, category: str | None) -> bool:
+        return category is None or categories.required(key, category)
+
+    for item in data.items:
+        category = categories.category_of(data, item)
+        if not required("items.net_mass", category):
+            item.net_mass = None
+        if not required("items.gross_mass", category):
+            item.gross_mass = None
+        if not required("items.origin_country", category):
+            item.origin_country = ""
+        if not required("items.value_amount", category):
+            item.value_amount = item.statistical_value = None
+        if not required("items.commodity_code", category):
+            item.commodity_code, item.quantity = "", None  # a quantity counts the code's unit
+        if not required("items.description", category):
+            item.description = ""
+    header = categories.category_of(data)
+    if not required("exit_office", header):
+        data.exit_office = ""
+    if not required("destination_country", header):
+        data.destination_country = ""
+    return data
+
+
+def check(path: Path, root: Path, *, stripped: bool = False) -> Outcome:
+    """Read and validate one message as a lodgement would, storing nothing (``stripped``: its
+    minimal variant instead)."""
     body = path.read_bytes().replace(TT1_PLACEHOLDER, TT1_TESTER_EORI)
     name = str(path.relative_to(root))
     try:
@@ -79,27 +116,33 @@ def check(path: Path, root: Path) -> Outcome:
         )
     if result.data is None:
         return Outcome(name, "unread", [(i.code, i.field) for i in result.issues if i.severity == "error"])
-    issues = list(result.issues) + validation.validate(result.data, unregistered_parties_are_errors=False)
-    category = categories.category_of(result.data) or "unknown"
+    data = minimal(result.data) if stripped else result.data
+    issues = list(result.issues) + validation.validate(data, unregistered_parties_are_errors=False)
+    category = categories.category_of(data) or "unknown"
     return Outcome(name, category, [(i.code, i.field) for i in issues if i.severity == "error"])
 
 
-def report(root: Path) -> dict[str, Any]:
-    accepted = [check(p, root) for pattern in ACCEPTED for p in sorted(root.glob(pattern))]
-    by_category: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in accepted:
-        by_category[outcome.category].append(outcome)
+def _by_category(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    grouped: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        grouped[outcome.category].append(outcome)
     order = [*categories.categories(), "unknown", "unread"]
-    rows = [
+    return [
         {
             "category": code,
-            "accepted": sum(o.accepted for o in outcomes),
-            "total": len(outcomes),
-            "refused": [{"file": o.path, "errors": o.errors} for o in outcomes if not o.accepted],
+            "accepted": sum(o.accepted for o in group),
+            "total": len(group),
+            "refused": [{"file": o.path, "errors": o.errors} for o in group if not o.accepted],
         }
         for code in order
-        if (outcomes := by_category.get(code))
+        if (group := grouped.get(code))
     ]
+
+
+def report(root: Path) -> dict[str, Any]:
+    paths = [p for pattern in ACCEPTED for p in sorted(root.glob(pattern))]
+    rows = _by_category([check(p, root) for p in paths])
+    minimal_rows = _by_category([check(p, root, stripped=True) for p in paths])
     rejected = []
     for relative, reason in REJECTED.items():
         outcome = check(root / relative, root)
@@ -116,6 +159,8 @@ def report(root: Path) -> dict[str, Any]:
         "categories": rows,
         "accepted": sum(r["accepted"] for r in rows),
         "total": sum(r["total"] for r in rows),
+        "minimal_variants": minimal_rows,
+        "minimal_accepted": sum(r["accepted"] for r in minimal_rows),
         "rejected_variants": rejected,
     }
 
@@ -136,17 +181,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=1))
         else:
-            self.stdout.write(f"{'category':<10} {'accepted':>8} {'of':>4}  share")
-            for row in result["categories"]:
-                share = 100 * row["accepted"] / row["total"]
-                self.stdout.write(
-                    f"{row['category']:<10} {row['accepted']:>8} {row['total']:>4}  {share:5.1f}%"
-                )
-                for refused in row["refused"]:
-                    self.stdout.write(f"    refused {refused['file']}: {refused['errors']}")
-            total = result["total"]
-            self.stdout.write(
-                f"{'all':<10} {result['accepted']:>8} {total:>4}  {100 * result['accepted'] / total:5.1f}%"
+            self._table("real declarations HMRC accepted", result["categories"])
+            self._table(
+                "their minimal variants (only what the category requires)", result["minimal_variants"]
             )
             self.stdout.write("rejected TT1 variants (each must be refused for HMRC's one reason):")
             for variant in result["rejected_variants"]:
@@ -155,8 +192,23 @@ class Command(BaseCommand):
                     f"  {verdict:<5} {Path(variant['file']).stem} ({variant['category']}): expected "
                     f"{tuple(variant['expected'])}, got {[tuple(e) for e in variant['errors']]}"
                 )
-        failed = result["accepted"] != result["total"] or not all(
-            v["as_hmrc"] for v in result["rejected_variants"]
+        failed = (
+            result["accepted"] != result["total"]
+            or result["minimal_accepted"] != result["total"]
+            or not all(v["as_hmrc"] for v in result["rejected_variants"])
         )
         if failed:
             raise SystemExit(1)
+
+    def _table(self, title: str, rows: list[dict[str, Any]]) -> None:
+        self.stdout.write(title + ":")
+        self.stdout.write(f"  {'category':<10} {'accepted':>8} {'of':>4}  share")
+        for row in rows:
+            share = 100 * row["accepted"] / row["total"]
+            self.stdout.write(
+                f"  {row['category']:<10} {row['accepted']:>8} {row['total']:>4}  {share:5.1f}%"
+            )
+            for refused in row["refused"]:
+                self.stdout.write(f"      refused {refused['file']}: {refused['errors']}")
+        accepted, total = sum(r["accepted"] for r in rows), sum(r["total"] for r in rows)
+        self.stdout.write(f"  {'all':<10} {accepted:>8} {total:>4}  {100 * accepted / total:5.1f}%")
