@@ -93,8 +93,16 @@ def read_file(path: Path) -> list[tuple[str, str]]:
         raise NomenclatureFileError(
             [_("The file is larger than %(max)s MB.") % {"max": MAX_FILE_BYTES // 2**20}]
         )
-    text = path.read_bytes().decode("utf-8-sig")
-    rows = _rows_from_json(text) if path.suffix.lower() == ".json" else _rows_from_csv(text)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NomenclatureFileError(
+            [_("The file is not UTF-8 text (byte %(position)s).") % {"position": exc.start}]
+        ) from exc
+    try:
+        rows = _rows_from_json(text) if path.suffix.lower() == ".json" else _rows_from_csv(text)
+    except csv.Error as exc:
+        raise NomenclatureFileError([_("The CSV file cannot be read: %(error)s") % {"error": exc}]) from exc
     problems: list[str] = []
     seen: dict[str, str] = {}
     codes: list[tuple[str, str]] = []

@@ -98,6 +98,16 @@ def test_csv_without_a_code_column_and_an_empty_file_are_refused(tmp_path: Path)
         read_file(write(tmp_path, "b.csv", "code\n"))
 
 
+def test_a_file_that_is_not_utf8_or_not_csv_is_refused_with_a_reason(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("code,description\n85109000,Mat\xe9\n".encode("latin-1"))
+    with pytest.raises(NomenclatureFileError, match="not UTF-8"):
+        read_file(latin)
+    huge_field = write(tmp_path, "huge.csv", "code,description\n85109000," + "x" * 200_000 + "\n")
+    with pytest.raises(NomenclatureFileError, match="cannot be read"):
+        read_file(huge_field)
+
+
 def test_load_stores_the_edition_with_its_dates_and_audits_it(tmp_path: Path) -> None:
     load(tmp_path, "UK tariff 2026", ["8510900000", "8510100010"], date(2026, 1, 1), date(2026, 12, 31))
     edition = NomenclatureEdition.objects.get()
