@@ -10,11 +10,13 @@ so a JSON sender gets the same error (``value_too_large``, with the WCO pointer)
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,7 +24,7 @@ from rest_framework import serializers
 from singlewindow.audit import action_label
 from singlewindow.serializers import ErrorResponseSerializer, IssueSerializer  # noqa: F401  (imported from here)
 
-from .. import selectors
+from .. import catalogue, selectors
 from ..canonical import (
     DeclarationData,
     DocumentData,
@@ -31,18 +33,15 @@ from ..canonical import (
     PartyData,
     PartyRole,
 )
-from ..models import Declaration, GoodsItem
+from ..models import Declaration
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Numbers longer than this are refused while parsing (DRF's ``max_digits``): no column comes near
 # it, and it stops an absurd value (``1e999999999`` is 11 characters) before anything formats it.
 # Everything shorter reaches the rules, which state the real limits.
 PARSE_MAX_DIGITS = 32
-
-
-def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, default="", **kwargs
-    )
 
 
 class ColumnDecimalField(serializers.DecimalField):
@@ -66,95 +65,83 @@ class ColumnDecimalField(serializers.DecimalField):
         return padded if padded == value else value
 
 
-def _decimal(model: type[models.Model], name: str) -> ColumnDecimalField:
-    """The input field for the canonical decimal ``name``, stored in the same-named column of ``model``."""
-    column = model._meta.get_field(name)
-    assert isinstance(column, models.DecimalField), name
-    return ColumnDecimalField(column.decimal_places, required=False, allow_null=True, default=None)
+def catalogue_field(row: catalogue.Element) -> serializers.Field:
+    """The input field for one catalogue element: its type, its label, its limit, its default."""
+    kind = catalogue.value_type(row)
+    default = next(f for f in dataclasses.fields(row.record) if f.name == row.attr).default
+    common: dict[str, Any] = {"label": capfirst(row.label), "help_text": f"DE {row.de}" if row.de else ""}
+    if not row.required:
+        common.update(required=False)
+    length = catalogue.json_length(row)
+    # DRF formats the message with the limit; the label is the element's, as the rules name it.
+    too_long: dict[str, StrOrPromise] = {
+        "max_length": _("The {label} has more than {max_length} characters; shorten it.").replace(
+            "{label}", str(row.label)
+        )
+    }
+    if kind is str:
+        assert length is not None, row.key
+        if not row.required:
+            common.update(default=default, allow_blank=default == "")
+        return serializers.CharField(max_length=length, error_messages=too_long, **common)
+    if kind == list[str]:
+        assert length is not None, row.key
+        child = serializers.CharField(max_length=length, error_messages=too_long)
+        return serializers.ListField(child=child, default=list, **common)
+    if not row.required:
+        common.update(allow_null=True, default=None)
+    if kind == Decimal | None:
+        column = catalogue.column(row)
+        assert isinstance(column, models.DecimalField), row.key
+        return ColumnDecimalField(column.decimal_places, **common)
+    if kind == int | None:
+        if row.minimum is not None:
+            common.update(min_value=row.minimum)
+        return serializers.IntegerField(**common)
+    if kind == bool | None:
+        return serializers.BooleanField(**common)
+    raise TypeError(f"{row.key}: no JSON field for {kind}")
 
 
-class PartySerializer(serializers.Serializer):
+class CatalogueSerializer(serializers.Serializer):
+    """A canonical record as JSON: a field for each of its catalogue elements, then the declared ones.
+
+    The fields come from the field catalogue (``declarations.catalogue``), so the JSON input takes
+    every element with the label and the limit the form, the XML and the rules use.
+    """
+
+    record: ClassVar[catalogue.Record]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        declared = super().get_fields()
+        fields = {row.attr: catalogue_field(row) for row in catalogue.elements_of(self.record)}
+        order = [f.name for f in dataclasses.fields(self.record)]
+        merged = {**fields, **declared}
+        return {name: merged[name] for name in sorted(merged, key=order.index)}
+
+
+class PartySerializer(CatalogueSerializer):
+    record = PartyData
     role = serializers.ChoiceField(choices=[r.value for r in PartyRole])
-    eori = _text(17)
-    name = _text(70)
-    street = _text(70)
-    city = _text(35)
-    postcode = _text(9)
-    country = _text(2)
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(CatalogueSerializer):
+    record = DocumentData
     kind = serializers.ChoiceField(
         choices=[k.value for k in DocumentKind], default=DocumentKind.ADDITIONAL.value
     )
-    code = serializers.CharField(max_length=4)
-    reference = _text(70)
-    status = _text(2)
-    line = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
-class ItemSerializer(serializers.Serializer):
-    sequence = serializers.IntegerField(required=False, allow_null=True, default=None)
-    description = _text(512)
-    commodity_code = _text(10)
-    taric_codes = serializers.ListField(
-        child=serializers.CharField(max_length=4), required=False, default=list
-    )
-    origin_country = _text(2)
-    origin_type = _text(1)
-    procedure_code = _text(4)
-    additional_procedure_codes = serializers.ListField(
-        child=serializers.CharField(max_length=3), required=False, default=list
-    )
-    quantity = _decimal(GoodsItem, "quantity")
-    quantity_unit = _text(10)
-    net_mass = _decimal(GoodsItem, "net_mass")
-    gross_mass = _decimal(GoodsItem, "gross_mass")
-    value_amount = _decimal(GoodsItem, "value_amount")
-    value_currency = _text(3)
-    statistical_value = _decimal(GoodsItem, "statistical_value")
-    statistical_currency = _text(3)
-    valuation_method = _text(1)
-    package_count = serializers.IntegerField(required=False, allow_null=True, default=None)
-    package_type = _text(2)
-    package_marks = _text(512)
+class ItemSerializer(CatalogueSerializer):
+    record = ItemData
     documents = DocumentSerializer(many=True, required=False, default=list)
 
 
-class DeclarationInputSerializer(serializers.Serializer):
+class DeclarationInputSerializer(CatalogueSerializer):
     """A goods declaration as JSON: the canonical model, field for field."""
 
-    type_code = serializers.CharField(max_length=2)
-    additional_type = _text(1)
-    function_code = serializers.CharField(max_length=2, required=False, default="9")
-    lrn = serializers.CharField(max_length=35)  # the 22-character limit is a rule with its own error
-    goods_item_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
-    total_package_quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
-    invoice_amount = _decimal(Declaration, "invoice_amount")
-    invoice_currency = _text(3)
-    exchange_rate = _decimal(Declaration, "exchange_rate")
-    representation_code = _text(1)
+    record = DeclarationData
     parties = PartySerializer(many=True)
-    supervising_office = _text(8)
-    presentation_office = _text(8)
-    exit_office = _text(8)
-    border_transport_mode = _text(1)
-    border_transport_nationality = _text(2)
-    inland_transport_mode = _text(1)
-    arrival_transport_id = _text(35)
-    arrival_transport_id_type = _text(2)
-    departure_transport_id = _text(35)
-    departure_transport_id_type = _text(2)
-    container = serializers.BooleanField(required=False, allow_null=True, default=None)
-    goods_location = _text(35)
-    goods_location_type = _text(1)
-    goods_location_qualifier = _text(1)
-    goods_location_country = _text(2)
-    destination_country = _text(2)
-    export_country = _text(2)
-    transaction_nature = _text(2)
-    delivery_terms = _text(3)
-    delivery_location = _text(35)
     documents = DocumentSerializer(many=True, required=False, default=list)
     items = ItemSerializer(many=True)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from declarations import categories, refdata
+from declarations import catalogue, categories, refdata
 from declarations.canonical import (
     DeclarationData,
     Issue,
@@ -147,6 +147,15 @@ def _check_header_counts(data: DeclarationData) -> Iterable[Issue]:
     yield from _check_numbers("", _("The declaration"), data, Declaration)
 
 
+# The header's country codes, each checked against the list of countries.
+COUNTRIES = (
+    "destination_country",
+    "export_country",
+    "border_transport_nationality",
+    "goods_location_country",
+)
+
+
 def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
     # Header data elements are required by the category of the declaration (of its first item).
     category = categories.category_of(data)
@@ -157,16 +166,9 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
             _("The country of destination is missing: declare the country the goods are going to."),
             str(category),
         )
-    for field, label, code in (
-        ("destination_country", _("country of destination"), data.destination_country),
-        ("export_country", _("country of dispatch/export"), data.export_country),
-        (
-            "border_transport_nationality",
-            _("nationality of the means of transport"),
-            data.border_transport_nationality,
-        ),
-        ("goods_location_country", _("country of the goods location"), data.goods_location_country),
-    ):
+    for field in COUNTRIES:
+        label = str(catalogue.element_of(DeclarationData, field).label)
+        code = getattr(data, field)
         yield from _check_country(field, label, code)
     if data.invoice_currency:
         yield from _check_currency("invoice_currency", data.invoice_currency)

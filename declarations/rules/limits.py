@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,12 +12,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from declarations import catalogue
 from declarations.canonical import (
     DeclarationData,
     DocumentData,
     ItemData,
     PartyData,
 )
+from declarations.catalogue import TextLimit
 from declarations.models import Declaration, Document, GoodsItem, Party
 
 # SQLite, the embedded default, stores a DecimalField as REAL (a double). Django reads it back
@@ -36,91 +37,23 @@ NUMBERS_WITH_OWN_RANGE = frozenset({"sequence"})
 NUMBERS_WITH_OWN_NEGATIVE_RULE = frozenset({"net_mass", "gross_mass", "package_count"})
 
 
-@dataclass(frozen=True)
-class TextLimit:
-    """The longest text the schema element takes and, for codes of a fixed shape, that shape."""
-
-    max_length: int
-    pattern: re.Pattern[str] | None = None
-
-
-_DIGIT = re.compile(r"[0-9]")
-
-# What the UK CDS DMS schema (``WCO_DS/WCO_DEC_DS_2_DMS.xsd``) lets the element the XML writer
-# puts each canonical text field in carry: its maxLength (or length), and its pattern where that
-# is narrower than "some text on one line". Copied rather than read from the XSD at run time;
-# tests/declarations/rules/test_schema_limits.py reads the facets back from the XSD through the
-# writer's paths, so the table cannot drift from the schema. Where the column that stores a field
-# is shorter, the column decides (``text_limits``): what is accepted is stored and written whole.
+# What the UK CDS DMS schema lets the element the XML writer puts each canonical text field in
+# carry (its maxLength or length, and its pattern where that is narrower than "some text on one
+# line"), from the field catalogue (``declarations.catalogue``), whose facets
+# tests/declarations/rules/test_schema_limits.py reads back from the XSD through the writer's
+# paths. Where the column that stores a field is shorter, the column decides (``text_limits``):
+# what is accepted is stored and written whole.
 SCHEMA_TEXT_LIMITS: dict[type, dict[str, TextLimit]] = {
-    DeclarationData: {
-        "representation_code": TextLimit(3),  # Agent/FunctionCode
-        "border_transport_mode": TextLimit(1, _DIGIT),  # length 1, ([0-9])*
-        "inland_transport_mode": TextLimit(1, _DIGIT),  # Arrival/DepartureTransportMeans/ModeCode
-        "arrival_transport_id": TextLimit(35),
-        "arrival_transport_id_type": TextLimit(17),
-        "departure_transport_id": TextLimit(35),
-        "departure_transport_id_type": TextLimit(17),
-        "goods_location": TextLimit(256),  # GoodsLocation/Name
-        "goods_location_type": TextLimit(3),
-        "goods_location_qualifier": TextLimit(3),  # GoodsLocation/Address/TypeCode
-        "transaction_nature": TextLimit(2, re.compile(r"[0-9]{1,2}")),  # maxLength 2, ([0-9])*
-        "delivery_terms": TextLimit(3, re.compile(r"[A-Za-z]{3}")),  # length 3, ([a-zA-Z])*
-        "delivery_location": TextLimit(17),  # TradeTerms/LocationID
-    },
-    PartyData: {
-        "name": TextLimit(70),
-        "street": TextLimit(70),  # Address/Line
-        "city": TextLimit(35),
-        "postcode": TextLimit(9),
-    },
-    ItemData: {
-        "description": TextLimit(512),
-        "taric_codes": TextLimit(18),  # each one a Commodity/Classification/ID
-        "origin_type": TextLimit(3),
-        "quantity_unit": TextLimit(5),  # TariffQuantity/@unitCode, 1 to 5 characters
-        "statistical_currency": TextLimit(3, re.compile(r"[A-Z]{3}")),  # @currencyID, [A-Z]{3}
-        "valuation_method": TextLimit(3),
-        "package_marks": TextLimit(512),
-    },
-    DocumentData: {
-        "reference": TextLimit(70),
-        "status": TextLimit(3),  # LPCOExemptionCode
-    },
+    record: {e.attr: e.text for e in catalogue.elements_of(record) if e.text is not None and not e.own_format}
+    for record in catalogue.RECORDS
 }
 # Text fields whose own rule admits only short ASCII codes the schema takes (a pattern: LRN, EORI,
 # commodity, procedure and document codes; or a code list whose codes all have the shape the
 # schema asks for: countries, currencies, offices, package types), so the generic check leaves
 # them to it rather than reporting the same value twice.
 TEXT_WITH_OWN_FORMAT: dict[type, frozenset[str]] = {
-    DeclarationData: frozenset(
-        {
-            "type_code",
-            "additional_type",
-            "function_code",
-            "lrn",
-            "invoice_currency",
-            "supervising_office",
-            "presentation_office",
-            "exit_office",
-            "border_transport_nationality",
-            "goods_location_country",
-            "destination_country",
-            "export_country",
-        }
-    ),
-    PartyData: frozenset({"eori", "country"}),
-    ItemData: frozenset(
-        {
-            "commodity_code",
-            "origin_country",
-            "procedure_code",
-            "additional_procedure_codes",
-            "value_currency",
-            "package_type",
-        }
-    ),
-    DocumentData: frozenset({"code"}),
+    record: frozenset(e.attr for e in catalogue.elements_of(record) if e.own_format)
+    for record in catalogue.RECORDS
 }
 
 # The schema's totalDigits and fractionDigits for each number the writer puts in the message, where
@@ -128,22 +61,15 @@ TEXT_WITH_OWN_FORMAT: dict[type, frozenset[str]] = {
 # item number (1 to 999) and the total number of items (equal to the number of items, at most 999)
 # have rules of their own that keep them within the schema's five digits.
 SCHEMA_DIGITS: dict[type, dict[str, tuple[int, int]]] = {
-    DeclarationData: {
-        "total_package_quantity": (8, 0),
-        "invoice_amount": (16, 3),
-        "exchange_rate": (12, 5),  # CurrencyExchange/RateNumeric
-    },
-    ItemData: {
-        "quantity": (16, 6),
-        "net_mass": (16, 6),
-        "gross_mass": (16, 6),
-        "value_amount": (16, 3),
-        "statistical_value": (16, 3),
-        "package_count": (8, 0),  # Packaging/QuantityQuantity
-    },
-    DocumentData: {"line": (5, 0)},  # PreviousDocument/LineNumeric
+    record: {e.attr: e.digits for e in catalogue.elements_of(record) if e.digits is not None}
+    for record in catalogue.RECORDS
 }
-NUMBERS_WITH_OWN_DIGITS = frozenset({"sequence", "goods_item_quantity"})
+NUMBERS_WITH_OWN_DIGITS = frozenset(
+    e.attr
+    for record in catalogue.RECORDS
+    for e in catalogue.elements_of(record)
+    if catalogue.is_number(e) and e.digits is None
+)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from declarations import catalogue
 from declarations.canonical import (
     DeclarationData,
     DocumentData,
@@ -19,23 +19,10 @@ from declarations.canonical import (
 from .base import _error
 from .limits import NUMBERS_WITH_OWN_NEGATIVE_RULE, number_limits
 
-_NUMBER_LABELS = {
-    "goods_item_quantity": gettext_lazy("total number of items"),
-    "total_package_quantity": gettext_lazy("total number of packages"),
-    "invoice_amount": gettext_lazy("total amount invoiced"),
-    "exchange_rate": gettext_lazy("exchange rate"),
-    "quantity": gettext_lazy("quantity"),
-    "net_mass": gettext_lazy("net mass"),
-    "gross_mass": gettext_lazy("gross mass"),
-    "value_amount": gettext_lazy("item price"),
-    "statistical_value": gettext_lazy("statistical value"),
-    "package_count": gettext_lazy("number of packages"),
-    "line": gettext_lazy("line number"),
-}
 
-
-def _number_label(name: str) -> str:
-    return str(_NUMBER_LABELS.get(name, name.replace("_", " ")))
+def _number_label(record: type, name: str) -> str:
+    """How a message names a number: its label in the field catalogue."""
+    return str(catalogue.element_of(record, name).label)
 
 
 def _check_numbers(
@@ -48,7 +35,7 @@ def _check_numbers(
         if value is None:
             continue
         field = f"{prefix}.{name}" if prefix else name
-        label = _number_label(name)
+        label = _number_label(type(record), name)
         if value < 0:
             # Negative values are refused either way (here or by the field's own rule), so they are
             # never stored whatever their size.

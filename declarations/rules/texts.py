@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from declarations import catalogue
 from declarations.canonical import (
     DeclarationData,
     DocumentData,
@@ -25,39 +25,9 @@ from .limits import _STORED_AS, TextLimit, text_limits
 _NOT_WRITABLE = re.compile(r"[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-# Built once (lazily translated): a validation asks for labels per field of every goods item.
-_TEXT_LABELS = {
-    "representation_code": gettext_lazy("representation code"),
-    "border_transport_mode": gettext_lazy("mode of transport at the border"),
-    "inland_transport_mode": gettext_lazy("inland mode of transport"),
-    "arrival_transport_id": gettext_lazy("identity of the means of transport at arrival"),
-    "arrival_transport_id_type": gettext_lazy("type of identity of the means of transport at arrival"),
-    "departure_transport_id": gettext_lazy("identity of the means of transport at departure"),
-    "departure_transport_id_type": gettext_lazy("type of identity of the means of transport at departure"),
-    "goods_location": gettext_lazy("location of goods"),
-    "goods_location_type": gettext_lazy("type of location of goods"),
-    "goods_location_qualifier": gettext_lazy("qualifier of the location of goods"),
-    "transaction_nature": gettext_lazy("nature of transaction"),
-    "delivery_terms": gettext_lazy("delivery terms"),
-    "delivery_location": gettext_lazy("place of delivery"),
-    "name": gettext_lazy("name"),
-    "street": gettext_lazy("street and number"),
-    "city": gettext_lazy("city"),
-    "postcode": gettext_lazy("postcode"),
-    "description": gettext_lazy("description of goods"),
-    "taric_codes": gettext_lazy("additional commodity code"),
-    "origin_type": gettext_lazy("type of origin"),
-    "quantity_unit": gettext_lazy("unit of the quantity"),
-    "statistical_currency": gettext_lazy("currency of the statistical value"),
-    "valuation_method": gettext_lazy("valuation method"),
-    "package_marks": gettext_lazy("shipping marks"),
-    "reference": gettext_lazy("reference"),
-    "status": gettext_lazy("status"),
-}
-
-
-def _text_label(name: str) -> str:
-    return str(_TEXT_LABELS.get(name, name.replace("_", " ")))
+def _text_label(record: type, name: str) -> str:
+    """How a message names a text: its label in the field catalogue."""
+    return str(catalogue.element_of(record, name).label)
 
 
 def _text_shape(name: str) -> str:
@@ -88,7 +58,7 @@ def _check_texts(
             if text and _text_fits(text, limit):
                 continue  # the common case: no label, no message to build
             field = f"{prefix}.{name}" if prefix else name
-            label = _text_label(name)
+            label = _text_label(type(record), name)
             if index:
                 field = f"{field}.{index}"
                 label = _("%(label)s %(position)s") % {"label": label, "position": index}

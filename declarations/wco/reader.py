@@ -18,6 +18,7 @@ from typing import cast
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from declarations import catalogue
 from declarations.canonical import (
     DeclarationData,
     DocumentData,
@@ -27,6 +28,7 @@ from declarations.canonical import (
     PartyData,
     PartyRole,
 )
+from declarations.catalogue import Element
 
 from . import paths
 from .namespaces import DEC_NS, MD_NS, dec, md
@@ -41,7 +43,12 @@ from .schema import MAX_ISSUES, schema_issues, too_many_errors
 COMMODITY_CODE_TYPES = frozenset({"TSP"})
 ADDITIONAL_CODE_TYPES = frozenset({"TRC", "TRA", "GN"})
 IGNORED_CODE_TYPES = frozenset({"CV"})
-KILOGRAMS = "KGM"
+
+# The elements read field for field, in catalogue order; the others are read in code below.
+_GENERIC_HEADER = [
+    row for row in catalogue.elements_of(DeclarationData) if not row.mapped_by_code and row.item_level is None
+]
+_GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
 
 
 @dataclass
@@ -242,37 +249,8 @@ class _Mapper:
         data = DeclarationData()
         full_type = self.text(d, paths.HEADER["type_code"])
         data.type_code, data.additional_type = full_type[:2], full_type[2:]
-        data.function_code = self.text(d, paths.HEADER["function_code"]) or data.function_code
-        data.lrn = self.text(d, paths.HEADER["lrn"])
-        data.goods_item_quantity = self.integer(d, paths.HEADER["goods_item_quantity"], "goods_item_quantity")
-        data.total_package_quantity = self.integer(
-            d, paths.HEADER["total_package_quantity"], "total_package_quantity"
-        )
-        data.invoice_amount = self.decimal(d, paths.HEADER["invoice_amount"], "invoice_amount")
-        data.invoice_currency = self.text(d, paths.HEADER["invoice_currency"])
-        data.exchange_rate = self.decimal(d, paths.HEADER["exchange_rate"], "exchange_rate")
-        for name in (
-            "representation_code",
-            "supervising_office",
-            "presentation_office",
-            "exit_office",
-            "border_transport_mode",
-            "border_transport_nationality",
-            "arrival_transport_id",
-            "arrival_transport_id_type",
-            "departure_transport_id",
-            "departure_transport_id_type",
-            "goods_location_type",
-            "goods_location_qualifier",
-            "goods_location_country",
-            "delivery_terms",
-            "delivery_location",
-        ):
-            setattr(data, name, self.text(d, paths.HEADER[name]))
-        # DE 5/23: the location code is sent as Name by HMRC's samples, as ID by some others.
-        data.goods_location = self.text(d, paths.HEADER["goods_location"]) or self.text(
-            d, (*paths.GOODS_LOCATION, "ID")
-        )
+        for row in _GENERIC_HEADER:
+            setattr(data, row.attr, self.value(d, row, row.attr, getattr(data, row.attr)))
         data.inland_transport_mode = self._inland_mode(data)
         data.container = self._container()
         data.parties = self._parties()
@@ -281,6 +259,24 @@ class _Mapper:
         for name in paths.ITEM_LEVEL_ALTERNATIVES:
             setattr(data, name, self._header_or_items(name))
         return data
+
+    def value(self, base: etree._Element, row: Element, field_path: str, default: object = None) -> object:
+        """The value of a catalogue element below ``base``, of the canonical attribute's type.
+
+        A text missing at the element's place is taken from its other places (``read_also``); one
+        missing everywhere keeps the canonical default.
+        """
+        kind = catalogue.value_type(row)
+        if kind == Decimal | None:
+            if row.unit_code:
+                return self._measure(base, row.wco, field_path, row.unit_code)
+            return self.decimal(base, row.wco, field_path)
+        if kind == int | None:
+            return self.integer(base, row.wco, field_path)
+        for path in (row.wco, *row.read_also):
+            if text := self.text(base, path):
+                return text
+        return default
 
     def _item_elements(self) -> list[etree._Element]:
         shipment = self.find(self.declaration, paths.GOODS_SHIPMENT)
@@ -396,22 +392,12 @@ class _Mapper:
         f = paths.ITEM_FIELDS
         item = ItemData(
             sequence=self.integer(element, f["sequence"], f"{prefix}.sequence"),
-            description=self.text(element, f["description"]),
-            origin_country=self.text(element, f["origin_country"]),
-            origin_type=self.text(element, f["origin_type"]),
-            quantity=self.decimal(element, f["quantity"], f"{prefix}.quantity"),
-            quantity_unit=self.text(element, f["quantity_unit"]),
-            net_mass=self._mass(element, f["net_mass"], f"{prefix}.net_mass"),
-            gross_mass=self._mass(element, f["gross_mass"], f"{prefix}.gross_mass"),
-            value_amount=self.decimal(element, f["value_amount"], f"{prefix}.value_amount"),
-            value_currency=self.text(element, f["value_currency"]),
-            statistical_value=self.decimal(element, f["statistical_value"], f"{prefix}.statistical_value"),
-            statistical_currency=self.text(element, f["statistical_currency"]),
-            valuation_method=self.text(element, f["valuation_method"]),
             package_count=self.integer(element, f["package_count"], f"{prefix}.package_count"),
             package_type=self.text(element, f["package_type"]),
             package_marks=self.text(element, f["package_marks"]),
         )
+        for row in _GENERIC_ITEM:
+            setattr(item, row.attr, self.value(element, row, f"{prefix}.{row.attr}", getattr(item, row.attr)))
         self._classifications(element, item, prefix)
         self._procedures(element, item, prefix)
         packagings = element.findall(dec("Packaging"))
@@ -426,16 +412,19 @@ class _Mapper:
         )
         return item
 
-    def _mass(self, base: etree._Element, path: Sequence[str], field_path: str) -> Decimal | None:
+    def _measure(
+        self, base: etree._Element, path: Sequence[str], field_path: str, unit_code: str
+    ) -> Decimal | None:
+        """A measure in one unit (masses in kilograms): its ``unitCode``, when given, must be that."""
         value = self.decimal(base, path, field_path)
         element = self.find(base, path)
         unit = element.get("unitCode") if element is not None else None
-        if element is not None and value is not None and unit and unit != KILOGRAMS:
+        if element is not None and value is not None and unit and unit != unit_code:
             self.problem(
                 element,
                 field_path,
                 _("%(element)s is in '%(unit)s'; masses are in kilograms (%(kilograms)s).")
-                % {"element": etree.QName(element).localname, "unit": unit, "kilograms": KILOGRAMS},
+                % {"element": etree.QName(element).localname, "unit": unit, "kilograms": unit_code},
             )
         return value
 

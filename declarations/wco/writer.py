@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from declarations import catalogue
 from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyRole
 
 from . import paths
@@ -31,6 +32,10 @@ ENVELOPE = (
 )
 
 _NATIONAL_ADDITIONAL_CODE = re.compile(r"VAT.|X\d{3}")
+
+# The elements written field for field, in catalogue order; the others are written in code below.
+_GENERIC_HEADER = [row for row in catalogue.elements_of(DeclarationData) if not row.mapped_by_code]
+_GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
 
 
 def write_declaration(data: DeclarationData, *, envelope: bool = True) -> bytes:
@@ -98,37 +103,9 @@ class _Writer:
 
     def write(self, data: DeclarationData) -> None:
         d = self.declaration
-        self.set(d, paths.HEADER["function_code"], data.function_code)
-        self.set(d, paths.HEADER["lrn"], data.lrn)
         self.set(d, paths.HEADER["type_code"], data.full_type)
-        simple = [
-            "goods_item_quantity",
-            "total_package_quantity",
-            "invoice_amount",
-            "invoice_currency",
-            "exchange_rate",
-            "representation_code",
-            "supervising_office",
-            "presentation_office",
-            "exit_office",
-            "border_transport_mode",
-            "border_transport_nationality",
-            "arrival_transport_id",
-            "arrival_transport_id_type",
-            "departure_transport_id",
-            "departure_transport_id_type",
-            "goods_location",
-            "goods_location_type",
-            "goods_location_qualifier",
-            "goods_location_country",
-            "destination_country",
-            "export_country",
-            "transaction_nature",
-            "delivery_terms",
-            "delivery_location",
-        ]
-        for name in simple:
-            self.set(d, paths.HEADER[name], getattr(data, name))
+        for row in _GENERIC_HEADER:
+            self.set(d, row.wco, getattr(data, row.attr))
         means = paths.DEPARTURE if data.type_code in ("EX", "CO") else paths.ARRIVAL
         mode_path = (*means, "ModeCode")
         self.set(d, mode_path, data.inland_transport_mode)
@@ -181,19 +158,8 @@ class _Writer:
         f = paths.ITEM_FIELDS
         # SequenceNumeric is required by the schema; an item without one takes its position.
         self.set(element, f["sequence"], item.sequence if item.sequence is not None else position)
-        for name in (
-            "description",
-            "quantity",
-            "quantity_unit",
-            "net_mass",
-            "gross_mass",
-            "value_amount",
-            "value_currency",
-            "statistical_value",
-            "statistical_currency",
-            "valuation_method",
-        ):
-            self.set(element, f[name], getattr(item, name))
+        for row in _GENERIC_ITEM:
+            self.set(element, row.wco, getattr(item, row.attr))
         if item.commodity_code or item.taric_codes:
             commodity = self.child(element, "Commodity")
             if item.commodity_code:
@@ -206,10 +172,6 @@ class _Writer:
             self.set(procedure, ("PreviousCode",), item.procedure_code[2:])
         for code in item.additional_procedure_codes:
             self.set(etree.SubElement(element, dec("GovernmentProcedure")), ("CurrentCode",), code)
-        if item.origin_country or item.origin_type:
-            origin = etree.SubElement(element, dec("Origin"))
-            self.set(origin, ("CountryCode",), item.origin_country)
-            self.set(origin, ("TypeCode",), item.origin_type)
         if item.package_count is not None or item.package_type or item.package_marks:
             packaging = etree.SubElement(element, dec("Packaging"))
             self.set(packaging, ("SequenceNumeric",), 1)
