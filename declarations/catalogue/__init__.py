@@ -95,7 +95,9 @@ ELEMENTS: dict[str, Element] = {
         *ITEMS,
         *DOCUMENTS,
         *(
-            attribute.for_role(role.value, info.id_de if attribute.attr == "eori" else info.name_de)
+            attribute.for_role(role.value, info.id_de, info.id_form or attribute.form)
+            if attribute.attr == "eori"
+            else attribute.for_role(role.value, info.name_de, attribute.form)
             for role, info in ROLES.items()
             for attribute in PARTY
         ),

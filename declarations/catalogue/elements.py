@@ -9,12 +9,17 @@ DE numbers are those of the UK CDS data element tables (the EU UCC's numbering).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
 
 from .model import Element, FormSpec, Path, TextLimit, Widget, WidgetKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- where things are in a DMS declaration -------------------------------------------------------
 
@@ -39,29 +44,47 @@ _DIGIT = re.compile(r"[0-9]")
 
 # --- widgets -------------------------------------------------------------------------------------
 
-COUNTRY = Widget(WidgetKind.CODE, code_list="countries", upper=True)
-CURRENCY = Widget(WidgetKind.CODE, code_list="currencies", upper=True)
-OFFICE = Widget(WidgetKind.CODE, code_list="customs_offices", upper=True)
+COUNTRY = Widget(WidgetKind.PICKER, code_list="country")
+CURRENCY = Widget(WidgetKind.PICKER, code_list="currency")
+OFFICE = Widget(WidgetKind.PICKER, code_list="customs-office", format="office")
 NUMBER = Widget(WidgetKind.NUMBER, width="medium")
-EORI = Widget(WidgetKind.CODE, width="medium", code_list="eori", upper=True)
+EORI = Widget(WidgetKind.CODE, width="medium", format="eori", upper=True)
 
 
 # --- parties -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class Role:
-    """A party role: how sentences name it, its DE numbers (identity, name and address), its place."""
+    """A party role: how sentences name it, its DE numbers (identity, name and address), its place.
 
-    def __init__(self, label: object, id_de: str, name_de: str, wco: Path) -> None:
-        self.label = label
-        self.id_de = id_de
-        self.name_de = name_de
-        self.wco = wco
+    ``id_form``: where the browser form takes this role's EORI in a field of its own (the
+    declarant's); the importer's or exporter's and the other side's come from the party field set.
+    """
+
+    label: StrOrPromise
+    id_de: str
+    name_de: str
+    wco: Path
+    id_form: FormSpec | None = None
 
 
 # The exporter, declarant and agent are header classes; the others belong to the goods shipment.
 ROLES: dict[PartyRole, Role] = {
-    PartyRole.DECLARANT: Role(_("declarant"), "3/18", "3/17", ("Declarant",)),
+    PartyRole.DECLARANT: Role(
+        _("declarant"),
+        "3/18",
+        "3/17",
+        ("Declarant",),
+        id_form=FormSpec(
+            "declarant_eori",
+            EORI,
+            section="declaration",
+            required=True,
+            label=_("Declarant EORI"),
+            help=_("The account lodging the declaration (DE 3/18)."),
+        ),
+    ),
     PartyRole.IMPORTER: Role(_("importer"), "3/16", "3/15", (*GOODS_SHIPMENT, "Importer")),
     PartyRole.EXPORTER: Role(_("exporter"), "3/2", "3/1", ("Exporter",)),
     PartyRole.CONSIGNEE: Role(_("consignee"), "3/10", "3/9", (*GOODS_SHIPMENT, "Consignee")),
@@ -242,6 +265,20 @@ HEADER: tuple[Element, ...] = (
     ),
     Element(
         DeclarationData,
+        "exit_office",
+        "5/12",
+        _("office of exit"),
+        ("ExitOffice", "ID"),
+        own_format=True,
+        form=FormSpec(
+            "exit_office",
+            Widget(WidgetKind.PICKER, code_list="exit-office", format="office"),
+            section="offices",
+            help=_("Exports only (DE 5/12)."),
+        ),
+    ),
+    Element(
+        DeclarationData,
         "supervising_office",
         "5/27",
         _("supervising office"),
@@ -266,20 +303,6 @@ HEADER: tuple[Element, ...] = (
             OFFICE,
             section="offices",
             help=_("Where the goods are presented to customs, if not at the location of goods (DE 5/26)."),
-        ),
-    ),
-    Element(
-        DeclarationData,
-        "exit_office",
-        "5/12",
-        _("office of exit"),
-        ("ExitOffice", "ID"),
-        own_format=True,
-        form=FormSpec(
-            "exit_office",
-            Widget(WidgetKind.CODE, code_list="offices_of_exit", upper=True),
-            section="offices",
-            help=_("Exports only (DE 5/12)."),
         ),
     ),
     Element(
@@ -383,7 +406,7 @@ HEADER: tuple[Element, ...] = (
         read_also=((*GOODS_LOCATION, "ID"),),
         form=FormSpec(
             "goods_location",
-            Widget(WidgetKind.CODE, width="medium", upper=True),
+            Widget(WidgetKind.PICKER, width="medium", code_list="goods-location"),
             section="transport",
             help=_("Where the goods can be examined, for example WLALONBTW (DE 5/23)."),
         ),
@@ -485,7 +508,7 @@ ITEMS: tuple[Element, ...] = (
         mapped_by_code=True,  # the Classification of type TSP
         form=FormSpec(
             "commodity_code",
-            Widget(WidgetKind.CODE, width="medium", code_list="hs"),
+            Widget(WidgetKind.CODE, width="medium", format="commodity"),
             required=True,
             help=_("6, 8 or 10 digits (DE 6/14–6/15)."),
         ),
@@ -508,37 +531,14 @@ ITEMS: tuple[Element, ...] = (
         own_format=True,
         form=FormSpec("origin_country", COUNTRY),
     ),
-    Element(ItemData, "origin_type", "5/15", _("type of origin"), ("Origin", "TypeCode"), text=TextLimit(3)),
     Element(
         ItemData,
-        "procedure_code",
-        "1/10",
-        _("procedure code"),
-        ("GovernmentProcedure", "CurrentCode"),
-        own_format=True,
-        mapped_by_code=True,  # CurrentCode and PreviousCode of the first GovernmentProcedure
-        form=FormSpec(
-            "procedure_code",
-            Widget(WidgetKind.CODE, code_list="procedure_codes"),
-            help=_("Four digits, like 4000 (DE 1/10)."),
-        ),
-    ),
-    Element(
-        ItemData,
-        "additional_procedure_codes",
-        "1/11",
-        _("additional procedure codes"),
-        ("GovernmentProcedure", "CurrentCode"),  # each one a GovernmentProcedure of its own
-        own_format=True,
-        max_length=3,
-        mapped_by_code=True,
-        form=FormSpec(
-            "additional_procedure_code",
-            Widget(WidgetKind.CODE, width="medium", code_list="additional_procedure_codes", upper=True),
-            help=_("Three characters each, separated by spaces, like 000 (DE 1/11)."),
-            mapped_by_code=True,
-            max_length=40,
-        ),
+        "origin_type",
+        "5/15",
+        _("type of origin"),
+        ("Origin", "TypeCode"),
+        text=TextLimit(3),
+        shown_at="origin_country",
     ),
     Element(
         ItemData,
@@ -600,6 +600,37 @@ ITEMS: tuple[Element, ...] = (
         ("Commodity", "InvoiceLine", "ItemChargeAmount", "@currencyID"),
         own_format=True,
         form=FormSpec("value_currency", CURRENCY, label=_("Currency")),
+    ),
+    Element(
+        ItemData,
+        "procedure_code",
+        "1/10",
+        _("procedure code"),
+        ("GovernmentProcedure", "CurrentCode"),
+        own_format=True,
+        mapped_by_code=True,  # CurrentCode and PreviousCode of the first GovernmentProcedure
+        form=FormSpec(
+            "procedure_code",
+            Widget(WidgetKind.PICKER, code_list="procedure", format="procedure"),
+            help=_("Four digits, like 4000 (DE 1/10)."),
+        ),
+    ),
+    Element(
+        ItemData,
+        "additional_procedure_codes",
+        "1/11",
+        _("additional procedure codes"),
+        ("GovernmentProcedure", "CurrentCode"),  # each one a GovernmentProcedure of its own
+        own_format=True,
+        max_length=3,
+        mapped_by_code=True,
+        form=FormSpec(
+            "additional_procedure_code",
+            Widget(WidgetKind.CODE, width="medium", upper=True),
+            help=_("Three characters each, separated by spaces, like 000 (DE 1/11)."),
+            mapped_by_code=True,
+            max_length=40,
+        ),
     ),
     Element(
         ItemData,

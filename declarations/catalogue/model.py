@@ -38,15 +38,17 @@ class WidgetKind(enum.StrEnum):
 class Widget:
     """How the browser form shows an element.
 
-    ``code_list`` names the reference list a code comes from (``countries``, ``currencies``,
-    ``customs_offices``, ``procedure_codes`` ...: ``declarations.refdata``), for the validator and
-    for a picker; ``choices`` names a fixed list of the form (``forms.fields.CHOICES``).
+    ``code_list`` names the code list a picker offers (``forms.pickers.PICKER_LISTS``: ``country``,
+    ``currency``, ``customs-office`` ...), ``choices`` a fixed list of the form
+    (``forms.fields.CHOICES``), ``format`` the shape a typed code must have (``forms.fields.FORMATS``:
+    ``eori``, ``commodity``, ``office``, ``procedure``).
     """
 
     kind: WidgetKind
     width: str = "short"  # short, medium or long (the input's CSS class)
     code_list: str = ""
     choices: str = ""
+    format: str = ""
     upper: bool = False  # typed in any case, kept in capitals
 
 
@@ -114,9 +116,9 @@ class Element:
             return f"parties.{self.role}.{self.attr}"
         return f"{_PREFIX[self.record]}{self.attr}"
 
-    def for_role(self, role: str, de: str) -> Element:
-        """This party attribute of one role: its own key and DE number."""
-        return dataclasses.replace(self, role=role, de=de)
+    def for_role(self, role: str, de: str, form: FormSpec | None) -> Element:
+        """This party attribute of one role: its own key, DE number and form field."""
+        return dataclasses.replace(self, role=role, de=de, form=form)
 
 
 _PREFIX: dict[Record, str] = {

@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from declarations import catalogue
 from declarations.canonical import (
     DocumentData,
     DocumentKind,
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------------------------------------
 # Lists of supporting-document rows (on goods items and on the declaration)
+
+
+# A document row's limits are the field catalogue's: the type's column, the reference's schema facet.
+CODE_LENGTH = catalogue.max_length(catalogue.element_of(DocumentData, "code"))
+REFERENCE_LENGTH = catalogue.max_length(catalogue.element_of(DocumentData, "reference"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +190,7 @@ class DocumentRowsForm(forms.Form):
                     if documents.picker is not None
                     else UpperCharField(
                         label=label,
-                        max_length=4,
+                        max_length=CODE_LENGTH,
                         required=False,
                         validators=[documents.type_validator],
                         widget=_code(),
@@ -192,7 +198,7 @@ class DocumentRowsForm(forms.Form):
                 )
                 self.fields[documents.reference_field(n)] = forms.CharField(
                     label=documents.reference_label % {"n": n},
-                    max_length=70,
+                    max_length=REFERENCE_LENGTH,
                     required=False,
                     widget=_text("long"),
                 )

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import eori_validator
+from declarations import catalogue
+from declarations.catalogue import WidgetKind
+
+from . import pickers
+from .numbers import NumberField
+
 if TYPE_CHECKING:
-    pass
+    from django_stubs_ext import StrOrPromise
 
 ITEMS_PREFIX = "items"
 # Supporting-document rows a goods item shows at least; "Add another document" adds one at a time.
@@ -87,13 +98,6 @@ class UpperCharField(forms.CharField):
         return _upper(super().to_python(value))
 
 
-class CommodityCodeField(forms.CharField):
-    """HS codes are often written with spaces or dots (``8510 20 00``); store the digits."""
-
-    def to_python(self, value: Any) -> str:
-        return re.sub(r"[\s.]", "", super().to_python(value) or "")
-
-
 def _text(width: str = "medium", **attrs: str) -> forms.TextInput:
     return forms.TextInput(attrs={"class": f"input--{width}", **attrs})
 
@@ -107,3 +111,75 @@ def _code(width: str = "short", **attrs: str) -> forms.TextInput:
 def _number(**attrs: str) -> forms.TextInput:
     # A text input with a decimal keypad: <input type=number> mangles values like "1,5" silently.
     return forms.TextInput(attrs={"class": "input--medium", "inputmode": "decimal", **attrs})
+
+
+# --- fields from the field catalogue ---------------------------------------------------------------
+
+# The fixed lists a catalogue row's widget may name (``Widget.choices``).
+CHOICES: dict[str, Sequence[tuple[str, StrOrPromise]]] = {
+    "declaration_types": TYPE_CHOICES,
+    "additional_types": ADDITIONAL_TYPE_CHOICES,
+    "transport_modes": TRANSPORT_MODE_CHOICES,
+    "representation": REPRESENTATION_CHOICES,
+    "transport_id_types": TRANSPORT_ID_TYPE_CHOICES,
+}
+
+
+class CommodityCodeField(forms.CharField):
+    """HS codes are often written with spaces or dots (``8510 20 00``); store the digits."""
+
+    def to_python(self, value: Any) -> str:
+        return re.sub(r"[\s.]", "", super().to_python(value) or "")
+
+
+# The shapes a typed code may be asked to have (``Widget.format``): its validators and field class.
+FORMATS: dict[str, tuple[list[RegexValidator], type[forms.CharField] | None]] = {
+    "eori": ([eori_validator], UpperCharField),
+    "commodity": ([digits_validator], CommodityCodeField),
+    "office": ([office_validator], None),
+    "procedure": ([procedure_validator], None),
+}
+
+
+def form_label(row: catalogue.Element) -> StrOrPromise:
+    """The label the form shows for a catalogue row: the form's own, or the element's capitalised."""
+    assert row.form is not None, row.key
+    return row.form.label if row.form.label is not None else capfirst(row.label)
+
+
+def form_field(
+    row: catalogue.Element, *, label: StrOrPromise | None = None, help_text: StrOrPromise | None = None
+) -> forms.Field:
+    """The form field for a catalogue row, as its ``FormSpec`` describes it.
+
+    Its label, help, limit, choices, code list and validators all come from the row; ``label`` and
+    ``help_text`` override them where one row gives two fields (a party's EORI, for the trader and
+    for the other side).
+    """
+    spec = row.form
+    assert spec is not None, row.key
+    widget = spec.widget
+    common: dict[str, Any] = {
+        "label": form_label(row) if label is None else label,
+        "help_text": spec.help if help_text is None else help_text,
+        "required": spec.required,
+    }
+    if widget.kind is WidgetKind.CHOICE:
+        return forms.ChoiceField(choices=CHOICES[widget.choices], **common)
+    if widget.kind is WidgetKind.NUMBER:
+        column = catalogue.column(row)
+        assert isinstance(column, models.DecimalField), row.key
+        return NumberField(
+            max_digits=column.max_digits, decimal_places=column.decimal_places, min_value=Decimal(0), **common
+        )
+    length = spec.max_length or catalogue.max_length(row)
+    validators, field_class = FORMATS.get(widget.format, ([], None))
+    if widget.kind is WidgetKind.PICKER:
+        picker = pickers.PICKER_LISTS[widget.code_list]
+        return pickers.CodeField(
+            picker=picker, max_length=length, validators=validators, width=widget.width, **common
+        )
+    if widget.kind is WidgetKind.CODE:
+        cls = field_class or (UpperCharField if widget.upper else forms.CharField)
+        return cls(max_length=length, validators=validators, widget=_code(widget.width), **common)
+    return forms.CharField(max_length=length, validators=validators, widget=_text(widget.width), **common)

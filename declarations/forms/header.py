@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import eori_validator
+from declarations import catalogue
+from declarations.canonical import DeclarationData
 from declarations.wco import paths
 
 from .documents import (
@@ -22,21 +22,8 @@ from .documents import (
     DocumentList,
     DocumentRowsForm,
 )
-from .fields import (
-    ADDITIONAL_TYPE_CHOICES,
-    REPRESENTATION_CHOICES,
-    TRANSPORT_ID_TYPE_CHOICES,
-    TRANSPORT_MODE_CHOICES,
-    TYPE_CHOICES,
-    UpperCharField,
-    _code,
-    _number,
-    _text,
-    country_validator,
-    currency_validator,
-    office_validator,
-)
-from .parties import PARTY_FIELDS, party_fields
+from .fields import form_field
+from .parties import party_fields
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -51,166 +38,76 @@ class Section:
     hint: StrOrPromise = ""
 
 
-class DeclarationForm(DocumentRowsForm):
-    """The declaration header: type, references, parties, invoice, offices, transport, location, documents."""
+@dataclass(frozen=True)
+class SectionLayout:
+    """A header section: the catalogue rows whose ``FormSpec.section`` is ``key``, or a party field set."""
 
-    type_code = forms.ChoiceField(label=_("Declaration type"), choices=TYPE_CHOICES, help_text=_("DE 1/1"))
-    additional_type = forms.ChoiceField(
-        label=_("Additional declaration type"), choices=ADDITIONAL_TYPE_CHOICES, help_text=_("DE 1/2")
-    )
-    lrn = forms.CharField(
-        label=_("Local reference number (LRN)"),
-        max_length=22,
-        widget=_code("medium"),
-        help_text=_("Your own reference for this declaration, up to 22 characters (DE 2/5)."),
-    )
-    declarant_eori = UpperCharField(
-        label=_("Declarant EORI"),
-        max_length=17,
-        validators=[eori_validator],
-        widget=_code("medium"),
-        help_text=_("The account lodging the declaration (DE 3/18)."),
-    )
-    representation_code = forms.ChoiceField(
-        label=_("Representation"),
-        choices=REPRESENTATION_CHOICES,
-        required=False,
-        help_text=_("Direct or indirect, when the declarant lodges for the importer or exporter (DE 3/21)."),
-    )
-    # The trader, and the other side of the trade in the role the XML reader gives it (``party_roles``).
-    trader_eori, trader_name, trader_street, trader_city, trader_postcode, trader_country = party_fields(
+    key: str
+    title: StrOrPromise
+    hint: StrOrPromise = ""
+    party: str = ""  # the party field set's prefix (``trader``, ``counterpart``)
+    eori_label: StrOrPromise = ""
+    eori_help: StrOrPromise = ""
+
+
+# The header's sections in page order. A section shows the catalogue rows of its key in catalogue
+# order, so a data element added to the catalogue with a ``FormSpec`` appears on the form by itself.
+LAYOUT = (
+    SectionLayout("declaration", _("Declaration")),
+    SectionLayout(
+        "trader",
+        _("Importer or exporter"),
+        party="trader",
         eori_label=_("Importer or exporter EORI"),
         eori_help=_("The importer on an import, the exporter on an export (DE 3/16 or 3/2)."),
-    )
-    (
-        counterpart_eori,
-        counterpart_name,
-        counterpart_street,
-        counterpart_city,
-        counterpart_postcode,
-        counterpart_country,
-    ) = party_fields(eori_label=_("Exporter or consignee EORI"), eori_help=_("Optional (DE 3/2 or 3/10)."))
-    invoice_amount = forms.DecimalField(
-        label=_("Total amount invoiced"),
-        max_digits=18,
-        decimal_places=3,
-        min_value=Decimal(0),
-        required=False,
-        widget=_number(),
-        help_text=_("DE 4/11"),
-    )
-    invoice_currency = UpperCharField(
-        label=_("Invoice currency"),
-        max_length=3,
-        required=False,
-        validators=[currency_validator],
-        widget=_code(),
-        help_text=_("For example GBP, EUR, USD."),
-    )
-    destination_country = UpperCharField(
-        label=_("Country of destination"),
-        max_length=2,
-        required=False,
-        validators=[country_validator],
-        widget=_code(),
-        help_text=_("DE 5/8"),
-    )
-    export_country = UpperCharField(
-        label=_("Country of dispatch or export"),
-        max_length=2,
-        required=False,
-        validators=[country_validator],
-        widget=_code(),
-        help_text=_("DE 5/14"),
-    )
-    exit_office = UpperCharField(
-        label=_("Office of exit"),
-        max_length=8,
-        required=False,
-        validators=[office_validator],
-        widget=_code(),
-        help_text=_("Exports only (DE 5/12)."),
-    )
-    supervising_office = UpperCharField(
-        label=_("Supervising office"),
-        max_length=8,
-        required=False,
-        validators=[office_validator],
-        widget=_code(),
-        help_text=_("The office supervising a special procedure, such as customs warehousing (DE 5/27)."),
-    )
-    presentation_office = UpperCharField(
-        label=_("Office of presentation"),
-        max_length=8,
-        required=False,
-        validators=[office_validator],
-        widget=_code(),
-        help_text=_("Where the goods are presented to customs, if not at the location of goods (DE 5/26)."),
-    )
-    border_transport_mode = forms.ChoiceField(
-        label=_("Mode of transport at the border"),
-        choices=TRANSPORT_MODE_CHOICES,
-        required=False,
-        help_text=_("DE 7/4"),
-    )
-    border_transport_nationality = UpperCharField(
-        label=_("Nationality of the means of transport"),
-        max_length=2,
-        required=False,
-        validators=[country_validator],
-        widget=_code(),
-        help_text=_("DE 7/15"),
-    )
-    transport_id = forms.CharField(
-        label=_("Identity of the means of transport"),
-        max_length=35,
-        required=False,
-        widget=_text(),
-        help_text=_("On arrival for imports (DE 7/9), at departure for exports (DE 7/7)."),
-    )
-    transport_id_type = forms.ChoiceField(
-        label=_("Type of transport identity"), choices=TRANSPORT_ID_TYPE_CHOICES, required=False
-    )
-    goods_location = UpperCharField(
-        label=_("Location of goods"),
-        max_length=35,
-        required=False,
-        widget=_code("medium"),
-        help_text=_("Where the goods can be examined, for example WLALONBTW (DE 5/23)."),
-    )
+    ),
+    # The other side of the trade, in the role the XML reader gives it (``party_roles``).
+    SectionLayout(
+        "counterpart",
+        _("Exporter or consignee"),
+        _(
+            "On an import, the exporter who sends the goods (DE 3/1); on an export, the consignee who "
+            "receives them (DE 3/9). Their EORI if they have one, otherwise their name and address."
+        ),
+        party="counterpart",
+        eori_label=_("Exporter or consignee EORI"),
+        eori_help=_("Optional (DE 3/2 or 3/10)."),
+    ),
+    SectionLayout("value", _("Value and countries")),
+    SectionLayout("offices", _("Customs offices")),
+    SectionLayout("transport", _("Transport and location")),
+)
 
-    SECTIONS = [
-        Section(
-            _("Declaration"), ["type_code", "additional_type", "lrn", "declarant_eori", "representation_code"]
-        ),
-        Section(
-            _("Importer or exporter"),
-            [f"trader_{name}" for name in PARTY_FIELDS],
-        ),
-        Section(
-            _("Exporter or consignee"),
-            [f"counterpart_{name}" for name in PARTY_FIELDS],
-            _(
-                "On an import, the exporter who sends the goods (DE 3/1); on an export, the consignee who "
-                "receives them (DE 3/9). Their EORI if they have one, otherwise their name and address."
-            ),
-        ),
-        Section(
-            _("Value and countries"),
-            ["invoice_amount", "invoice_currency", "destination_country", "export_country"],
-        ),
-        Section(_("Customs offices"), ["exit_office", "supervising_office", "presentation_office"]),
-        Section(
-            _("Transport and location"),
-            [
-                "border_transport_mode",
-                "border_transport_nationality",
-                "transport_id",
-                "transport_id_type",
-                "goods_location",
-            ],
-        ),
-    ]
+
+def header_rows() -> list[catalogue.Element]:
+    """The catalogue rows the header form takes a field for, in page order within each section."""
+    rows = [r for r in catalogue.elements_of(DeclarationData) if r.form is not None and r.form.section]
+    # The declarant's EORI, a party element, follows the LRN: who lodges it, then for whom.
+    at = next(i for i, r in enumerate(rows) if r.attr == "lrn") + 1
+    return [*rows[:at], catalogue.ELEMENTS["parties.declarant.eori"], *rows[at:]]
+
+
+def _header_fields() -> tuple[dict[str, forms.Field], list[Section]]:
+    fields: dict[str, forms.Field] = {}
+    sections = []
+    rows = header_rows()
+    for layout in LAYOUT:
+        if layout.party:
+            found = party_fields(layout.party, eori_label=layout.eori_label, eori_help=layout.eori_help)
+        else:
+            found = {r.form.name: form_field(r) for r in rows if r.form and r.form.section == layout.key}
+        fields.update(found)
+        sections.append(Section(layout.title, list(found), layout.hint))
+    return fields, sections
+
+
+class DeclarationForm(DocumentRowsForm):
+    """The declaration header: type, references, parties, invoice, offices, transport, location, documents.
+
+    Its fields are the field catalogue's (``_header_fields``), set below as ``base_fields``.
+    """
+
+    SECTIONS: ClassVar[list[Section]] = []
     DOCUMENTS_TITLE = _("Declaration documents")
     DOCUMENT_LISTS = (PREVIOUS_DOCUMENTS, DECLARATION_DOCUMENTS)
     # The order the XML reader gives the declaration's documents (``DeclarationData.documents``).
@@ -253,3 +150,7 @@ class DeclarationForm(DocumentRowsForm):
     def summary_label(self, field: forms.BoundField) -> str:
         """How the error summary names ``field``: its label, with its section's title where needed."""
         return self._summary_labels.get(field.name, str(field.label))
+
+
+DeclarationForm.base_fields, DeclarationForm.SECTIONS = _header_fields()
+DeclarationForm.declared_fields = DeclarationForm.base_fields

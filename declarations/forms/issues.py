@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from declarations.canonical import (
-    Issue,
-)
+from declarations import catalogue
+from declarations.canonical import DeclarationData, Issue, ItemData
 
 from .documents import DOCUMENT_FIELD, ITEM_DOCUMENTS
 from .fields import MAX_DOCUMENTS
@@ -20,31 +18,35 @@ from .items import BaseGoodsItemFormSet, GoodsItemForm
 from .parties import PARTY_FIELDS, party_roles
 from .values import _Values, readable_values
 
-if TYPE_CHECKING:
-    pass
-
 # ---------------------------------------------------------------------------------------------
 # Service issues → form errors
 
-# Canonical header paths whose form field has another name.
+
+def _field_for(rows: Iterable[catalogue.Element], *, unplaced: bool) -> dict[str, str | None]:
+    """Canonical attributes whose issues show beside a form field of another name, from the catalogue.
+
+    A row's own form field (``transport_id`` for the arrival identity), else the field it is shown
+    beside (``shown_at``: the location's type beside the location); ``unplaced`` rows with neither
+    map to None (the issue goes to the summary only).
+    """
+    found: dict[str, str | None] = {}
+    for row in rows:
+        name = row.form.name if row.form is not None else row.shown_at
+        if name and name != row.attr:
+            found[row.attr] = name
+        elif not name and unplaced:
+            found[row.attr] = None
+    return found
+
+
+# Canonical header paths whose form field has another name (or that have none).
 HEADER_FIELD_FOR: dict[str, str | None] = {
+    **_field_for(catalogue.elements_of(DeclarationData), unplaced=True),
     "parties.declarant.eori": "declarant_eori",
     "parties.declarant": "declarant_eori",
-    "arrival_transport_id": "transport_id",
-    "departure_transport_id": "transport_id",
-    "arrival_transport_id_type": "transport_id_type",
-    "departure_transport_id_type": "transport_id_type",
-    "goods_location_type": "goods_location",
-    "goods_location_qualifier": "goods_location",
-    "goods_location_country": "goods_location",
-    "goods_item_quantity": None,
-    "function_code": None,
 }
-ITEM_FIELD_FOR = {
-    "additional_procedure_codes": "additional_procedure_code",
-    "origin_type": "origin_country",
-    "statistical_value": "value_amount",
-}
+# Goods item attributes whose form field has another name.
+ITEM_FIELD_FOR = _field_for(catalogue.elements_of(ItemData), unplaced=False)
 
 
 @dataclass

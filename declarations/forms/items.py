@@ -4,127 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from declarations import catalogue
+from declarations.canonical import ItemData
 from declarations.wco import paths
 
 from .documents import ADD_DOCUMENT, ITEM_DOCUMENTS, DocumentList, DocumentRowsForm
-from .fields import (
-    DOCUMENT_ROWS,
-    ITEMS_PREFIX,
-    CommodityCodeField,
-    UpperCharField,
-    _code,
-    _number,
-    _text,
-    country_validator,
-    currency_validator,
-    digits_validator,
-    procedure_validator,
-)
+from .fields import DOCUMENT_ROWS, ITEMS_PREFIX, form_field
 
-if TYPE_CHECKING:
-    pass
+# The catalogue rows a goods item form takes a field for, in catalogue order.
+ITEM_ROWS = [row for row in catalogue.elements_of(ItemData) if row.form is not None]
 
 
 class GoodsItemForm(DocumentRowsForm):
-    """One goods item and its supporting documents."""
+    """One goods item and its supporting documents.
 
-    description = forms.CharField(
-        label=_("Description of goods"), max_length=512, widget=_text("long"), help_text=_("DE 6/8")
-    )
-    commodity_code = CommodityCodeField(
-        label=_("Commodity code"),
-        max_length=10,
-        validators=[digits_validator],
-        widget=_code("medium"),
-        help_text=_("6, 8 or 10 digits (DE 6/14–6/15)."),
-    )
-    origin_country = UpperCharField(
-        label=_("Country of origin"),
-        max_length=2,
-        required=False,
-        validators=[country_validator],
-        widget=_code(),
-    )
-    quantity = forms.DecimalField(
-        label=_("Quantity"),
-        max_digits=16,
-        decimal_places=3,
-        min_value=Decimal(0),
-        required=False,
-        widget=_number(),
-        help_text=_("Supplementary units (DE 6/2)."),
-    )
-    quantity_unit = forms.CharField(
-        label=_("Unit"),
-        max_length=10,
-        required=False,
-        widget=_code(),
-        help_text=_("For example NAR, KGM, LTR."),
-    )
-    net_mass = forms.DecimalField(
-        label=_("Net mass (kg)"),
-        max_digits=16,
-        decimal_places=3,
-        min_value=Decimal(0),
-        required=False,
-        widget=_number(),
-    )
-    gross_mass = forms.DecimalField(
-        label=_("Gross mass (kg)"),
-        max_digits=16,
-        decimal_places=3,
-        min_value=Decimal(0),
-        required=False,
-        widget=_number(),
-    )
-    value_amount = forms.DecimalField(
-        label=_("Item price"),
-        max_digits=18,
-        decimal_places=3,
-        min_value=Decimal(0),
-        required=False,
-        widget=_number(),
-        help_text=_("DE 4/14"),
-    )
-    value_currency = UpperCharField(
-        label=_("Currency"), max_length=3, required=False, validators=[currency_validator], widget=_code()
-    )
-    procedure_code = forms.CharField(
-        label=_("Procedure code"),
-        max_length=4,
-        required=False,
-        validators=[procedure_validator],
-        widget=_code(),
-        help_text=_("Four digits, like 4000 (DE 1/10)."),
-    )
-    additional_procedure_code = UpperCharField(
-        label=_("Additional procedure codes"),
-        max_length=40,
-        required=False,
-        widget=_code("medium"),
-        help_text=_("Three characters each, separated by spaces, like 000 (DE 1/11)."),
-    )
+    Its fields are the field catalogue's (``ITEM_ROWS``), set below as ``base_fields``.
+    """
 
-    ITEM_FIELDS = [
-        "description",
-        "commodity_code",
-        "origin_country",
-        "quantity",
-        "quantity_unit",
-        "net_mass",
-        "gross_mass",
-        "value_amount",
-        "value_currency",
-        "procedure_code",
-        "additional_procedure_code",
-    ]
+    ITEM_FIELDS: ClassVar[list[str]] = [row.form.name for row in ITEM_ROWS if row.form is not None]
 
     DOCUMENT_LISTS = (ITEM_DOCUMENTS,)
     DOCUMENT_ORDER = tuple(paths.ITEM_DOCUMENTS)
@@ -210,3 +113,7 @@ class BaseGoodsItemFormSet(forms.BaseFormSet):
 GoodsItemFormSet = forms.formset_factory(
     GoodsItemForm, formset=BaseGoodsItemFormSet, extra=0, min_num=0, max_num=999, absolute_max=999
 )
+
+
+GoodsItemForm.base_fields = {row.form.name: form_field(row) for row in ITEM_ROWS if row.form is not None}
+GoodsItemForm.declared_fields = GoodsItemForm.base_fields

@@ -5,47 +5,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import eori_validator
-from declarations.canonical import (
-    PartyData,
-    PartyRole,
-)
+from declarations import catalogue
+from declarations.canonical import PartyData, PartyRole
 
-from .fields import UpperCharField, _code, _text, country_validator
+from .fields import form_field
 from .values import _Values
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-PARTY_FIELDS = ("eori", "name", "street", "city", "postcode", "country")
+# The party attributes the form takes, for the trader (``trader_*``) and the other side
+# (``counterpart_*``): every party attribute of the field catalogue, in its order.
+PARTY_FIELDS = tuple(row.attr for row in catalogue.elements_of(PartyData) if row.form is not None)
 
 
-def party_fields(
-    *, eori_label: StrOrPromise, eori_help: StrOrPromise
-) -> tuple[forms.Field, forms.Field, forms.Field, forms.Field, forms.Field, forms.Field]:
-    """The fields of one party, in ``PARTY_FIELDS`` order: EORI, name, street, city, postcode, country.
+def party_fields(prefix: str, *, eori_label: StrOrPromise, eori_help: StrOrPromise) -> dict[str, forms.Field]:
+    """The fields of one party (``<prefix>_eori`` ...), in ``PARTY_FIELDS`` order, from the catalogue.
 
     Every one is optional: the rules decide which party must be identified, and how.
     """
-    return (
-        UpperCharField(
-            label=eori_label,
-            max_length=17,
-            required=False,
-            validators=[eori_validator],
-            widget=_code("medium"),
-            help_text=eori_help,
-        ),
-        forms.CharField(label=_("Name"), max_length=70, required=False, widget=_text("long")),
-        forms.CharField(label=_("Street and number"), max_length=70, required=False, widget=_text("long")),
-        forms.CharField(label=_("City"), max_length=35, required=False, widget=_text()),
-        forms.CharField(label=_("Postcode"), max_length=9, required=False, widget=_code()),
-        UpperCharField(
-            label=_("Country"), max_length=2, required=False, validators=[country_validator], widget=_code()
-        ),
-    )
+    fields: dict[str, forms.Field] = {}
+    for row in catalogue.elements_of(PartyData):
+        if row.form is None:
+            continue
+        eori = row.attr == "eori"
+        fields[f"{prefix}_{row.attr}"] = form_field(
+            row, label=eori_label if eori else None, help_text=eori_help if eori else None
+        )
+    return fields
 
 
 def party_roles(type_code: str) -> tuple[PartyRole, PartyRole]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import Any
 
 from django.http import QueryDict
 
+from declarations import catalogue
 from declarations.canonical import (
     DeclarationData,
     ItemData,
@@ -18,13 +20,10 @@ from declarations.canonical import (
 
 from .documents import ADD_DOCUMENT, DECLARATION_TARGET, ITEM_DOCUMENTS, DocumentList
 from .fields import DOCUMENT_ROWS, ITEMS_PREFIX
-from .header import DeclarationForm
-from .items import BaseGoodsItemFormSet, GoodsItemForm, GoodsItemFormSet, posted_document_rows
+from .header import DeclarationForm, header_rows
+from .items import ITEM_ROWS, BaseGoodsItemFormSet, GoodsItemForm, GoodsItemFormSet, posted_document_rows
 from .parties import _party, party_roles
 from .values import _Values, readable_values
-
-if TYPE_CHECKING:
-    pass
 
 # ---------------------------------------------------------------------------------------------
 # Building the forms from a request, a draft or nothing
@@ -127,12 +126,28 @@ def forms_from_post(data: QueryDict) -> tuple[DeclarationForm, BaseGoodsItemForm
 # Form → canonical declaration
 
 
+def _read(values: _Values, rows: Iterable[catalogue.Element], record: catalogue.Record) -> dict[str, Any]:
+    """The canonical attributes of ``record`` its catalogue rows' form fields give, field for field.
+
+    Rows the form reads in code (``FormSpec.mapped_by_code``) and other records' rows are left out.
+    """
+    found: dict[str, Any] = {}
+    for row in rows:
+        if row.record is not record or row.form is None or row.form.mapped_by_code:
+            continue
+        number = catalogue.value_type(row) == Decimal | None
+        found[row.attr] = values.decimal(row.form.name) if number else values.text(row.form.name)
+    return found
+
+
 def form_to_declaration_data(form: DeclarationForm, formset: BaseGoodsItemFormSet) -> DeclarationData:
     """The canonical declaration the forms describe, ready for ``services.declaration_lodge``.
 
     On valid forms this is exactly their cleaned data. On forms with errors it is the declaration
     as far as it can be read (``readable_values``), so the portal's rules can check the rest in the
-    same round: that one is only ever validated, never lodged.
+    same round: that one is only ever validated, never lodged. The header's and the items' fields
+    are read as the field catalogue lists them; the parties, the transport identity (on arrival for
+    imports, at departure for exports) and the additional procedure codes are read here.
     """
     h = _Values(readable_values(form))
     type_code = h.text("type_code")
@@ -141,55 +156,32 @@ def form_to_declaration_data(form: DeclarationForm, formset: BaseGoodsItemFormSe
     # In PartyRole order, as the XML reader lists them: importer, exporter, consignee.
     trader = _party(h, "trader", trader_role)
     parties += [party for party in (trader, _party(h, "counterpart", counterpart_role)) if party]
-    is_export = type_code == "EX"
     items = [_item_data(position, f) for position, f in enumerate(formset.filled_forms(), start=1)]
-    representation = h.text("representation_code")
-    if not representation and trader and trader.eori and trader.eori != h.text("declarant_eori"):
-        # A declarant lodging for another account cannot be acting for itself; unless the trader
-        # chose indirect representation, it is the direct representative (DE 3/21 code 2).
-        representation = "2"
-    transport_id, transport_id_type = h.text("transport_id"), h.text("transport_id_type")
-    return DeclarationData(
-        type_code=type_code,
-        additional_type=h.text("additional_type"),
-        lrn=h.text("lrn"),
+    data = DeclarationData(
+        **_read(h, header_rows(), DeclarationData),
         goods_item_quantity=len(items),
-        invoice_amount=h.decimal("invoice_amount"),
-        invoice_currency=h.text("invoice_currency"),
-        representation_code=representation,
         parties=parties,
-        supervising_office=h.text("supervising_office"),
-        presentation_office=h.text("presentation_office"),
-        exit_office=h.text("exit_office"),
-        border_transport_mode=h.text("border_transport_mode"),
-        border_transport_nationality=h.text("border_transport_nationality"),
-        arrival_transport_id="" if is_export else transport_id,
-        arrival_transport_id_type="" if is_export else transport_id_type,
-        departure_transport_id=transport_id if is_export else "",
-        departure_transport_id_type=transport_id_type if is_export else "",
-        goods_location=h.text("goods_location"),
-        destination_country=h.text("destination_country"),
-        export_country=h.text("export_country"),
         documents=form.documents_data(),
         items=items,
     )
+    if not data.representation_code and trader and trader.eori and trader.eori != h.text("declarant_eori"):
+        # A declarant lodging for another account cannot be acting for itself; unless the trader
+        # chose indirect representation, it is the direct representative (DE 3/21 code 2).
+        data.representation_code = "2"
+    transport_id, transport_id_type = h.text("transport_id"), h.text("transport_id_type")
+    if type_code == "EX":
+        data.departure_transport_id, data.departure_transport_id_type = transport_id, transport_id_type
+    else:
+        data.arrival_transport_id, data.arrival_transport_id_type = transport_id, transport_id_type
+    return data
 
 
 def _item_data(position: int, form: GoodsItemForm) -> ItemData:
     c = _Values(readable_values(form))
     additional = c.text("additional_procedure_code")
     return ItemData(
+        **_read(c, ITEM_ROWS, ItemData),
         sequence=position,
-        description=c.text("description"),
-        commodity_code=c.text("commodity_code"),
-        origin_country=c.text("origin_country"),
-        procedure_code=c.text("procedure_code"),
         additional_procedure_codes=additional.split() if additional else [],
-        quantity=c.decimal("quantity"),
-        quantity_unit=c.text("quantity_unit").upper(),
-        net_mass=c.decimal("net_mass"),
-        gross_mass=c.decimal("gross_mass"),
-        value_amount=c.decimal("value_amount"),
-        value_currency=c.text("value_currency"),
         documents=form.documents_data(),
     )

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-
-if TYPE_CHECKING:
-    pass
 
 
 def readable_values(form: forms.Form) -> dict[str, Any]:

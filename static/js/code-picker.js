@@ -82,6 +82,8 @@
     load(this.url).then(function (options) {
       self.options = options;
       self.showName();
+      // Typed into before the list arrived (a page with many pickers loads several lists): suggest now.
+      if (document.activeElement === input && input.value) { self.filter(true); }
     });
     input.addEventListener("input", function () { self.filter(true); self.showName(); });
     input.addEventListener("keydown", function (event) { self.key(event); });

@@ -8,7 +8,10 @@ leaving an element out of one channel, fails here.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django import forms
 from django.utils.text import capfirst
 from rest_framework import serializers
 
@@ -20,6 +23,8 @@ from declarations.api.serializers import (
     PartySerializer,
 )
 from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole
+from declarations.forms import DeclarationForm, GoodsItemForm
+from declarations.forms.fields import form_label
 from declarations.wco import paths
 from declarations.wco.pointers import pointer_for_field
 from declarations.wco.reader import read_declaration
@@ -27,9 +32,9 @@ from declarations.wco.writer import write_declaration
 
 from .wco.test_writer_limits import export_at_the_finest, import_at_the_largest
 
-ROWS = [
-    pytest.param(row, id=row.key) for record in catalogue.RECORDS for row in catalogue.elements_of(record)
-]
+ROWS = [row for record in catalogue.RECORDS for row in catalogue.elements_of(record)]
+KEY = lambda row: row.key  # noqa: E731
+DOCUMENT_FIELD_NAME = re.compile(r"(previous|document)_\d+_(code|reference)")
 SERIALIZERS = {
     DeclarationData: DeclarationInputSerializer,
     ItemData: ItemSerializer,
@@ -54,7 +59,7 @@ def test_every_party_attribute_of_every_role_has_its_own_key_and_data_element_nu
     assert catalogue.ELEMENTS["parties.exporter.eori"].de == "3/2"
 
 
-@pytest.mark.parametrize("row", ROWS)
+@pytest.mark.parametrize("row", ROWS, ids=KEY)
 def test_json_input_takes_the_element_with_the_catalogue_limit_and_label(row: catalogue.Element) -> None:
     field = SERIALIZERS[row.record]().fields[row.attr]
     assert field.label == capfirst(row.label)
@@ -67,22 +72,56 @@ def test_json_input_takes_the_element_with_the_catalogue_limit_and_label(row: ca
         assert length is None
 
 
+def _form_field(row: catalogue.Element) -> forms.Field:
+    """The browser form's field for a row: on the header, a goods item, or the trader's party set."""
+    assert row.form is not None
+    if row.record is ItemData:
+        return GoodsItemForm().fields[row.form.name]
+    if row.record is PartyData and not row.role:
+        return DeclarationForm().fields[f"trader_{row.form.name}"]
+    return DeclarationForm().fields[row.form.name]
+
+
+FORM_ROWS = [row for row in ROWS if row.form is not None] + [catalogue.ELEMENTS["parties.declarant.eori"]]
+
+
+@pytest.mark.parametrize("row", FORM_ROWS, ids=KEY)
+def test_browser_form_takes_the_element_with_the_catalogue_limit_and_label(row: catalogue.Element) -> None:
+    assert row.form is not None
+    field = _form_field(row)
+    if row.record is not PartyData or row.attr != "eori" or row.role == "declarant":
+        assert field.label == form_label(row)
+    if isinstance(field, forms.DecimalField):
+        column = catalogue.column(row)
+        assert (field.max_digits, field.decimal_places) == (column.max_digits, column.decimal_places)
+    elif isinstance(field, forms.CharField):
+        assert field.max_length == (row.form.max_length or catalogue.max_length(row))
+    else:
+        assert isinstance(field, forms.ChoiceField)
+
+
+def test_every_header_field_of_the_form_is_in_one_section_in_page_order() -> None:
+    form = DeclarationForm()
+    in_sections = [name for section in form.SECTIONS for name in section.names]
+    header = [name for name in form.fields if not DOCUMENT_FIELD_NAME.fullmatch(name)]
+    assert in_sections == header
+
+
 def test_json_takes_the_tighter_of_schema_and_column_for_the_quantity_unit() -> None:
     # The column holds ten characters, TariffQuantity/@unitCode five: the schema wins.
     row = catalogue.element_of(ItemData, "quantity_unit")
     assert catalogue.max_length(row) == 5
     assert ItemSerializer().fields["quantity_unit"].max_length == 5
+    assert GoodsItemForm().fields["quantity_unit"].max_length == 5
 
 
-@pytest.mark.parametrize(
-    "row", [p for p in ROWS if p.values[0].text is not None and not p.values[0].own_format]
-)
+@pytest.mark.parametrize("row", [row for row in ROWS if row.text is not None and not row.own_format], ids=KEY)
 def test_rules_limit_each_text_to_the_catalogue_limit(row: catalogue.Element) -> None:
     model = catalogue.stored_in(row.record)
     assert rules.text_limits(model)[row.attr].max_length == catalogue.max_length(row)
 
 
-@pytest.mark.parametrize("row", ROWS)
+@pytest.mark.parametrize("row", ROWS, ids=KEY)
 def test_the_xml_paths_and_pointers_are_the_catalogue_rows(row: catalogue.Element) -> None:
     table = {
         DeclarationData: paths.HEADER,

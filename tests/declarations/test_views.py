@@ -411,19 +411,21 @@ def _messages(errors: Any) -> list[str]:
 
 def test_form_lists_rule_errors_together_with_field_errors(client, importer):
     client.force_login(importer)
-    data = form_post(lrn="WEB-ALL", type_code="", items=[item_row(origin_country="ZZ")])
+    # Six digits the form takes, but no HS 2022 subheading: the rules' error, beside the field.
+    data = form_post(lrn="WEB-ALL", type_code="", items=[item_row(commodity_code="999999")])
 
     response = client.post(reverse("declarations:new"), data)
 
     page = response.content.decode()
     item = response.context["formset"].forms[0]
+    unknown = "subheading 999999 does not exist in HS 2022"
     assert response.status_code == 400
     assert response.context["form"].errors["type_code"]
-    assert "ZZ is not a known country code" in " ".join(_messages(item.errors["origin_country"]))
-    assert 'id="id_items-0-origin_country_error"' in page
+    assert unknown in " ".join(_messages(item.errors["commodity_code"]))
+    assert 'id="id_items-0-commodity_code_error"' in page
     summary = page.split('id="error-summary"')[1].split("</ul>")[0]
     assert 'href="#id_type_code"' in summary
-    assert 'href="#id_items-0-origin_country"' in summary and "ZZ is not a known country code" in summary
+    assert 'href="#id_items-0-commodity_code"' in summary and unknown in summary
 
 
 def test_rejected_submit_with_field_errors_stores_nothing(client, importer):
@@ -445,7 +447,7 @@ def test_field_with_a_format_error_gets_no_rule_error_as_well(client, importer):
     response = client.post(reverse("declarations:new"), data)
 
     item = response.context["formset"].forms[0]
-    assert _messages(item.errors["net_mass"]) == ["Enter a number."]
+    assert _messages(item.errors["net_mass"]) == ["Enter a number, like 1,234.5."]
     assert _messages(item.errors["commodity_code"]) == ["Enter digits only."]
     assert len(response.context["errors"]) == 3
 
@@ -942,9 +944,10 @@ def test_unknown_country_of_the_exporter_is_shown_beside_the_exporters_country(c
     form = response.context["form"]
     page = response.content.decode()
     assert response.status_code == 400
-    assert "ZZ is not a known country code for the address of the exporter" in " ".join(
-        _messages(form.errors["counterpart_country"])
-    )
+    # The country picker refuses a code that is not in the list, beside the exporter's own field.
+    assert _messages(form.errors["counterpart_country"]) == [
+        "“ZZ” is not a country code of the list. Choose one from the list."
+    ]
     assert "trader_country" not in form.errors
     assert 'id="id_counterpart_country_error"' in page
     summary = page.split('id="error-summary"')[1].split("</ul>")[0]
