@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from singlewindow.errors import DomainError
 
-from . import checking, services
+from . import catalogue, checking, services
 from .errors import LodgementRejected
 from .forms.upload import upload_too_large_message
 from .models import Channel
@@ -64,14 +64,22 @@ class FileResult:
 
 
 def where(issue: dict[str, str]) -> dict[str, str]:
-    """An issue with its pointer split into the WCO element (the class path) and the data element.
+    """An issue with its pointer split into the WCO element (the class path) and the data element,
+    and the data element's number from the field catalogue.
 
-    ``67A/68A[2]/23A/65A NetNetWeightMeasure``: element ``67A/68A[2]/23A/65A``, data element
-    ``NetNetWeightMeasure``. An issue about the whole message has neither.
+    ``67A/68A[2]/23A/65A NetNetWeightMeasure`` about ``items.2.net_mass``: element
+    ``67A/68A[2]/23A/65A``, data element ``NetNetWeightMeasure``, DE ``6/1``. An issue about the
+    whole message has none of them.
     """
     pointer = issue.get("pointer") or ""
     element, _sep, data_element = pointer.partition(" ")
-    return {**issue, "element": element, "data_element": data_element}
+    row = catalogue.element(issue["field"]) if issue.get("field") else None
+    return {**issue, "element": element, "data_element": data_element, "de": row.de if row else ""}
+
+
+def de_numbers() -> dict[str, str]:
+    """Catalogue key to data element number, for the page's script (it reads ``field`` the same way)."""
+    return {key: row.de for key, row in catalogue.ELEMENTS.items() if row.de}
 
 
 def batch_process(

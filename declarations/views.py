@@ -386,6 +386,7 @@ def _upload_context() -> dict[str, Any]:
             "each_bytes": settings.SW_MAX_XML_BYTES,
             "file_too_large": upload_too_large_message(),
         },
+        "de_numbers": json.dumps(bulk.de_numbers(), sort_keys=True),
     }
 
 

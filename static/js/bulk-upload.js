@@ -25,6 +25,17 @@
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
   var maxFileBytes = parseInt(form.getAttribute("data-max-file-bytes"), 10);
   var busy = false;
+  var deNumbers = {};
+  try { deNumbers = JSON.parse(form.getAttribute("data-de-numbers") || "{}"); } catch (ignored) { deNumbers = {}; }
+
+  // The data element number of a canonical path (items.2.net_mass → 6/1), as declarations.catalogue
+  // finds it: positions dropped, an item's documents listed with the declaration's.
+  function deOf(field) {
+    if (!field) { return ""; }
+    var key = String(field).split(".").filter(function (part) { return part && !/^\d+$/.test(part); }).join(".");
+    if (key.indexOf("items.documents.") === 0) { key = key.slice("items.".length); }
+    return Object.prototype.hasOwnProperty.call(deNumbers, key) ? deNumbers[key] : "";
+  }
 
   function text(name, values) {
     var message = status.getAttribute("data-" + name) || "";
@@ -91,9 +102,11 @@
       (info.errors || []).forEach(function (error) {
         var pointer = String(error.pointer || "");
         var space = pointer.indexOf(" ");
+        var de = deOf(error.field);
+        var dataElement = space >= 0 ? pointer.slice(space + 1) : "";
         var cells = [
           space >= 0 ? pointer.slice(0, space) : pointer,
-          space >= 0 ? pointer.slice(space + 1) : "",
+          dataElement + (de ? " (DE " + de + ")" : ""),
           error.code || "",
           error.message || ""
         ];

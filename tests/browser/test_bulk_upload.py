@@ -70,7 +70,7 @@ def test_a_batch_is_sent_file_by_file_with_progress_and_an_answer_each(
     netmass = result(page, "netmass.xml")
     expect(netmass).to_contain_text("Refused")
     expect(netmass.get_by_role("table")).to_contain_text("67A/68A[1]/23A/65A")
-    expect(netmass.get_by_role("table")).to_contain_text("NetNetWeightMeasure")
+    expect(netmass.get_by_role("table")).to_contain_text("NetNetWeightMeasure (DE 6/1)")
     expect(netmass.get_by_role("table")).to_contain_text("net_mass_missing")
     expect(result(page, "doctype.xml").get_by_role("table")).to_contain_text("doctype")
     screenshot("bulk-01-results")
@@ -93,6 +93,7 @@ def test_check_only_answers_per_file_and_lodges_nothing(page: Page, broker, pass
         "Lodging it would be refused: the API would answer 400."
     )
     expect(result(page, "netmass.xml").get_by_role("table")).to_contain_text("net_mass_missing")
+    expect(result(page, "netmass.xml").get_by_role("table")).to_contain_text("(DE 6/1)")
     assert not Declaration.objects.exists()
     screenshot("bulk-02-check-only")
 

@@ -76,7 +76,7 @@ def test_a_mixed_batch_lodges_the_good_files_and_answers_each(signed_in):
             assert reverse("declarations:detail", args=[r.mrn]) in page
     # The refused file: its error with the WCO element and data element apart.
     assert "67A/68A[1]/23A/65A" in page
-    assert "NetNetWeightMeasure" in page
+    assert "NetNetWeightMeasure (DE 6/1)" in page
     assert "net_mass_missing" in page
     assert "1 of 3 files needs your attention" in page
 
