@@ -32,15 +32,18 @@
   function rank(options, query) {
     var q = fold(query.trim());
     if (!q) { return []; }
-    var exact = [], codeStart = [], nameStart = [], inside = [];
+    // The code itself, codes starting with it, names starting with it ("ger": Germany), names
+    // with a word starting with it (Switzerland, "including the German territory…"), the rest.
+    var exact = [], codeStart = [], nameStart = [], wordStart = [], inside = [];
     options.forEach(function (option) {
       var code = option[0].toLowerCase(), name = fold(option[1]);
       if (code === q) { exact.push(option); }
       else if (code.indexOf(q) === 0) { codeStart.push(option); }
-      else if (name.indexOf(q) === 0 || name.indexOf(" " + q) >= 0) { nameStart.push(option); }
+      else if (name.indexOf(q) === 0) { nameStart.push(option); }
+      else if (name.indexOf(" " + q) >= 0 || name.indexOf("(" + q) >= 0) { wordStart.push(option); }
       else if (name.indexOf(q) >= 0) { inside.push(option); }
     });
-    return exact.concat(codeStart, nameStart, inside);
+    return exact.concat(codeStart, nameStart, wordStart, inside);
   }
 
   function Picker(input) {

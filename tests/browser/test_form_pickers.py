@@ -28,6 +28,19 @@ def test_country_is_picked_by_its_name_with_the_keyboard(page: Page, importer, p
     expect(page.locator("#id_destination_country_name")).to_contain_text("France")
 
 
+def test_a_name_that_starts_with_what_was_typed_comes_before_one_that_only_contains_it(
+    page: Page, importer, password
+):
+    sign_in(page, "importer", password)
+    page.goto("/declarations/new/")
+    page.get_by_label("Country of destination").focus()
+    page.keyboard.type("ger")
+    # Germany before Switzerland ("… including the German territory of Busingen").
+    expect(page.get_by_role("listbox", name="Suggestions").get_by_role("option").first).to_contain_text(
+        "DE Germany"
+    )
+
+
 def test_without_javascript_a_country_name_is_refused_and_kept_as_typed(
     browser, live_server, importer, password
 ):
