@@ -11,7 +11,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks as django_checks
 
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            signals,  # noqa: F401  (connects the sign-in audit receivers)
+        )
         from .middleware import session_started
         from .two_factor import check_required_roles, on_user_logged_in
 

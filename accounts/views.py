@@ -1,5 +1,5 @@
-"""The portal's front door: sign in, sign out, the signed-in user's home page and account area
-(password and API tokens)."""
+"""The portal's front door: sign in, sign out, and the signed-in user's account area (password and
+API tokens). The home page is the portal's (``portal.views.home``)."""
 
 from __future__ import annotations
 
@@ -17,44 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from declarations import selectors
 from singlewindow.errors import DomainError, NotFound
 
 from . import services
-from .access import accounts_actable, accounts_member_of
 from .forms import TokenCreateForm
 from .models import User
 from .two_factor import user_has_2fa
-
-RECENT = 10
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """A trader's accounts, recent declarations and drafts, and the two ways to lodge."""
-    user = request.user
-    member = list(accounts_member_of(user))  # type: ignore[arg-type]
-    member_pks = {a.pk for a in member}
-    represented = [a for a in accounts_actable(user) if a.pk not in member_pks]  # type: ignore[arg-type]
-    recent = list(
-        selectors.declarations_visible_to(user)  # type: ignore[arg-type]
-        .select_related("trader_account")
-        .annotate(items_count=selectors.items_count(user))  # type: ignore[arg-type]
-        .order_by("-accepted_at", "-pk")[:RECENT]
-    )
-    drafts = list(selectors.drafts_of(user).order_by("-updated_at")[:RECENT])  # type: ignore[arg-type]
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "nav": "home",
-            "member_accounts": member,
-            "represented_accounts": represented,
-            "can_lodge": bool(member or represented),
-            "recent": recent,
-            "drafts": drafts,
-        },
-    )
 
 
 @login_required

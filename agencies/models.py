@@ -210,6 +210,8 @@ OPEN_STATUSES = frozenset(
     }
 )
 APPROVED_STATUSES = frozenset({ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED})
+# A review in one of these states is decided by the officer who holds it.
+HOLDER_DECIDES = frozenset({ReviewStatus.IN_REVIEW, ReviewStatus.INSPECTION_REQUIRED})
 
 
 class AgencyReview(models.Model):
@@ -281,9 +283,62 @@ class AgencyReview(models.Model):
         """How many goods items are routed to the agency (uses the prefetched items when loaded)."""
         return len(self.items.all())
 
+    # State predicates: every check of where a review stands goes through these (and the status sets
+    # above, for queries). They read the row's own fields only: no query.
+
     @property
     def is_decided(self) -> bool:
+        """The agency has given its final word (approved, automatically or not, or rejected)."""
         return self.status in DECIDED_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet decided: waiting, in review, waiting for the trader's answer or for an inspection."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status in APPROVED_STATUSES
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ReviewStatus.REJECTED
+
+    @property
+    def is_in_review(self) -> bool:
+        """Claimed by an officer, who is looking at it."""
+        return self.status == ReviewStatus.IN_REVIEW
+
+    @property
+    def awaits_answer(self) -> bool:
+        """The agency asked the trader a question and waits for the answer."""
+        return self.status == ReviewStatus.INFO_REQUESTED
+
+    @property
+    def requires_inspection(self) -> bool:
+        return self.status == ReviewStatus.INSPECTION_REQUIRED
+
+    @property
+    def can_claim(self) -> bool:
+        """Waiting in its agency's queue, taken by nobody, not withdrawn by a supervisor's decision."""
+        unclaimed = self.claimed_by_id is None and self.withdrawn_at is None
+        return self.status == ReviewStatus.PENDING and unclaimed
+
+    def is_held_by(self, user: Any) -> bool:
+        """The user has claimed it (whatever its status now)."""
+        return self.claimed_by_id is not None and self.claimed_by_id == user.pk
+
+    def can_release_claim(self, user: Any) -> bool:
+        """The user holds it and has not decided anything yet: it may go back to the queue."""
+        return self.is_in_review and self.is_held_by(user)
+
+    def can_decide(self, user: Any) -> bool:
+        """The user holds it, in review or after an inspection: the holder's decision is due.
+
+        Whether the user is an officer of the agency and the declaration still under review are
+        the caller's to check (``may_decide_for``, ``Declaration.is_under_review``).
+        """
+        return self.status in HOLDER_DECIDES and self.is_held_by(user)
 
     @property
     def is_overdue(self) -> bool:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, User
-from declarations.models import Status as DeclarationStatus
+from declarations.models import GoodsItem
 from singlewindow.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -46,6 +46,14 @@ def _user(request: HttpRequest) -> User:
 
 
 # Queue -----------------------------------------------------------------------------------------
+
+
+def _with_documents(items: Any) -> list[GoodsItem]:
+    """The items, each with ``item_documents`` (prefetched with the review) for the goods table."""
+    listed = list(items)
+    for item in listed:
+        item.item_documents = list(item.documents.all())
+    return listed
 
 
 @login_required
@@ -120,15 +128,11 @@ def _render_review(
     # access_review let an officer through only for its own agency; supervisors only read here,
     # unless they also have the officer role for this agency (agencies.access.may_decide_for).
     acts = may_decide_for(user, review.agency_id)
-    mine = acts and review.claimed_by_id == user.pk
-    open_declaration = declaration.status in (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
-    can_decide = (
-        mine
-        and open_declaration
-        and review.status in (ReviewStatus.IN_REVIEW, ReviewStatus.INSPECTION_REQUIRED)
-    )
+    mine = acts and review.is_held_by(user)
+    open_declaration = declaration.is_under_review
+    can_decide = acts and open_declaration and review.can_decide(user)
     if can_decide and form is None:
-        form = DecisionForm(inspection_done=review.status == ReviewStatus.INSPECTION_REQUIRED)
+        form = DecisionForm(inspection_done=review.requires_inspection)
     parties = list(declaration.parties.all())
     info_requests = list(review.info_requests.all())
     return render(
@@ -139,18 +143,15 @@ def _render_review(
             "review": review,
             "declaration": declaration,
             "declarant_party": next((p for p in parties if p.role == "declarant"), None),
-            "items": list(review.items.all()),
+            "items": _with_documents(review.items.all()),
             "header_documents": declaration.header_documents,  # type: ignore[attr-defined]
             "routing_reasons": reasons_by_rule(review.reasons),
             "missing_documents": review.missing_documents,
             "info_requests": info_requests,
             "answered": bool(info_requests) and not info_requests[-1].is_open,
             "history": list(selectors.trader_history_with_agency(review)),
-            "can_claim": acts
-            and open_declaration
-            and review.status == ReviewStatus.PENDING
-            and review.claimed_by_id is None,
-            "can_release": mine and review.status == ReviewStatus.IN_REVIEW,
+            "can_claim": acts and open_declaration and review.can_claim,
+            "can_release": acts and review.can_release_claim(user),
             "can_decide": can_decide,
             "open_declaration": open_declaration,
             "mine": mine,
@@ -213,7 +214,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the officer's decision; refusals come back beside the fields with a summary."""
     user = _user(request)
     review = selectors.access_review(user, pk)
-    form = DecisionForm(request.POST, inspection_done=review.status == ReviewStatus.INSPECTION_REQUIRED)
+    form = DecisionForm(request.POST, inspection_done=review.requires_inspection)
     if form.is_valid():
         outcome = form.cleaned_data["outcome"]
         try:
@@ -271,7 +272,7 @@ def information_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not info.is_open:
         messages.info(request, _("This question has already been answered."))
         return redirect("declarations:detail", mrn=declaration.mrn)
-    if declaration.status not in services.DECLARATION_UNDER_REVIEW:
+    if not declaration.is_under_review:
         messages.info(
             request, _("Customs has decided this declaration: the question no longer needs an answer.")
         )

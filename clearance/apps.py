@@ -9,12 +9,16 @@ class ClearanceConfig(AppConfig):
     verbose_name = _("Clearance")
 
     def ready(self) -> None:
-        """Listen to the outbox: accepted declarations are routed, decided reviews consolidated."""
+        """Listen to the outbox: accepted declarations are routed, decided reviews consolidated; add
+        the clearance panel to the declaration page."""
         from agencies.services import TOPIC_REVIEW_DECIDED
+        from declarations.panels import register_detail_panel
         from declarations.services import TOPIC_ACCEPTED
         from singlewindow.outbox import register_handler
 
         from . import tasks
+        from .panels import declaration_panel
 
         register_handler(TOPIC_ACCEPTED, tasks.on_declaration_accepted)
         register_handler(TOPIC_REVIEW_DECIDED, tasks.on_review_decided)
+        register_detail_panel(declaration_panel)

@@ -12,12 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from agencies.models import OPEN_STATUSES, AgencyReview, ReviewStatus
-from declarations.models import Declaration
+from declarations.models import UNDER_REVIEW, Declaration
 from declarations.models import Status as DeclarationStatus
 
 from .models import Notification, Outcome, ReleaseDecision
-
-_OPEN_DECLARATION = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
 
 
 def _reviews_prefetch() -> Prefetch:
@@ -57,7 +55,7 @@ def _needs_human() -> Q:
     overdue = AgencyReview.objects.filter(
         declaration=OuterRef("pk"), status__in=OPEN_STATUSES, due_at__lt=timezone.now()
     )
-    return Q(status__in=_OPEN_DECLARATION) & (Q(Exists(inspection)) | Q(Exists(overdue)))
+    return Q(status__in=UNDER_REVIEW) & (Q(Exists(inspection)) | Q(Exists(overdue)))
 
 
 def declarations_needing_human(user: User) -> QuerySet[Declaration]:

@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccountUserObjectPermission, User
-from agencies.models import APPROVED_STATUSES, OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
+from agencies.models import OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
 from agencies.routing import routing_plan
-from agencies.services import DECLARATION_UNDER_REVIEW, reviews_open
-from declarations.models import Declaration
+from agencies.services import reviews_open
+from declarations.models import OVERRIDE_TO_REFUSE, OVERRIDE_TO_RELEASE, UNDER_REVIEW, Declaration
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
 from singlewindow.audit import AuditEntry, audit_log_many
@@ -57,7 +57,7 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     transaction and the declaration is released at once.
     """
     declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
-    if declaration is None or declaration.status != DeclarationStatus.ACCEPTED:
+    if declaration is None or not declaration.awaits_routing:
         return None
     items = list(declaration.items.all())
     documents = list(declaration.documents.all())
@@ -73,7 +73,7 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
         locked=declaration,
     )
     decision = None
-    if all(r.status in APPROVED_STATUSES for r in reviews):
+    if all(r.is_approved for r in reviews):
         # The reviews were just written in this transaction under the lock: no need to read them.
         decision = _consolidate(declaration, reviews=sorted(reviews, key=lambda r: r.agency.name))
     return RouteResult(declaration=declaration, reviews=reviews, decision=decision)
@@ -121,15 +121,15 @@ def _consolidate(
     (``automatic``: no human overrode), the declaration's transition (audited), the trader's
     portal notifications, and e-mails sent after commit.
     """
-    if declaration.status != DeclarationStatus.IN_REVIEW:
+    if not declaration.is_in_review:
         return None
     if reviews is None:
         reviews = list(declaration.reviews.select_related("agency").order_by("agency__name"))
-    if not reviews or any(r.status in OPEN_STATUSES for r in reviews):
+    if not reviews or any(r.is_open for r in reviews):
         return None
     if not lane_cleared(declaration) or not paid_or_secured(declaration):
         return None
-    refused = any(r.status == ReviewStatus.REJECTED for r in reviews)
+    refused = any(r.is_rejected for r in reviews)
     return _decision_record(
         declaration=declaration,
         outcome=Outcome.REFUSED if refused else Outcome.RELEASED,
@@ -262,9 +262,7 @@ def release_override(
             errors=[{"pointer": "reason", "code": "reason_required", "message": message}],
         )
     locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    expected = {DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED}
-    if outcome == Outcome.RELEASED:
-        expected.add(DeclarationStatus.REFUSED)
+    expected = set(OVERRIDE_TO_RELEASE if outcome == Outcome.RELEASED else OVERRIDE_TO_REFUSE)
     reviews = list(locked.reviews.select_related("agency").order_by("agency__name"))
     return _decision_record(
         declaration=locked,
@@ -437,7 +435,7 @@ def declarations_stuck(
             answered_at__isnull=True,
             asked_at__lt=cutoff,
             asked_at__gte=now - NOTIFY_REDRIVE_WINDOW,
-            review__declaration__status__in=DECLARATION_UNDER_REVIEW,
+            review__declaration__status__in=UNDER_REVIEW,
         )
         .filter(~Exists(told), ~requeued(RedriveKind.NOTIFY))
         .order_by("asked_at")

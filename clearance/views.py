@@ -25,7 +25,6 @@ from accounts.models import Role, User
 from agencies.forms import add_service_errors, error_summary
 from agencies.models import InformationRequest
 from declarations.models import Declaration
-from declarations.models import Status as DeclarationStatus
 from declarations.selectors import access_declaration, declaration_timeline, declaration_with_details
 from singlewindow.audit import action_label
 from singlewindow.errors import DomainError, NotFound
@@ -82,11 +81,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def override_outcomes(declaration: Declaration) -> list[str]:
     """The release decisions a supervisor may still give (what ``release_override`` accepts)."""
-    if declaration.status in (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED):
-        return [Outcome.RELEASED.value, Outcome.REFUSED.value]
-    if declaration.status == DeclarationStatus.REFUSED:
-        return [Outcome.RELEASED.value]
-    return []
+    outcomes = []
+    if declaration.may_be_released_by_override:
+        outcomes.append(Outcome.RELEASED.value)
+    if declaration.may_be_refused_by_override:
+        outcomes.append(Outcome.REFUSED.value)
+    return outcomes
 
 
 @login_required
@@ -124,6 +124,8 @@ def _render_declaration(
             "event": event,
             "label": action_label(event.action),
             "agency": agency_names.get(str(event.data.get("agency") or ""), ""),
+            # Customs sees who acted by name.
+            "actor": event.actor.get_username() if event.actor else _("the system"),
             "reason": str(event.data.get("reason") or ""),
         }
         for event in declaration_timeline(declaration, user=user)

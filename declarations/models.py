@@ -32,6 +32,16 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Where the agencies still decide; after release or refusal their reviews are moot.
+UNDER_REVIEW = frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED})
+# Decided for good by the agencies or customs (or withdrawn by the trader).
+CLOSED = frozenset({Status.RELEASED, Status.REFUSED, Status.CANCELLED})
+# Where a customs supervisor's release decision may replace the agencies': releasing also reverses a
+# refusal; refusing only stops a declaration still under review.
+OVERRIDE_TO_RELEASE = UNDER_REVIEW | {Status.REFUSED}
+OVERRIDE_TO_REFUSE = UNDER_REVIEW
+
+
 class Channel(models.TextChoices):
     WEB_FORM = "web_form", _("Browser form")
     WEB_XML = "web_xml", _("XML upload")
@@ -127,6 +137,47 @@ class Declaration(models.Model):
     @property
     def full_type(self) -> str:
         return f"{self.type_code}{self.additional_type}"
+
+    # State predicates: every check of where a declaration stands goes through these (and the sets
+    # above, for queries). They read ``status`` only: no query.
+
+    @property
+    def awaits_routing(self) -> bool:
+        """Accepted, not yet routed to the agencies."""
+        return self.status == Status.ACCEPTED
+
+    @property
+    def is_under_review(self) -> bool:
+        """Routed and not yet decided: agencies decide, traders answer, a supervisor may override."""
+        return self.status in UNDER_REVIEW
+
+    @property
+    def is_in_review(self) -> bool:
+        """Under review with no agency question open to the trader (what consolidation waits for)."""
+        return self.status == Status.IN_REVIEW
+
+    @property
+    def awaits_information(self) -> bool:
+        """Under review, with at least one agency question to the trader unanswered."""
+        return self.status == Status.INFO_REQUESTED
+
+    @property
+    def is_closed(self) -> bool:
+        """Released, refused or cancelled: nothing is asked or decided on it any more."""
+        return self.status in CLOSED
+
+    @property
+    def may_be_released_by_override(self) -> bool:
+        return self.status in OVERRIDE_TO_RELEASE
+
+    @property
+    def may_be_refused_by_override(self) -> bool:
+        return self.status in OVERRIDE_TO_REFUSE
+
+    @property
+    def may_be_overridden(self) -> bool:
+        """A customs supervisor may still give a release decision in place of the agencies'."""
+        return self.may_be_released_by_override or self.may_be_refused_by_override
 
     def to_data(self) -> DeclarationData:
         """The canonical form of this declaration (parties, documents, items prefetched or not)."""

@@ -61,6 +61,7 @@ from .forms.upload import (
     upload_too_large_message,
 )
 from .models import Channel, Declaration
+from .panels import detail_panels
 
 PAGE_SIZE = 25
 
@@ -155,6 +156,7 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
             "items": items,
             "header_documents": [d for d in documents if d.item_id is None],
             "timeline": timeline,
+            "panels": detail_panels(request, declaration),
             "xml_url": f"/api/v1/declarations/{declaration.mrn}/xml",
             "transport_mode": dict(TRANSPORT_MODE_CHOICES).get(declaration.border_transport_mode, ""),
             "may_copy": _may_lodge(user),

@@ -8,7 +8,6 @@ class SingleWindowConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from . import signals  # noqa: F401 - connects the sign-in audit receivers
         from .admin import audit_every_admin
 
         # The admin app (first in INSTALLED_APPS) has registered every admin by now.

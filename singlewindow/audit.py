@@ -61,7 +61,7 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.agency.officer_added": _("Officer given the agency's review queue"),
     "agencies.agency.officer_removed": _("Officer taken off the agency's review queue"),
     "admin.object_permissions.changed": _("Object permissions changed in the admin"),
-    # Signing in and out (singlewindow.signals): the username tried and the client address.
+    # Signing in and out (accounts.signals): the username tried and the client address.
     "accounts.user.logged_in": _("Signed in"),
     "accounts.user.logged_out": _("Signed out"),
     "accounts.user.login_failed": _("Sign-in failed"),

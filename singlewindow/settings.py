@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "agencies",
     "payments",
     "clearance",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from declarations.models import Status as DeclarationStatus
+from declarations.models import UNDER_REVIEW
 from singlewindow.audit import audit_log
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
@@ -29,8 +29,8 @@ TOPIC_DELIVERY_SEND = "agencies.delivery.send"
 OUTCOMES = tuple(DecisionOutcome.values)
 # An officer must say why when refusing or asking.
 REASON_REQUIRED = (ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
-# Declaration states in which agencies still decide; after release or refusal reviews are moot.
-DECLARATION_UNDER_REVIEW = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
+# Declaration states in which agencies still decide (``Declaration.is_under_review``), for queries.
+DECLARATION_UNDER_REVIEW = UNDER_REVIEW
 
 # Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
 # (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).

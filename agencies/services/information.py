@@ -21,7 +21,7 @@ from singlewindow.errors import DomainError, NotFound
 from ..errors import AttachmentRefused, ReviewConflict
 from ..models import Attachment, InformationRequest, ReviewStatus, WebhookDelivery
 from ..webhooks import answer_payload
-from .common import DECLARATION_UNDER_REVIEW, delivery_open, review_transition
+from .common import delivery_open, review_transition
 
 ATTACHMENT_TYPES = {
     # content type: (extensions, leading bytes or None when any text will do)
@@ -129,7 +129,7 @@ def _answer_record(
 ) -> InformationRequest:
     review = information_request.review
     declaration = Declaration.objects.select_for_update().get(pk=review.declaration_id)
-    if declaration.status not in DECLARATION_UNDER_REVIEW:
+    if not declaration.is_under_review:
         # A supervisor released or refused it while the trader was writing: nobody waits for this.
         raise ReviewConflict(
             "declaration_closed",
@@ -174,7 +174,7 @@ def _answer_record(
     still_open = InformationRequest.objects.filter(
         review__declaration_id=declaration.pk, answered_at__isnull=True
     ).exists()
-    if not still_open and declaration.status == DeclarationStatus.INFO_REQUESTED:
+    if not still_open and declaration.awaits_information:
         declaration_transition(
             declaration_id=declaration.pk,
             expected={DeclarationStatus.INFO_REQUESTED},

@@ -18,11 +18,10 @@ from singlewindow.errors import DomainError
 from singlewindow.outbox import outbox_put
 
 from ..errors import ReviewConflict
-from ..models import AgencyReview, InformationRequest, ReviewStatus
+from ..models import HOLDER_DECIDES, AgencyReview, InformationRequest, ReviewStatus
 from ..routing import AgencyRoute
 from ..webhooks import review_payload
 from .common import (
-    DECLARATION_UNDER_REVIEW,
     OUTCOMES,
     REASON_REQUIRED,
     TOPIC_REVIEW_DECIDED,
@@ -123,7 +122,7 @@ def review_claim(*, review: AgencyReview, officer: User) -> AgencyReview:
     """
     officer_guard(review, officer)
     current = AgencyReview.objects.get(pk=review.pk)
-    if current.claimed_by_id == officer.pk and current.status == ReviewStatus.IN_REVIEW:
+    if current.is_in_review and current.is_held_by(officer):
         return current  # claiming one's own review again changes nothing
     return review_transition(
         review_id=review.pk,
@@ -210,7 +209,7 @@ def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: 
 
     # Lock order: declaration, then review.
     declaration = Declaration.objects.select_for_update().get(pk=review.declaration_id)
-    if declaration.status not in DECLARATION_UNDER_REVIEW:
+    if not declaration.is_under_review:
         raise ReviewConflict(
             "declaration_closed",
             _("Declaration %(mrn)s is %(status)s: its reviews can no longer be decided.")
@@ -218,16 +217,16 @@ def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: 
         )
     current = AgencyReview.objects.select_for_update().get(pk=review.pk)
     now = timezone.now()
-    if current.status == ReviewStatus.PENDING and current.claimed_by_id is None:
+    if current.can_claim:
         expected = {ReviewStatus.PENDING}
         where: dict[str, Any] = {"claimed_by__isnull": True}
         claim: dict[str, Any] = {"claimed_by": officer, "claimed_at": now}
     elif current.claimed_by_id is not None and current.claimed_by_id != officer.pk:
         raise ReviewConflict("review_claimed", _("Another officer has taken this review."))
     else:
-        expected = {ReviewStatus.IN_REVIEW, ReviewStatus.INSPECTION_REQUIRED}
+        expected = set(HOLDER_DECIDES)
         where, claim = {"claimed_by": officer}, {}
-    if current.status == ReviewStatus.INSPECTION_REQUIRED and outcome == ReviewStatus.INSPECTION_REQUIRED:
+    if current.requires_inspection and outcome == ReviewStatus.INSPECTION_REQUIRED:
         raise ReviewConflict("review_state", _("An inspection is already required for this review."))
 
     final = outcome in (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
@@ -250,7 +249,7 @@ def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: 
     )
     if outcome == ReviewStatus.INFO_REQUESTED:
         InformationRequest.objects.create(review=updated, question=reason, asked_by=officer, asked_at=now)
-        if declaration.status == DeclarationStatus.IN_REVIEW:
+        if declaration.is_in_review:
             declaration_transition(
                 declaration_id=declaration.pk,
                 expected={DeclarationStatus.IN_REVIEW},

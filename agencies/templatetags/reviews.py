@@ -12,9 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import ReviewStatus
-from declarations.models import Status as DeclarationStatus
-
-OPEN_DECLARATION = (DeclarationStatus.IN_REVIEW, DeclarationStatus.INFO_REQUESTED)
 
 register = template.Library()
 
@@ -49,9 +46,9 @@ def due(review: Any) -> dict[str, Any]:
 
     Reads ``review.declaration``: load it with the review (``select_related`` or a prefetch).
     """
-    if review.status in (ReviewStatus.APPROVED, ReviewStatus.AUTO_APPROVED, ReviewStatus.REJECTED):
+    if review.is_decided:
         return {"decided": True, "closed": False, "overdue": False, "text": ""}
-    if review.declaration.status not in OPEN_DECLARATION:
+    if not review.declaration.is_under_review:
         # A supervisor decided the release (or the trader cancelled): the review no longer counts.
         return {"decided": False, "closed": True, "overdue": False, "text": _("Closed without a decision")}
     left = review.due_at - timezone.now()

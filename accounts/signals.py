@@ -10,9 +10,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts import security
+from singlewindow.audit import audit_log
 
-from .audit import audit_log
+from . import security
 
 USERNAME_LIMIT = 150  # a long "username" is stored cut, not refused
 

@@ -1,0 +1,58 @@
+"""Clearance on the declaration page (``declarations.panels``): each agency's status and time, the
+agencies' questions (with the answer form for the trader), and the release decision with its note.
+
+``declarations`` never imports clearance (ARCHITECTURE §4): ``ClearanceConfig.ready`` registers
+``declaration_panel`` with it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from accounts.models import Role, User
+from agencies.forms import AnswerForm
+from agencies.selectors import information_requests_for_declaration
+from declarations.models import Declaration
+from declarations.selectors import sees_authority_names
+
+from .models import Outcome
+
+
+def declaration_panel(request: HttpRequest, declaration: Declaration) -> SafeString:
+    """The panel's HTML. ``declaration`` comes from ``declaration_with_details(…, user=…)``: its
+    reviews are already loaded and limited to what the user may see (an officer: its own
+    agency's). Two more queries."""
+    user: User = request.user  # type: ignore[assignment]
+    role = user.role
+    reviews = list(declaration.reviews.all())
+    requests = list(information_requests_for_declaration(user, declaration).order_by("asked_at", "pk"))
+    # Once a supervisor has released or refused the declaration nobody waits for an answer.
+    questions_closed = not declaration.is_under_review
+    answerable = role in (Role.TRADER, Role.BROKER) and not questions_closed
+    open_requests = [
+        {"request": r, "form": AnswerForm(auto_id=f"id_request{r.pk}_%s") if answerable else None}
+        for r in requests
+        if r.is_open
+    ]
+    try:
+        decision = declaration.release_decision
+    except ObjectDoesNotExist:
+        decision = None
+    officer = role is Role.OFFICER
+    context = {
+        "declaration": declaration,
+        "reviews": reviews,
+        "open_requests": open_requests,
+        "questions_closed": questions_closed,
+        "answered_requests": [r for r in requests if not r.is_open],
+        "decision": decision,
+        # An officer sees its own agency's part only, not the other agencies' reasons.
+        "show_decision_reasons": not officer,
+        # Traders and brokers see the authority that decided, never an officer's name.
+        "show_staff_names": sees_authority_names(user),
+        "release_note": decision is not None and decision.outcome == Outcome.RELEASED and not officer,
+    }
+    return render_to_string("clearance/_declaration_panel.html", context, request=request)
