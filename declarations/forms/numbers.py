@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy as _
 # Spaces people put between thousands: space, no-break space, narrow no-break space, thin space.
 SPACES = " \u00a0\u202f\u2009"
 _SPACES = re.compile(f"[{SPACES}]")
+# Longer than any number a declaration holds (18 digits, their separators, a sign): not read at all.
+MAX_TYPED = 40
 # The key of a draft's payload naming the language its numbers were typed in.
 LANGUAGE_KEY = "_language"
 
@@ -55,6 +57,9 @@ def parse_number(text: str, language: str | None = None) -> Decimal | None:
     value = text.strip()
     if not value:
         return None
+    if len(value) > MAX_TYPED:
+        # No amount of the declaration is this long: refused before any reading is worked out.
+        raise NumberFormatError(value)
     decimal, thousands = separators(language)
     other = "," if decimal == "." else "."
     negative = value.startswith("-")
@@ -120,11 +125,8 @@ def format_number(value: Decimal | int | float | str | None, language: str | Non
         text = text.rstrip("0").rstrip(".")
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _dot, fraction = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
+    head = len(whole) % 3 or 3
+    groups = [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
     out = sign + thousands.join(groups)
     return f"{out}{decimal}{fraction}" if fraction else out
 
@@ -165,6 +167,11 @@ def numbers_in_language(
     return out
 
 
+def shown(text: str, limit: int = MAX_TYPED) -> str:
+    """What was typed, as a message repeats it: cut with an ellipsis past ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def example(language: str | None = None) -> str:
     return format_number(Decimal("1234.5"), language)
 
@@ -175,7 +182,7 @@ def number_error(error: NumberFormatError, language: str | None = None) -> str:
     if len(readings) >= 2:
         return str(
             _("“%(text)s” could be read as %(first)s or as %(second)s. Write it as one of them.")
-            % {"text": error.text, "first": readings[0], "second": readings[1]}
+            % {"text": shown(error.text), "first": readings[0], "second": readings[1]}
         )
     return str(_("Enter a number, like %(example)s.") % {"example": example(language)})
 

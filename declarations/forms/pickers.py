@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .. import refdata
+from .numbers import shown
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -102,9 +103,9 @@ def _folded(text: str) -> str:
 def suggestions(picker: PickerList, typed: str, limit: int = SUGGESTIONS) -> list[tuple[str, str]]:
     """Codes whose name matches ``typed``: the name itself first, then names starting with it, then
     names containing it. For the error message only: nothing is ever chosen for the trader."""
-    query = _folded(typed.strip())
-    if len(query) < 2:
+    if not 2 <= len(typed.strip()) <= 100:
         return []
+    query = _folded(typed.strip())
     ranked: list[tuple[int, str, str]] = []
     for code, name in picker.options().items():
         folded = _folded(name)
@@ -207,7 +208,7 @@ class CodeField(forms.CharField):
 def unknown_code_message(picker: PickerList, typed: str) -> str:
     """“FRANCE” is not a country code. Did you mean FR (France)? — the codes are only proposed."""
     found = suggestions(picker, typed)
-    text = _("“%(typed)s” is not a %(noun)s of the list.") % {"typed": typed, "noun": picker.noun}
+    text = _("“%(typed)s” is not a %(noun)s of the list.") % {"typed": shown(typed), "noun": picker.noun}
     if found:
         codes = ", ".join(f"{code} ({name})" for code, name in found)
         return str(text) + " " + str(_("Did you mean %(codes)s?") % {"codes": codes})

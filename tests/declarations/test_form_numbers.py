@@ -131,3 +131,16 @@ def test_a_draft_typed_in_french_is_shown_in_english_without_misreading():
     # Unreadable in French (1,25 or 1250?): kept as typed, for the trader to settle.
     assert shown["items"][0]["gross_mass"] == "1.250"
     assert shown["lrn"] == "X"
+
+
+def test_a_huge_typed_number_is_refused_at_once_and_not_repeated_whole():
+    typed = "1." + "234." * 250_000 + "5"  # a million characters of plausible grouping
+    with pytest.raises(NumberFormatError) as error:
+        parse_number(typed, "fr")
+    assert error.value.readings == ()
+    assert len(number_error(error.value, "fr")) < 200
+
+
+def test_long_numbers_are_grouped_from_the_right():
+    assert format_number(Decimal("123456789012345678"), "en") == "123,456,789,012,345,678"
+    assert format_number(Decimal("12"), "en") == "12"

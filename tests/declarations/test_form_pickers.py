@@ -121,3 +121,10 @@ def _querydict(data: dict[str, str]):
     query = QueryDict(mutable=True)
     query.update(data)
     return query
+
+
+def test_a_huge_text_in_a_picker_is_refused_without_repeating_it_whole():
+    field = pickers.CodeField(picker=pickers.COUNTRY, label="Country")
+    with pytest.raises(Exception) as error:
+        field.clean("France" * 100_000)
+    assert len(" ".join(error.value.messages)) < 200
