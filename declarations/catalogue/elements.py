@@ -311,7 +311,7 @@ HEADER: tuple[Element, ...] = (
         "7/4",
         _("mode of transport at the border"),
         ("BorderTransportMeans", "ModeCode"),
-        text=TextLimit(1, _DIGIT),  # length 1, ([0-9])*
+        text=TextLimit(1, _DIGIT, _("one digit (for example 1)")),  # length 1, ([0-9])*
         form=FormSpec(
             "border_transport_mode",
             Widget(WidgetKind.CHOICE, choices="transport_modes"),
@@ -334,7 +334,7 @@ HEADER: tuple[Element, ...] = (
         "7/5",
         _("inland mode of transport"),
         (*ARRIVAL, "ModeCode"),
-        text=TextLimit(1, _DIGIT),
+        text=TextLimit(1, _DIGIT, _("one digit (for example 3)")),
         read_also=((*DEPARTURE, "ModeCode"),),
         mapped_by_code=True,  # the arrival means' on imports, the departure means' on exports
     ),
@@ -464,7 +464,7 @@ HEADER: tuple[Element, ...] = (
         "8/5",
         _("nature of transaction"),
         (*GOODS_SHIPMENT, "TransactionNatureCode"),
-        text=TextLimit(2, re.compile(r"[0-9]{1,2}")),  # maxLength 2, ([0-9])*
+        text=TextLimit(2, re.compile(r"[0-9]{1,2}"), _("one or two digits (for example 11)")),  # ([0-9])*
         item_level=("TransactionNatureCode",),
     ),
     Element(
@@ -473,7 +473,7 @@ HEADER: tuple[Element, ...] = (
         "4/1",
         _("delivery terms"),
         (*GOODS_SHIPMENT, "TradeTerms", "ConditionCode"),
-        text=TextLimit(3, re.compile(r"[A-Za-z]{3}")),  # length 3, ([a-zA-Z])*
+        text=TextLimit(3, re.compile(r"[A-Za-z]{3}"), _("three letters (for example CIF)")),  # ([a-zA-Z])*
     ),
     Element(
         DeclarationData,
@@ -647,7 +647,7 @@ ITEMS: tuple[Element, ...] = (
         "8/6",
         _("currency of the statistical value"),
         ("StatisticalValueAmount", "@currencyID"),
-        text=TextLimit(3, re.compile(r"[A-Z]{3}")),  # @currencyID, [A-Z]{3}
+        text=TextLimit(3, re.compile(r"[A-Z]{3}"), _("three capital letters (for example GBP)")),
     ),
     Element(
         ItemData,

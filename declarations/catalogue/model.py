@@ -23,6 +23,8 @@ class TextLimit:
 
     max_length: int
     pattern: re.Pattern[str] | None = None
+    # What a code of that shape looks like, for the message that refuses another ("one digit").
+    shape: StrOrPromise = ""
 
 
 class WidgetKind(enum.StrEnum):

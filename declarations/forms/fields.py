@@ -29,10 +29,7 @@ ITEMS_PREFIX = "items"
 # HMRC's accepted import samples carry up to 13 documents on one item (TT_IM030a).
 DOCUMENT_ROWS = 3
 MAX_DOCUMENTS = 99  # DE 2/3 may occur up to 99 times on a goods item; the header lists keep the same cap
-# The party attributes the form takes, for the trader (``trader_*``) and the other side (``counterpart_*``).
 
-country_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, like GB or FR."))
-currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter a three-letter currency code, like GBP or EUR."))
 digits_validator = RegexValidator(r"^\d+$", _("Enter digits only."))
 procedure_validator = RegexValidator(r"^\d{4}$", _("Enter the procedure code as four digits, like 4000."))
 office_validator = RegexValidator(

@@ -6,17 +6,21 @@ import re
 
 from django.utils.translation import gettext as _
 
+from declarations import catalogue
 from declarations.canonical import (
+    DeclarationData,
     Issue,
 )
 
+# DE 1/2 additional declaration types. A/D standard (arrived / pre-lodged), B/C/E/F simplified,
 # J/K customs clearance requests (C21), Q final supplementary, X/Y/Z supplementary.
 FULL_DATA_TYPES = frozenset("ADXYZ")
 ADDITIONAL_TYPES = FULL_DATA_TYPES | frozenset("BCEFJKQ")
 FINAL_SUPPLEMENTARY = "Q"
 FUNCTION_CODE_ORIGINAL = "9"
 
-LRN_MAX_LENGTH = 22  # DE 2/5 is an..22
+# DE 2/5 is an..22: the catalogue's limit for the LRN, the column's (the message takes 35).
+LRN_MAX_LENGTH: int = catalogue.max_length(catalogue.element_of(DeclarationData, "lrn")) or 22
 # Letters and digits, with the separators HMRC's accepted samples use (``U.7847323YIPYA``,
 # ``TT_IM01d_v1.6_230322_1``, ``NEW-TT-SAMPLE-CUS 9``); no leading, trailing or double spaces.
 LRN_PATTERN = re.compile(r"[A-Za-z0-9._-]+(?: [A-Za-z0-9._-]+)*")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from declarations import categories, refdata
+from declarations import catalogue, categories, refdata
 from declarations.canonical import (
     DeclarationData,
     Issue,
@@ -58,17 +58,8 @@ def _trader_required(data: DeclarationData) -> bool:
 
 
 def _role_label(role: PartyRole) -> str:
-    labels = {
-        PartyRole.DECLARANT: _("declarant"),
-        PartyRole.IMPORTER: _("importer"),
-        PartyRole.EXPORTER: _("exporter"),
-        PartyRole.CONSIGNEE: _("consignee"),
-        PartyRole.CONSIGNOR: _("consignor"),
-        PartyRole.REPRESENTATIVE: _("representative"),
-        PartyRole.BUYER: _("buyer"),
-        PartyRole.SELLER: _("seller"),
-    }
-    return labels[role]
+    """How a message names a party role: its label in the field catalogue."""
+    return str(catalogue.ROLES[role].label)
 
 
 def _check_trader(role: PartyRole, party: PartyData | None) -> Iterable[Issue]:

@@ -30,18 +30,6 @@ def _text_label(record: type, name: str) -> str:
     return str(catalogue.element_of(record, name).label)
 
 
-def _text_shape(name: str) -> str:
-    """What a code of a fixed shape looks like, for the message that refuses another."""
-    shapes = {
-        "border_transport_mode": _("one digit (for example 1)"),
-        "inland_transport_mode": _("one digit (for example 3)"),
-        "transaction_nature": _("one or two digits (for example 11)"),
-        "delivery_terms": _("three letters (for example CIF)"),
-        "statistical_currency": _("three capital letters (for example GBP)"),
-    }
-    return shapes[name]
-
-
 def _check_texts(
     prefix: str, where: str, record: DeclarationData | ItemData | DocumentData | PartyData
 ) -> Iterable[Issue]:
@@ -111,7 +99,7 @@ def _check_text(
             "text_format",
             field,
             _("%(where)s: the %(label)s %(value)s is not valid; declare %(shape)s.")
-            % {"where": where, "label": label, "value": _shown(text), "shape": _text_shape(name)},
+            % {"where": where, "label": label, "value": _shown(text), "shape": limit.shape},
         )
     elif len(text) > limit.max_length:
         yield _error(
