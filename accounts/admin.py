@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import TokenProxy
 from singlewindow.admin import AuditedAdminMixin
 from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 
+from .forms import TraderAccountAdminForm
 from .models import ApiToken, TraderAccount, User
 
 # DRF's plaintext tokens are no longer used (accounts.ApiToken, hashed, replaces them).
@@ -44,6 +45,7 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
 @admin.register(TraderAccount)
 class TraderAccountAdmin(AuditedAdminMixin, GuardedModelAdmin):  # type: ignore[misc]
     audit_name = "accounts.trader_account"
+    form = TraderAccountAdminForm
     list_display = ("eori", "name", "country", "is_broker", "aeo_status", "is_active")
     list_filter = ("is_active", "is_broker", "country")
     search_fields = ("eori", "name")

@@ -85,6 +85,10 @@ class TraderAccount(models.Model):
     is_broker = models.BooleanField(_("customs broker"), default=False)
     aeo_status = models.CharField(_("AEO status"), max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The account's own system: WCO DMS responses about its declarations are pushed here, signed
+    # with the secret (``declarations.push``; set by a member on the endpoint page or in the admin).
+    response_url = models.URLField(_("response endpoint"), max_length=500, blank=True)
+    response_secret = models.CharField(_("response endpoint secret"), max_length=128, blank=True)
 
     class Meta:
         ordering = ["name"]

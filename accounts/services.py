@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
-from .models import ApiToken, User
+from .models import ApiToken, TraderAccount, User
 
 # How often a token's "last used" is written: at most once a minute, not on every request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -157,3 +157,34 @@ def password_reset_allowed(*, email: str) -> bool:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@transaction.atomic
+def response_endpoint_set(
+    *, account: TraderAccount, actor: User, url: str, secret: str = ""
+) -> TraderAccount:
+    """Register (or with an empty ``url``, stop) the account's endpoint for DMS responses.
+
+    ``secret`` replaces the current one when given ("" keeps it). The caller checked the URL
+    (``forms.endpoint_url_clean``); every push checks it again. Audited with the URL before and
+    after and whether the secret changed, never the secret.
+    """
+    locked = TraderAccount.objects.select_for_update().get(pk=account.pk)
+    before = locked.response_url
+    locked.response_url = url
+    if secret:
+        locked.response_secret = secret
+    if not url:
+        locked.response_secret = ""
+    locked.save(update_fields=["response_url", "response_secret"])
+    audit_log(
+        action="accounts.trader_account.response_endpoint_changed",
+        obj=locked,
+        actor=actor,
+        data={
+            "before": {"response_url": before},
+            "after": {"response_url": url},
+            "secret": "changed" if secret or (not url and before) else "unchanged",
+        },
+    )
+    return locked

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("account/endpoints/", views.response_endpoints, name="response-endpoints"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from singlewindow.errors import DomainError, NotFound
 
 from . import services
-from .forms import TokenCreateForm
+from .access import accounts_member_of
+from .forms import ResponseEndpointForm, TokenCreateForm
 from .models import User
 from .two_factor import user_has_2fa
 
@@ -76,6 +77,51 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404(error.message) from error
     messages.success(request, _("Token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
     return redirect("tokens")
+
+
+@never_cache
+@login_required
+def response_endpoints(request: HttpRequest) -> HttpResponse:
+    """Each trader account the user is a member of, and where its DMS responses are pushed.
+
+    Only members register an account's endpoint (a broker that represents an account does not: it
+    registers its own account's). A generated secret is shown in this answer only.
+    """
+    user: User = request.user  # type: ignore[assignment]
+    accounts = list(accounts_member_of(user).order_by("name"))
+    generated = ""
+    changed_pk = None
+    forms = {a.pk: ResponseEndpointForm(account=a, prefix=f"a{a.pk}") for a in accounts}
+    if request.method == "POST":
+        raw_pk = request.POST.get("account", "")
+        account = next((a for a in accounts if str(a.pk) == raw_pk), None)
+        if account is None:
+            raise Http404(_("No such account."))
+        form = ResponseEndpointForm(request.POST, account=account, prefix=f"a{account.pk}")
+        forms[account.pk] = form
+        if form.is_valid():
+            secret = form.new_secret_value()
+            if form.cleaned_data.get("generate_secret"):
+                generated = secret
+            services.response_endpoint_set(
+                account=account, actor=user, url=form.cleaned_data["response_url"], secret=secret
+            )
+            messages.success(request, _("The endpoint of %(name)s is saved.") % {"name": account.name})
+            if not generated:
+                return redirect("response-endpoints")
+            changed_pk = account.pk
+            account.refresh_from_db()
+            forms[account.pk] = ResponseEndpointForm(account=account, prefix=f"a{account.pk}")
+    return render(
+        request,
+        "accounts/response_endpoints.html",
+        {
+            "nav": "account",
+            "entries": [(a, forms[a.pk]) for a in accounts],
+            "generated_secret": generated,
+            "changed_pk": changed_pk,
+        },
+    )
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

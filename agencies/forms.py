@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations.forms import UpperCharField
+from singlewindow import egress
 from singlewindow.errors import DomainError
 
-from . import egress
 from .models import Agency, ReviewStatus
 from .selectors import QueueView
 from .services import MAX_ATTACHMENTS
@@ -206,7 +206,7 @@ class AgencyAdminForm(forms.ModelForm):
     """An agency in the admin. The webhook secret is write-only: the form says whether one is set,
     never what it is; left empty it stays as it is; "generate" makes a new one, shown once after
     saving (``generated_secret``). The endpoint is checked as deliveries check it
-    (``agencies.egress``): https, and a host that resolves only to public addresses.
+    (``singlewindow.egress``): https, and a host that resolves only to public addresses.
     """
 
     webhook_url = forms.URLField(

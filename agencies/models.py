@@ -483,7 +483,7 @@ class WebhookDelivery(models.Model):
     )
     payload = models.JSONField(default=dict)
     attempts = models.PositiveIntegerField(default=0)
-    # Why the last attempt failed; of an endpoint's answer only a short excerpt (agencies.egress).
+    # Why the last attempt failed; of an endpoint's answer only a short excerpt (singlewindow.egress).
     last_error = models.TextField(blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

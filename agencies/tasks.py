@@ -15,13 +15,13 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from singlewindow.delivery import BACKOFF_MAX_SECONDS, MAX_RETRIES, RETRY_BACKOFF
+
 from . import services
 from .errors import DeliveryError
 
 WEBHOOK_TASK = "agencies.tasks.webhook_deliver"
 TRIAL_TASK = "agencies.tasks.circuit_trial"
-MAX_RETRIES = 8
-BACKOFF_MAX_SECONDS = 240
 
 
 @shared_task(
@@ -29,7 +29,7 @@ BACKOFF_MAX_SECONDS = 240
     acks_late=True,
     autoretry_for=(DeliveryError,),
     max_retries=MAX_RETRIES,
-    retry_backoff=2,
+    retry_backoff=RETRY_BACKOFF,
     retry_backoff_max=BACKOFF_MAX_SECONDS,
     retry_jitter=True,
 )

@@ -10,6 +10,8 @@ Each delivery is a POST of ``application/json`` with these headers:
 - ``X-SingleWindow-Signature``: ``sha256=<hex>``, the HMAC-SHA256 with the agency's secret of
   ``<timestamp>.<body>`` (the timestamp, a full stop, then the exact body bytes)
 
+(``singlewindow.signing`` signs every push of the portal this way.)
+
 The receiver recomputes the HMAC over the raw body, compares in constant time and refuses
 timestamps older than a few minutes (``signature_verify`` does all three). It answers any 2xx to
 acknowledge; anything else (a redirect too: none is followed), or no answer within the timeout, is
@@ -21,23 +23,24 @@ of the agency.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
 
 from declarations.models import Declaration, GoodsItem
+from singlewindow.signing import (  # noqa: F401  (receivers' helpers, re-exported)
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signature_for,
+    signature_verify,
+    signed_headers,
+)
 
 from .models import AgencyReview, InformationRequest, WebhookDelivery
-
-SIGNATURE_HEADER = "X-SingleWindow-Signature"
-TIMESTAMP_HEADER = "X-SingleWindow-Timestamp"
-DELIVERY_HEADER = "X-SingleWindow-Delivery"
-EVENT_HEADER = "X-SingleWindow-Event"
 
 
 def review_payload(
@@ -120,41 +123,21 @@ def answer_payload(*, information_request: InformationRequest) -> dict[str, Any]
     }
 
 
-def signature_for(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256(secret, ``<timestamp>.<body>``)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-def signature_verify(
-    *,
-    secret: str,
-    timestamp: str,
-    body: bytes,
-    signature: str,
-    tolerance: int = 300,
-    now: float | None = None,
-) -> bool:
-    """What a receiving agency does: constant-time compare, and no replay of old messages."""
-    try:
-        age = abs((now if now is not None else time.time()) - int(timestamp))
-    except ValueError:
-        return False
-    if age > tolerance:
-        return False
-    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+def webhook_body(delivery: WebhookDelivery) -> bytes:
+    """The exact bytes posted (and signed): the payload as compact JSON with sorted keys."""
+    return json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
 
 
 def signed_request(delivery: WebhookDelivery, *, now: float | None = None) -> tuple[bytes, dict[str, str]]:
     """The body and headers of one attempt, signed afresh (the timestamp is the attempt's)."""
-    body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
-    timestamp = str(int(now if now is not None else time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "SingleWindow-Webhook/1",
-        EVENT_HEADER: delivery.event,
-        DELIVERY_HEADER: str(delivery.pk),
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature_for(delivery.agency.webhook_secret, timestamp, body),
-    }
+    body = webhook_body(delivery)
+    headers = signed_headers(
+        secret=delivery.agency.webhook_secret,
+        body=body,
+        event=delivery.event,
+        delivery_id=str(delivery.pk),
+        content_type="application/json",
+        user_agent="SingleWindow-Webhook/1",
+        now=now,
+    )
     return body, headers

@@ -503,3 +503,119 @@ models.signals.post_save.connect(
 models.signals.post_delete.connect(
     _reference_code_changed, sender=ReferenceCode, dispatch_uid="declarations.reference_code.deleted"
 )
+
+
+class ResponseKind(models.TextChoices):
+    """What a WCO DMS response says; each kind has its DMS function code (``RESPONSE_FUNCTION_CODES``)."""
+
+    ACCEPTED = "accepted", _("Accepted (DMSACC)")
+    REJECTED = "rejected", _("Rejected (DMSREJ)")
+    CONTROL = "control", _("Goods to be inspected (DMSCTL)")
+    DOCUMENTS_REQUIRED = "documents_required", _("Additional documents required (DMSDOC)")
+    RELEASED = "released", _("Goods released (DMSROG)")
+    CLEARED = "cleared", _("Cleared (DMSCLE)")
+    REFUSED = "refused", _("Release refused (DMSREJ)")
+    CANCELLED = "cancelled", _("Cancelled or invalidated (DMSINV)")
+    REQUEST_GRANTED = "request_granted", _("Request granted (DMSREQ)")
+    REQUEST_DENIED = "request_denied", _("Request denied (DMSREQ)")
+
+
+# The DMS function code (Response/FunctionCode) of each kind, as the national system uses them.
+RESPONSE_FUNCTION_CODES = {
+    ResponseKind.ACCEPTED: "01",
+    ResponseKind.REJECTED: "03",
+    ResponseKind.CONTROL: "05",
+    ResponseKind.DOCUMENTS_REQUIRED: "06",
+    ResponseKind.RELEASED: "08",
+    ResponseKind.CLEARED: "09",
+    ResponseKind.REFUSED: "03",
+    ResponseKind.CANCELLED: "10",
+    ResponseKind.REQUEST_GRANTED: "11",
+    ResponseKind.REQUEST_DENIED: "11",
+}
+
+
+class DeclarationResponse(models.Model):
+    """One WCO DMS response message to the trader, as sent (``body``), written with its cause.
+
+    A rejected lodgement stores no declaration: its response has no ``declaration`` and is kept
+    against the declarant's account (when the sender may act for it) and the LRN, and the user
+    who sent it. ``pk`` orders responses for the pull API's cursor.
+    """
+
+    declaration = models.ForeignKey(
+        Declaration, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    declarant_account = models.ForeignKey(
+        "accounts.TraderAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ResponseKind.choices)
+    function_code = models.CharField(_("function code"), max_length=2)
+    # The response's own FunctionalReferenceID (32 hex digits), unique.
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    lrn = models.CharField(_("LRN"), max_length=35, blank=True)
+    mrn = models.CharField(_("MRN"), max_length=18, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"))
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("DMS response")
+        verbose_name_plural = _("DMS responses")
+        indexes = [
+            models.Index(fields=["declaration", "id"], name="response_declaration"),
+            models.Index(fields=["declarant_account", "id"], name="response_declarant"),
+            models.Index(fields=["lodged_by", "id"], name="response_lodged_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function_code} {self.mrn or self.lrn} ({self.reference})"
+
+
+class ResponseDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class ResponseDelivery(models.Model):
+    """A response pushed to a trader account's own endpoint: one row per response and account.
+
+    Written with the response (same transaction) and sent after commit through the outbox; the
+    attempts follow ``singlewindow.delivery`` (lease, retries, at least once, de-duplicated by the
+    delivery id).
+    """
+
+    response = models.ForeignKey(DeclarationResponse, on_delete=models.CASCADE, related_name="deliveries")
+    account = models.ForeignKey("accounts.TraderAccount", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ResponseDeliveryStatus.choices, default=ResponseDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("DMS response delivery")
+        verbose_name_plural = _("DMS response deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "account"], name="response_delivery_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="response_delivery_pending",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"response {self.response_id} to account {self.account_id}"

@@ -27,8 +27,9 @@ from singlewindow.outbox import outbox_put
 from . import validation
 from .canonical import DeclarationData, DocumentData, Issue, ItemData
 from .errors import LodgementRejected, LrnConflict
-from .models import Channel, Declaration, Document, GoodsItem, Party, SourceMessage, Status
+from .models import Channel, Declaration, Document, GoodsItem, Party, ResponseKind, SourceMessage, Status
 from .mrn import mrn_new
+from .responses import response_on_transition, response_record
 from .selectors import declarations_visible_to
 from .wco.reader import read_declaration
 
@@ -73,7 +74,7 @@ def declaration_lodge(
     issues = list(extra_issues or []) + validation.validate(data, user=user)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
-        raise LodgementRejected(errors)
+        raise LodgementRejected(errors, data=data)
     warnings = [i for i in issues if i.severity != "error"]
     declarant, trader = validation.resolve_accounts(data)
     assert declarant is not None  # validate() reported an unregistered declarant as an error
@@ -254,6 +255,7 @@ def _store(
         },
     )
     outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
+    response_record(declaration=declaration, kind=ResponseKind.ACCEPTED, at=now)
     return declaration
 
 
@@ -329,7 +331,7 @@ def declaration_lodge_xml(*, user: User, body: bytes, channel: Channel) -> Lodge
     result = read_declaration(body)
     errors = [i for i in result.issues if i.severity == "error"]
     if result.data is None or errors:
-        raise LodgementRejected(errors or result.issues)
+        raise LodgementRejected(errors or result.issues, data=result.data)
     return declaration_lodge(
         user=user,
         data=result.data,
@@ -415,4 +417,6 @@ def _transition_locked(
         actor=actor,
         data={"from": before, "to": to, "reason": reason, **(data or {})},
     )
+    # The trader is answered in its standard (a DMS response) in the same transaction.
+    response_on_transition(declaration=declaration, before=before, to=to, reason=reason, data=data)
     return declaration

@@ -62,6 +62,7 @@ from .forms.upload import (
 )
 from .models import Channel, Declaration
 from .panels import detail_panels
+from .responses import responses_visible_to
 
 PAGE_SIZE = 25
 
@@ -145,6 +146,9 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
             }
         )
     parties = list(declaration.parties.all())
+    dms_responses = list(
+        responses_visible_to(user).filter(declaration=declaration).defer("body").order_by("pk")
+    )
     return render(
         request,
         "declarations/detail.html",
@@ -158,6 +162,7 @@ def declaration_detail(request: HttpRequest, mrn: str) -> HttpResponse:
             "timeline": timeline,
             "panels": detail_panels(request, declaration),
             "xml_url": f"/api/v1/declarations/{declaration.mrn}/xml",
+            "dms_responses": dms_responses,
             "transport_mode": dict(TRANSPORT_MODE_CHOICES).get(declaration.border_transport_mode, ""),
             "may_copy": _may_lodge(user),
         },

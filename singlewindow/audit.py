@@ -75,6 +75,9 @@ ACTION_LABELS: dict[str, Any] = {
     "accounts.trader_account.created": _("Trader account created in the admin"),
     "accounts.trader_account.changed": _("Trader account changed in the admin"),
     "accounts.trader_account.deleted": _("Trader account deleted in the admin"),
+    "accounts.trader_account.response_endpoint_changed": _(
+        "Endpoint for the trader account's DMS responses changed by a member"
+    ),
     "agencies.agency.created": _("Agency created in the admin"),
     "agencies.agency.changed": _("Agency changed in the admin"),
     "agencies.agency.webhook_changed": _("Agency's webhook endpoint changed in the admin"),

@@ -26,11 +26,13 @@ class DomainError(Exception):
         self.code = code
         self.message = message
         self.errors = errors if errors is not None else [{"pointer": "", "code": code, "message": message}]
+        # Further keys of the answer beside ``errors`` (a rejected lodgement's DMS response).
+        self.extra: dict[str, Any] = {}
         if status is not None:
             self.status = status
 
     def as_response_data(self) -> dict[str, Any]:
-        return {"errors": self.errors}
+        return {"errors": self.errors, **self.extra}
 
 
 class NotFound(DomainError):

@@ -239,6 +239,11 @@ SW_REFDATA_REFRESH_SECONDS = env.float("SW_REFDATA_REFRESH_SECONDS", default=5.0
 SW_ROUTING_REFRESH_SECONDS = env.float("SW_ROUTING_REFRESH_SECONDS", default=0.0)
 # Country code in issued MRNs (positions 3–4).
 SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
+# Named in the envelope of every WCO DMS response message (md:ResponsibleAgencyName, at most 70).
+SW_RESPONSE_AGENCY_NAME = env.str("SW_RESPONSE_AGENCY_NAME", default="National Single Window")
+# The pull of DMS responses (GET /api/v1/notifications/dms) lists only responses written at least
+# this long ago, so that one committed late with a smaller id is not skipped by a cursor.
+SW_RESPONSE_PULL_SETTLE_SECONDS = env.float("SW_RESPONSE_PULL_SETTLE_SECONDS", default=2.0)
 # The shipped DE 2/3 document codes are a partial list (declarations/refdata): a code outside it is a
 # warning. An administration that has loaded its full list (Reference codes in the admin) makes it an
 # error. (The DE 1/11 additional procedure codes are a complete list and always enforced.)
@@ -354,10 +359,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # consumes every active agency's queue, re-read every SW_AGENCY_QUEUES_REFRESH_SECONDS
 # (agencies.worker); a dedicated pool per agency is started with ``-Q agency.<code>`` alone.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = ["agencies.tasks.route_task"]
+CELERY_TASK_ROUTES = ["agencies.tasks.route_task", "declarations.tasks.route_task"]
 SW_DELIVERIES_QUEUE = env.str("SW_DELIVERIES_QUEUE", default="deliveries")
 SW_AGENCY_QUEUES_REFRESH_SECONDS = env.float("SW_AGENCY_QUEUES_REFRESH_SECONDS", default=30.0)
-# Webhook deliveries (agencies.egress): https to public addresses only, outside the embedded mode.
+# Webhook deliveries (singlewindow.egress): https to public addresses only, outside the embedded mode.
 # ALLOW_PRIVATE lets deliveries reach private and loopback addresses, ALLOW_HTTP plain http: for the
 # tests' local receiver and for closed networks, never on a public deployment.
 # Agencies that "decide automatically" approve their reviews with nobody looking: demonstrations
@@ -390,6 +395,11 @@ CELERY_BEAT_SCHEDULE = {
     # Re-drive declarations the pipeline left behind (a task lost between broker and worker).
     "clearance-sweep": {
         "task": "clearance.tasks.clearance_sweep",
+        "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
+    },
+    # Re-enqueue pushes of DMS responses to traders' endpoints whose task was lost.
+    "response-delivery-sweep": {
+        "task": "declarations.tasks.response_delivery_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
     # Re-enqueue webhook deliveries whose task was lost.

@@ -16,6 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from declarations.models import UNDER_REVIEW
 from singlewindow.audit import audit_log
+# Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
+# (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).
+# Past it, a copy that died mid-send no longer holds its delivery. The core's, shared by every push.
+from singlewindow.delivery import DELIVERY_LEASE
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 
@@ -32,10 +36,6 @@ REASON_REQUIRED = (ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
 # Declaration states in which agencies still decide (``Declaration.is_under_review``), for queries.
 DECLARATION_UNDER_REVIEW = UNDER_REVIEW
 
-# Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
-# (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).
-# Past it, a copy that died mid-send no longer holds its delivery.
-DELIVERY_LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
 def review_transition(

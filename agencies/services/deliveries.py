@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .. import egress
+from singlewindow.delivery import signed_post
+
 from ..models import DeliveryCircuit, DeliveryStatus, WebhookDelivery
-from ..webhooks import signed_request
+from ..webhooks import webhook_body
 from .circuit import (
     PARK,
     TRIAL,
@@ -105,25 +106,23 @@ def webhook_send(*, delivery_id: int, final_attempt: bool, circuit: bool = True)
 
 
 def _delivery_attempt(delivery: WebhookDelivery) -> tuple[str, int | None]:
-    """One POST of the delivery: (why it failed or "", the status code answered)."""
-    import requests
+    """One POST of the delivery: (why it failed or "", the status code answered).
 
+    The POST itself is the core's (``singlewindow.delivery.signed_post``: signed, through
+    ``egress``), as for traders' endpoints.
+    """
     agency = delivery.agency
     if not agency.webhook_url:
         return "the agency has no webhook endpoint", None
     if not agency.webhook_secret:
         return "the agency has no webhook secret: deliveries are not sent unsigned", None
-    body, headers = signed_request(delivery)
-    timeout = (settings.SW_WEBHOOK_CONNECT_TIMEOUT, settings.SW_WEBHOOK_READ_TIMEOUT)
-    try:
-        answer = egress.webhook_post(agency.webhook_url, data=body, headers=headers, timeout=timeout)
-    except egress.UnsafeDestination as exc:
-        return f"refused: {exc}"[:1000], None
-    except requests.RequestException as exc:
-        return f"{type(exc).__name__}: {exc}"[:1000], None
-    if 300 <= answer.status_code < 400:
-        redirect = f"HTTP {answer.status_code}: redirects are not followed; give the final URL"
-        return redirect, answer.status_code
-    if not 200 <= answer.status_code < 300:
-        return f"HTTP {answer.status_code}: {answer.excerpt}", answer.status_code
-    return "", answer.status_code
+    body = webhook_body(delivery)
+    return signed_post(
+        url=agency.webhook_url,
+        secret=agency.webhook_secret,
+        body=body,
+        content_type="application/json",
+        event=delivery.event,
+        delivery_id=str(delivery.pk),
+        user_agent="SingleWindow-Webhook/1",
+    )

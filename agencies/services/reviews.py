@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from declarations.models import Declaration
+from declarations.models import Declaration, ResponseKind
 from declarations.models import Status as DeclarationStatus
+from declarations.responses import response_record
 from declarations.services import declaration_transition
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError
@@ -249,6 +250,10 @@ def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: 
     )
     if outcome == ReviewStatus.INFO_REQUESTED:
         InformationRequest.objects.create(review=updated, question=reason, asked_by=officer, asked_at=now)
+        # The trader is answered in its standard: a DMS 06 (additional documents required).
+        response_record(
+            declaration=declaration, kind=ResponseKind.DOCUMENTS_REQUIRED, reasons=[reason], at=now
+        )
         if declaration.is_in_review:
             declaration_transition(
                 declaration_id=declaration.pk,
@@ -259,6 +264,8 @@ def review_decide(*, review: AgencyReview, officer: User, outcome: str, reason: 
                 reason=reason,
                 data={"agency": updated.agency.code},
             )
+    elif outcome == ReviewStatus.INSPECTION_REQUIRED:
+        response_record(declaration=declaration, kind=ResponseKind.CONTROL, at=now)  # DMS 05
     outbox_put(
         topic=TOPIC_REVIEW_DECIDED,
         object_id=updated.pk,

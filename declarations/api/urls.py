@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import responses, views
 
 urlpatterns = [
     path("declarations", views.DeclarationListCreateView.as_view(), name="api-declarations"),
@@ -10,4 +10,11 @@ urlpatterns = [
     path("declarations/validate", views.DeclarationValidateView.as_view(), name="api-declaration-validate"),
     path("declarations/<str:mrn>", views.DeclarationDetailView.as_view(), name="api-declaration-detail"),
     path("declarations/<str:mrn>/xml", views.DeclarationXmlView.as_view(), name="api-declaration-xml"),
+    path(
+        "declarations/<str:mrn>/responses",
+        responses.DeclarationResponsesView.as_view(),
+        name="api-declaration-responses",
+    ),
+    path("notifications/dms", responses.DmsResponseListView.as_view(), name="api-dms-responses"),
+    path("notifications/dms/<int:pk>", responses.DmsResponseView.as_view(), name="api-dms-response"),
 ]

@@ -28,8 +28,11 @@ from singlewindow.errors import DomainError
 from singlewindow.parsers import BoundedJSONParser, read_capped
 
 from .. import checking, selectors, services
+from ..errors import LodgementRejected
 from ..models import Channel, Declaration, Status
+from ..responses import lodgement_rejection_record
 from ..wco.writer import write_declaration
+from .responses import DmsXmlRenderer, acceptance_of, response_link
 from .serializers import (
     CheckResultSerializer,
     DeclarationDetailSerializer,
@@ -110,6 +113,12 @@ class DeclarationListCreateView(generics.GenericAPIView):
         # Lodging is counted per user; reading the list is not.
         return [LodgementThrottle()] if self.request.method == "POST" else []
 
+    def get_renderers(self) -> list[Any]:
+        # A lodgement may be answered in the trader's standard (Accept: application/xml).
+        if self.request is not None and self.request.method == "POST":
+            return [*super().get_renderers(), DmsXmlRenderer()]
+        return super().get_renderers()
+
     def get_queryset(self) -> QuerySet[Declaration]:
         user: User = self.request.user  # type: ignore[assignment]
         return (
@@ -165,29 +174,39 @@ class DeclarationListCreateView(generics.GenericAPIView):
 
     def _lodge(self, request: Request, data: Any) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        if isinstance(data, bytes):
-            # The upload page's script sends files here with the browser's session: an XML upload.
-            browser = isinstance(request.successful_authenticator, SessionAuthentication)
-            channel = Channel.WEB_XML if browser else Channel.API_XML
-            result = services.declaration_lodge_xml(user=user, body=data, channel=channel)
-        else:
-            serializer = DeclarationInputSerializer(data=data)
-            serializer.is_valid(raise_exception=True)
-            result = services.declaration_lodge(
-                user=user,
-                data=serializer.to_declaration_data(),
-                channel=Channel.API_JSON,
-                source_body=json.dumps(data, default=str),
-                source_content_type="application/json",
-            )
+        try:
+            if isinstance(data, bytes):
+                # The upload page's script sends files here with the browser's session: an XML upload.
+                browser = isinstance(request.successful_authenticator, SessionAuthentication)
+                channel = Channel.WEB_XML if browser else Channel.API_XML
+                result = services.declaration_lodge_xml(user=user, body=data, channel=channel)
+            else:
+                serializer = DeclarationInputSerializer(data=data)
+                serializer.is_valid(raise_exception=True)
+                result = services.declaration_lodge(
+                    user=user,
+                    data=serializer.to_declaration_data(),
+                    channel=Channel.API_JSON,
+                    source_body=json.dumps(data, default=str),
+                    source_content_type="application/json",
+                )
+        except LodgementRejected as exc:
+            # Nothing is stored of the declaration; its rejection (a DMS 03) is kept for the pull.
+            rejection = lodgement_rejection_record(user=user, data=exc.data, issues=exc.issues)
+            if rejection is not None:
+                exc.extra["response"] = response_link(request, rejection)
+            raise
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         warnings = [w.as_dict() for w in result.warnings]
         lodged = result.declaration
+        acceptance = acceptance_of(lodged)
 
         def detail() -> Response:
             declaration = _with_details(lodged, user)
             payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
             payload["warnings"] = warnings
+            if acceptance is not None:
+                payload["response"] = response_link(request, acceptance)
             return Response(payload, status=code)
 
         def accepted() -> Response:
@@ -202,6 +221,8 @@ class DeclarationListCreateView(generics.GenericAPIView):
                 "warnings": warnings,
                 "detail_unavailable": True,
             }
+            if acceptance is not None:
+                payload["response"] = response_link(request, acceptance)
             return Response(payload, status=code, headers={"Location": url})
 
         return answer_after_commit(detail, accepted)

@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from agencies import egress
 from agencies.models import (
     Agency,
     AgencyReview,
@@ -25,6 +24,7 @@ from agencies.models import (
     RoutingRule,
     WebhookDelivery,
 )
+from singlewindow import egress
 from tests.factories import AgencyFactory, UserFactory
 
 from .fixtures import ROSES, SHAVER_PARTS, TOMATOES, client_for, item, lodge, payload_with, review_of

@@ -2,7 +2,7 @@
 one trial after the cool-off, success releases them, and the sweep keeps to all of it.
 
 Sends run as the delivery worker runs them (``circuit=True``); the endpoint is faked at
-``agencies.egress.webhook_post``.
+``singlewindow.egress.webhook_post``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from agencies import egress, services, tasks
+from agencies import services, tasks
 from agencies.errors import DeliveryError
 from agencies.models import Agency, CircuitState, DeliveryCircuit, DeliveryStatus, WebhookDelivery
-from singlewindow import outbox
+from singlewindow import egress, outbox
 from singlewindow.models import OutboxMessage
 
 from .fixtures import lodge, mixed_payload

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from agencies import egress, services
+from agencies import services
 from agencies.models import Agency, DeliveryCircuit, DeliveryStatus, WebhookDelivery
+from singlewindow import egress
 from singlewindow.models import AuditEvent, OutboxMessage
 from tests.factories import AgencyFactory, UserFactory
 

@@ -1,6 +1,6 @@
 """Deliveries to an agency's own system: signed JSON, its own queue, retries, failures, replay.
 
-The endpoint is faked at ``agencies.egress.webhook_post`` (what leaves the process); the egress
+The endpoint is faked at ``singlewindow.egress.webhook_post`` (what leaves the process); the egress
 itself (address checks, pinning) is tested against a real local server in ``test_egress.py``.
 """
 
@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from agencies import egress, services, tasks
+from agencies import services, tasks
 from agencies.errors import DeliveryError
 from agencies.models import Agency, DeliveryStatus, WebhookDelivery
 from agencies.webhooks import signature_for, signature_verify, signed_request
+from singlewindow import egress
 from singlewindow.models import AuditEvent, OutboxMessage
 
 from .fixtures import lodge, mixed_payload

@@ -25,7 +25,7 @@ def _lodged(importer, capture):
     return Declaration.objects.get(mrn=response.json()["mrn"])
 
 
-def test_routing_three_auto_approved_agencies_and_releasing_takes_fifteen_statements(
+def test_routing_three_auto_approved_agencies_and_releasing_takes_seventeen_statements(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     Agency.objects.update(auto_decide=True)
@@ -40,9 +40,10 @@ def test_routing_three_auto_approved_agencies_and_releasing_takes_fifteen_statem
     assert result is not None and result.decision is not None
     # Lock, items, documents, rules' stamp; reviews, their items, the audit chain's head (lock and
     # read, once per transaction: singlewindow.auditchain), 6 review events; routed (update, event);
-    # decision, released (update, event), recipients, notification. Without PostgreSQL the rules
-    # are read instead of stamped (two queries instead of one).
-    assert len(statements) == (15 if connection.vendor == "postgresql" else 16), statements
+    # decision, released (update, event), the DMS response to the trader and whether its accounts
+    # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
+    # instead of stamped (two queries instead of one).
+    assert len(statements) == (17 if connection.vendor == "postgresql" else 18), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )

@@ -1,4 +1,4 @@
-"""Where deliveries may go (agencies.egress): public https endpoints, the address pinned when sent.
+"""Where deliveries may go (singlewindow.egress): public https endpoints, the address pinned when sent.
 
 Against a real local server: the tests make a made-up host name resolve to 127.0.0.1 (by
 replacing ``socket.getaddrinfo``), so a request that arrives proves it went to the pinned address.
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import requests
 
-from agencies import egress
-from agencies.egress import UnsafeDestination, address_problem, destination_check, url_check, webhook_post
+from singlewindow import egress
+from singlewindow.egress import UnsafeDestination, address_problem, destination_check, url_check, webhook_post
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,11 +1,13 @@
 """Where a delivery may go, and the one way a delivery leaves: a POST pinned to a checked address.
 
-An agency's webhook URL is typed by an administrator, and the name in it is resolved by DNS that
-someone else controls: without care, the single window could be made to post into its own network
-(the database, Redis, a cloud metadata service). So:
+Shared by every push to a system outside the portal: agencies' webhooks (``agencies``) and the WCO
+DMS responses to traders' own endpoints (``declarations.push``). Such a URL is typed by an
+administrator or a trader, and the name in it is resolved by DNS that someone else controls:
+without care, the single window could be made to post into its own network (the database,
+Redis, a cloud metadata service). So:
 
-- **When saved** (the admin form): the URL must be ``https`` and its host must resolve only to
-  public addresses (``destination_check``).
+- **When saved** (the admin forms, the trader's endpoint page): the URL must be ``https`` and its
+  host must resolve only to public addresses (``destination_check``).
 - **When sent** (``webhook_post``): the host is resolved once, *every* address is checked, and the
   connection goes to the first checked address (``PinnedAdapter``), with the ``Host`` header, TLS
   SNI and certificate verification still for the name in the URL. A name that resolves to a public
@@ -176,6 +178,16 @@ def destination_check(
     return Destination(
         scheme=destination.scheme, host=destination.host, port=destination.port, addresses=addresses
     )
+
+
+def registration_check(url: str) -> None:
+    """The check of an endpoint typed into a form (an agency's, a trader's): raises
+    ``UnsafeDestination``. Where private addresses are allowed (embedded mode, tests, closed
+    networks) there is nothing to learn from the addresses: the URL alone is checked."""
+    if settings.SW_WEBHOOK_ALLOW_PRIVATE:
+        url_check(url)
+    else:
+        destination_check(url)
 
 
 class PinnedAdapter(HTTPAdapter):
