@@ -5,10 +5,8 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from declarations.models import UNDER_REVIEW
 from singlewindow.audit import audit_log
+
 # Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
 # (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).
 # Past it, a copy that died mid-send no longer holds its delivery. The core's, shared by every push.
-from singlewindow.delivery import DELIVERY_LEASE
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 
@@ -35,7 +33,6 @@ OUTCOMES = tuple(DecisionOutcome.values)
 REASON_REQUIRED = (ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
 # Declaration states in which agencies still decide (``Declaration.is_under_review``), for queries.
 DECLARATION_UNDER_REVIEW = UNDER_REVIEW
-
 
 
 def review_transition(

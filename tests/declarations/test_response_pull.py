@@ -70,7 +70,9 @@ def test_responses_not_yet_settled_wait_for_the_next_pull(importer, settings):
     lodged(importer, "PULL-SETTLE")
     settings.SW_RESPONSE_PULL_SETTLE_SECONDS = 60
     assert client_for(importer).get(PULL).json()["results"] == []
-    DeclarationResponse.objects.update(issued_at=DeclarationResponse.objects.get().issued_at - timedelta(minutes=2))
+    DeclarationResponse.objects.update(
+        issued_at=DeclarationResponse.objects.get().issued_at - timedelta(minutes=2)
+    )
     assert len(client_for(importer).get(PULL).json()["results"]) == 1
 
 
@@ -121,7 +123,9 @@ def test_a_members_colleague_sees_the_accounts_rejections(importer, importer_acc
     assert [r["lrn"] for r in client_for(colleague).get(PULL).json()["results"]] == ["PULL-TEAM"]
 
 
-@pytest.mark.parametrize("params", [{"after": "x"}, {"after": "-1"}, {"limit": "0"}, {"limit": "201"}, {"mrn": "a\x00b"}])
+@pytest.mark.parametrize(
+    "params", [{"after": "x"}, {"after": "-1"}, {"limit": "0"}, {"limit": "201"}, {"mrn": "a\x00b"}]
+)
 def test_bad_parameters_are_a_400_naming_them(importer, params):
     answer = client_for(importer).get(PULL, params)
     assert answer.status_code == 400

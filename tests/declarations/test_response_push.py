@@ -20,7 +20,13 @@ from declarations import push
 from declarations.models import Declaration, DeclarationResponse, ResponseDelivery, ResponseDeliveryStatus
 from singlewindow import egress
 from singlewindow.models import AuditEvent, OutboxMessage
-from singlewindow.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_verify
+from singlewindow.signing import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signature_verify,
+)
 from tests.agencies.fixtures import client_for
 from tests.factories import UserFactory
 
@@ -85,7 +91,10 @@ def test_the_acceptance_is_pushed_signed_with_the_accounts_secret(
         signature=headers[SIGNATURE_HEADER],
     )
     assert not signature_verify(
-        secret="another-secret", timestamp=headers[TIMESTAMP_HEADER], body=call["body"], signature=headers[SIGNATURE_HEADER]
+        secret="another-secret",
+        timestamp=headers[TIMESTAMP_HEADER],
+        body=call["body"],
+        signature=headers[SIGNATURE_HEADER],
     )
 
 
@@ -234,10 +243,15 @@ def test_a_member_registers_the_endpoint_with_a_generated_secret_shown_once(
     [
         ("http://erp.importer.example/dms", "The endpoint must be an https:// URL."),
         ("https://127.0.0.1/dms", "127.0.0.1 is a loopback address"),
-        ("https://erp.intranet.example/dms", "erp.intranet.example resolves to 192.168.1.20, a private address"),
+        (
+            "https://erp.intranet.example/dms",
+            "erp.intranet.example resolves to 192.168.1.20, a private address",
+        ),
     ],
 )
-def test_an_unsafe_endpoint_is_refused_with_the_reason(client, importer, importer_account, production, url, message):
+def test_an_unsafe_endpoint_is_refused_with_the_reason(
+    client, importer, importer_account, production, url, message
+):
     client.force_login(importer)
     answer = post_endpoint(client, importer_account, response_url=url, new_secret=SECRET)
     assert answer.status_code == 200
