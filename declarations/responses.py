@@ -131,10 +131,10 @@ def response_on_transition(
 ) -> DeclarationResponse | None:
     """The response a ``declaration_transition`` to ``to`` sends, if any (same transaction)."""
     if to == Status.RELEASED:
-        kind = (
-            ResponseKind.RELEASED if declaration.direction == DirectionChoice.EXPORT else ResponseKind.CLEARED
+        export = declaration.direction == DirectionChoice.EXPORT
+        return response_record(
+            declaration=declaration, kind=ResponseKind.RELEASED if export else ResponseKind.CLEARED
         )
-        return response_record(declaration=declaration, kind=kind)
     kind = TRANSITION_KINDS.get(to)
     if kind is None:
         return None

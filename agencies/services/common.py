@@ -18,6 +18,7 @@ from singlewindow.audit import audit_log
 # Longer than any attempt can take: the task's hard time limit kills a copy before its lease ends
 # (an endpoint may trickle its answer: the 10 s read timeout applies between bytes, not to the whole).
 # Past it, a copy that died mid-send no longer holds its delivery. The core's, shared by every push.
+from singlewindow.delivery import DELIVERY_LEASE as DELIVERY_LEASE
 from singlewindow.errors import DomainError, NotFound
 from singlewindow.outbox import outbox_put
 

@@ -199,12 +199,12 @@ class DeclarationListCreateView(generics.GenericAPIView):
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         warnings = [w.as_dict() for w in result.warnings]
         lodged = result.declaration
-        acceptance = acceptance_of(lodged)
 
         def detail() -> Response:
             declaration = _with_details(lodged, user)
             payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
             payload["warnings"] = warnings
+            acceptance = acceptance_of(lodged)  # read back with the rest (retried with it)
             if acceptance is not None:
                 payload["response"] = response_link(request, acceptance)
             return Response(payload, status=code)
@@ -221,8 +221,6 @@ class DeclarationListCreateView(generics.GenericAPIView):
                 "warnings": warnings,
                 "detail_unavailable": True,
             }
-            if acceptance is not None:
-                payload["response"] = response_link(request, acceptance)
             return Response(payload, status=code, headers={"Location": url})
 
         return answer_after_commit(detail, accepted)

@@ -176,7 +176,7 @@ def _pointers(parent: etree._Element, steps: tuple[PointerStep, ...]) -> None:
 def response_xml(content: ResponseContent) -> bytes:
     """The response in its ``md:MetaData`` envelope, UTF-8 with an XML declaration."""
     nsmap = {"md": MD_NS, None: RES_NS, "ds": RES_DS_NS}
-    root = etree.Element(f"{{{MD_NS}}}MetaData", nsmap=nsmap)  # type: ignore[dict-item]
+    root = etree.Element(f"{{{MD_NS}}}MetaData", nsmap=nsmap)  # type: ignore[arg-type]
     for local, text in (
         ("WCODataModelVersionCode", "3.6"),
         ("WCOTypeName", "RES"),
