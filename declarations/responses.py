@@ -61,6 +61,7 @@ _VALIDATION_CODES = {
     "procedure_code_unknown": "CDS12050",
     "hs_unknown": "CDS10004",
     "commodity_code_missing": "CDS10004",
+    "commodity_code_not_in_nomenclature": "CDS10004",
     "declarant_not_registered": "CDS12005",
     "party_not_registered": "CDS12005",
     "not_authorised_declarant": "CDS12005",

@@ -29,6 +29,7 @@ from .. import selectors
 from ..canonical import Issue
 from ..models import Declaration, DeclarationResponse, ResponseKind
 from ..responses import rejection_xml, responses_visible_to
+from .serializers import ErrorResponseSerializer
 
 XML = "application/xml"
 PULL_LIMIT_DEFAULT = 100
@@ -106,7 +107,7 @@ class DmsResponseSerializer(serializers.Serializer):
     version = serializers.IntegerField(allow_null=True)
     issued_at = serializers.DateTimeField()
     url = serializers.CharField()
-    xml = serializers.CharField()
+    xml = serializers.CharField(required=False, help_text="The message itself (in the pull only).")
 
 
 class DmsResponsePageSerializer(serializers.Serializer):
@@ -152,6 +153,7 @@ class DmsResponseListView(generics.GenericAPIView):
     @extend_schema(
         tags=["DMS responses"],
         summary="Pull the WCO DMS responses you have not seen (after a cursor), oldest first",
+        operation_id="dms_responses_pull",
         parameters=[
             OpenApiParameter("after", int, description="The `after` of the previous page (0 to start)."),
             OpenApiParameter(
@@ -160,7 +162,7 @@ class DmsResponseListView(generics.GenericAPIView):
             OpenApiParameter("mrn", str, description="Only the responses about this declaration."),
             OpenApiParameter("lrn", str, description="Only the responses with this LRN."),
         ],
-        responses=DmsResponsePageSerializer,
+        responses={200: DmsResponsePageSerializer, 400: ErrorResponseSerializer},
     )
     def get(self, request: Request) -> Response:
         after = _int_param(request, "after", 0, 0, 2**63 - 1)
@@ -191,6 +193,7 @@ class DmsResponseView(generics.GenericAPIView):
     @extend_schema(
         tags=["DMS responses"],
         summary="One WCO DMS response message (application/xml)",
+        operation_id="dms_response_retrieve",
         responses={(200, XML): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -210,6 +213,7 @@ class DeclarationResponsesView(generics.GenericAPIView):
     @extend_schema(
         tags=["DMS responses"],
         summary="The WCO DMS responses about one declaration, oldest first (without their XML)",
+        operation_id="declaration_dms_responses_list",
         responses=DmsResponseSerializer(many=True),
     )
     def get(self, request: Request, mrn: str) -> Response:

@@ -206,8 +206,8 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # session, user, the user's groups (its role), the declaration (access), the declaration with its
 # accounts and release decision, its parties, items, documents, reviews with agencies, the timeline
 # with actors, the agencies' questions with agency and users, their attachments, the header's
-# trader accounts.
-TRADER_DECLARATION_PAGE_QUERIES = 13
+# trader accounts, the declaration's DMS responses.
+TRADER_DECLARATION_PAGE_QUERIES = 14
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
