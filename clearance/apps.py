@@ -12,6 +12,7 @@ class ClearanceConfig(AppConfig):
         """Listen to the outbox: accepted declarations are routed, decided reviews consolidated; add
         the clearance panel to the declaration page."""
         from agencies.services import TOPIC_REVIEW_DECIDED
+        from declarations.amendments import TOPIC_AMENDED, TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel
         from declarations.services import TOPIC_ACCEPTED
         from singlewindow.outbox import register_handler
@@ -22,3 +23,6 @@ class ClearanceConfig(AppConfig):
         register_handler(TOPIC_ACCEPTED, tasks.on_declaration_accepted)
         register_handler(TOPIC_REVIEW_DECIDED, tasks.on_review_decided)
         register_detail_panel(declaration_panel)
+        register_handler(TOPIC_AMENDED, tasks.on_declaration_amended)
+        register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
+        register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)

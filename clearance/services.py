@@ -23,10 +23,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccountUserObjectPermission, User
-from agencies.models import OPEN_STATUSES, AgencyReview, InformationRequest, ReviewStatus
-from agencies.routing import routing_plan
+from agencies.models import OPEN_STATUSES, Agency, AgencyReview, InformationRequest, ReviewStatus
+from agencies.routing import AgencyRoute, customs_agency, routing_plan
 from agencies.services import reviews_open
-from declarations.models import OVERRIDE_TO_REFUSE, OVERRIDE_TO_RELEASE, UNDER_REVIEW, Declaration
+from declarations.amendments import request_decide
+from declarations.models import (
+    OVERRIDE_TO_REFUSE,
+    OVERRIDE_TO_RELEASE,
+    UNDER_REVIEW,
+    Declaration,
+    PostReleaseRequest,
+    RequestStatus,
+)
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
 from singlewindow.audit import AuditEntry, audit_log_many
@@ -79,6 +87,205 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     return RouteResult(declaration=declaration, reviews=reviews, decision=decision)
 
 
+@dataclass
+class ReplanResult:
+    kept: list[str]  # agency codes whose decision stands
+    asked_again: list[str]  # reviews reopened (or opened) because their goods changed
+    withdrawn: list[str]  # agencies the amended declaration no longer concerns
+    decision: ReleaseDecision | None
+
+
+@transaction.atomic(durable=True)
+def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> ReplanResult | None:
+    """Route an amended declaration again: only agencies whose goods changed are asked again.
+
+    Under the declaration's row lock, and only while it is in review or waiting on the trader (an
+    ``accepted`` declaration is routed from scratch with its current items). The rules are applied
+    to the items in force; then per agency: its goods items (numbers) or any of them changed, or
+    its review was a refusal of a resubmitted declaration → its review is reopened (pending
+    again, or approved at once where the agency decides automatically); nothing of its goods
+    changed → its decision stands; no longer concerned → its review is withdrawn; newly concerned
+    → a new review. A change to the header (parties, transport, totals) is customs' business: its
+    review is reopened, or opened. Then consolidation runs in case every review stands decided.
+    Idempotent for one version: a run for a version that is no longer in force does nothing.
+    """
+    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    if declaration is None or declaration.status not in UNDER_REVIEW:
+        return None
+    if int(payload.get("version", 0)) != declaration.version:
+        return None
+    items = list(declaration.items.all())
+    routes = {
+        r.agency.pk: r
+        for r in routing_plan(declaration, items=items, documents=list(declaration.documents.all()))
+    }
+    changed = set(payload.get("changed_items", [])) | set(payload.get("added_items", []))
+    resubmitted = payload.get("kind") == "resubmission"
+    if resubmitted:
+        # The refusal was of the earlier version (its events keep it): the new one is decided anew.
+        ReleaseDecision.objects.filter(declaration=declaration).delete()
+    if payload.get("header_changed"):
+        customs = customs_agency()
+        if customs.pk not in routes:
+            routes[customs.pk] = AgencyRoute(
+                agency=customs,
+                reasons=[{"rule": None, "rule_name": _("Declaration header amended"), "item": None}],
+            )
+    reviews = {r.agency_id: r for r in declaration.reviews.select_related("agency").prefetch_related("items")}
+    now = timezone.now()
+    kept: list[str] = []
+    again: list[AgencyReview] = []
+    withdrawn: list[AgencyReview] = []
+    for agency_id, review in reviews.items():
+        route = routes.get(agency_id)
+        if route is None:
+            if review.withdrawn_at is None:
+                withdrawn.append(review)
+            continue
+        old_items = {i.sequence for i in review.items.all()}
+        new_items = {i.sequence for i in route.items}
+        customs_header = payload.get("header_changed") and review.agency.is_customs
+        if (
+            old_items != new_items
+            or old_items & changed
+            or customs_header
+            or review.withdrawn_at is not None
+            or (resubmitted and review.status == ReviewStatus.REJECTED)
+        ):
+            again.append(review)
+        else:
+            kept.append(review.agency.code)
+    for review in withdrawn:
+        AgencyReview.objects.filter(pk=review.pk).update(withdrawn_at=now, updated_at=now)
+    events = [
+        AuditEntry(
+            action="agencies.review.withdrawn_by_amendment",
+            obj=review,
+            data={
+                "status": review.status,
+                "agency": review.agency.code,
+                "declaration": declaration.pk,
+                "version": declaration.version,
+            },
+        )
+        for review in withdrawn
+    ]
+    for review in again:
+        route = routes[review.agency_id]
+        auto = route.auto_approve
+        values: dict[str, Any] = {
+            "status": ReviewStatus.AUTO_APPROVED if auto else ReviewStatus.PENDING,
+            "claimed_by": None,
+            "claimed_at": None,
+            "decided_by": None,
+            "decided_at": now if auto else None,
+            "decision_reason": route.auto_reason if auto else "",
+            "withdrawn_at": None,
+            "reasons": route.reasons,
+            "missing_documents": route.missing_documents,
+            "due_at": AgencyReview.due_for(route.agency, now),
+            "updated_at": now,
+        }
+        AgencyReview.objects.filter(pk=review.pk).update(**values)
+        review.items.set(route.items)
+        events.append(
+            AuditEntry(
+                action="agencies.review.reopened",
+                obj=review,
+                data={
+                    "from": review.status,
+                    "to": values["status"],
+                    "agency": review.agency.code,
+                    "declaration": declaration.pk,
+                    "version": declaration.version,
+                    "items": sorted(i.sequence for i in route.items),
+                },
+            )
+        )
+    audit_log_many(events)
+    new_routes = [route for agency_id, route in routes.items() if agency_id not in reviews]
+    if new_routes:
+        reviews_open(declaration=declaration, routes=sorted(new_routes, key=lambda r: r.agency.name))
+    waiting = AgencyReview.objects.filter(
+        declaration=declaration, status=ReviewStatus.INFO_REQUESTED, withdrawn_at__isnull=True
+    )
+    if declaration.status == DeclarationStatus.INFO_REQUESTED and not waiting.exists():
+        # The agency that asked was asked again (or no longer concerned): nobody waits on the trader.
+        declaration_transition(
+            declaration_id=declaration.pk,
+            expected={DeclarationStatus.INFO_REQUESTED},
+            to=DeclarationStatus.IN_REVIEW,
+            actor=None,
+            action="declarations.declaration.review_resumed",
+            data={"version": declaration.version},
+            locked=declaration,
+        )
+    decision = _consolidate(declaration)
+    return ReplanResult(
+        kept=sorted(kept),
+        asked_again=sorted([r.agency.code for r in again] + [r.agency.code for r in new_routes]),
+        withdrawn=sorted(r.agency.code for r in withdrawn),
+        decision=decision,
+    )
+
+
+@transaction.atomic(durable=True)
+def declaration_reviews_withdraw(*, declaration_id: int) -> int:
+    """A cancelled or invalidated declaration's open reviews leave the queues (audited); idempotent."""
+    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    if declaration is None or declaration.status not in (
+        DeclarationStatus.CANCELLED,
+        DeclarationStatus.INVALIDATED,
+    ):
+        return 0
+    now = timezone.now()
+    reviews = list(
+        AgencyReview.objects.filter(
+            declaration=declaration, status__in=OPEN_STATUSES, withdrawn_at__isnull=True
+        )
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    AgencyReview.objects.filter(pk__in=[r.pk for r in reviews]).update(withdrawn_at=now, updated_at=now)
+    audit_log_many(
+        AuditEntry(
+            action="agencies.review.withdrawn_by_cancellation",
+            obj=review,
+            data={"status": review.status, "agency": review.agency.code, "declaration": declaration.pk},
+        )
+        for review in reviews
+    )
+    return len(reviews)
+
+
+def may_decide_requests(user: User) -> bool:
+    """Customs decides requests after release: its officers, and supervisors and administrators."""
+    if not user.is_authenticated:
+        return False
+    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    from agencies.access import may_decide_for
+
+    customs = Agency.objects.filter(is_customs=True, is_active=True).first()
+    return customs is not None and may_decide_for(user, customs)
+
+
+def post_release_request_decide(
+    *, request_id: int, user: User, outcome: str, reason: str
+) -> PostReleaseRequest:
+    """Customs grants or refuses an amendment or invalidation after release (anyone else: 404)."""
+    if not may_decide_requests(user):
+        raise NotFound(_("No such request."))
+    if outcome not in (RequestStatus.GRANTED, RequestStatus.REFUSED):
+        raise DomainError(
+            "invalid_outcome",
+            _("The outcome must be one of: %(choices)s.") % {"choices": "granted, refused"},
+        )
+    return request_decide(
+        request_id=request_id, officer=user, grant=outcome == RequestStatus.GRANTED, reason=reason
+    )
+
+
 def lane_cleared(declaration: Declaration) -> bool:
     """Whether the risk lane lets the goods go (green, or its controls completed).
 
@@ -124,7 +331,11 @@ def _consolidate(
     if not declaration.is_in_review:
         return None
     if reviews is None:
-        reviews = list(declaration.reviews.select_related("agency").order_by("agency__name"))
+        reviews = list(
+            declaration.reviews.filter(withdrawn_at__isnull=True)
+            .select_related("agency")
+            .order_by("agency__name")
+        )
     if not reviews or any(r.is_open for r in reviews):
         return None
     if not lane_cleared(declaration) or not paid_or_secured(declaration):

@@ -38,6 +38,18 @@ def declaration_consolidate(self: Any, declaration_id: int) -> None:
 
 
 @shared_task(**_RETRY)
+def declaration_replan(self: Any, declaration_id: int, payload: dict[str, Any]) -> None:
+    """Route an amended declaration again (``services.declaration_replan``)."""
+    services.declaration_replan(declaration_id=declaration_id, payload=payload)
+
+
+@shared_task(**_RETRY)
+def declaration_reviews_withdraw(self: Any, declaration_id: int) -> None:
+    """Withdraw the open reviews of a cancelled or invalidated declaration."""
+    services.declaration_reviews_withdraw(declaration_id=declaration_id)
+
+
+@shared_task(**_RETRY)
 def information_request_notify(self: Any, request_id: int) -> None:
     """Tell the trader about an agency's question (portal and e-mail)."""
     services.information_request_notify(request_id=request_id)
@@ -76,6 +88,19 @@ def clearance_sweep() -> dict[str, int]:
 
 def on_declaration_accepted(declaration_id: int, payload: dict[str, Any]) -> None:
     declaration_route.delay(declaration_id)
+
+
+def on_declaration_amended(declaration_id: int, payload: dict[str, Any]) -> None:
+    declaration_replan.delay(declaration_id, payload)
+
+
+def on_declaration_cancelled(declaration_id: int, payload: dict[str, Any]) -> None:
+    declaration_reviews_withdraw.delay(declaration_id)
+
+
+def on_request_decided(declaration_id: int, payload: dict[str, Any]) -> None:
+    if payload.get("kind") == "invalidation" and payload.get("outcome") == "granted":
+        declaration_reviews_withdraw.delay(declaration_id)
 
 
 def on_review_decided(review_id: int, payload: dict[str, Any]) -> None:

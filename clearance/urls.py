@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import requests_views, views
 
 app_name = "clearance"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("declarations/<str:mrn>/", views.declaration_page, name="declaration"),
     path("declarations/<str:mrn>/override/", views.declaration_override, name="override"),
     path("declarations/<str:mrn>/release-note/", views.release_note, name="release_note"),
+    path("requests/", requests_views.request_list, name="requests"),
+    path("requests/<int:pk>/decide/", requests_views.request_decide, name="request_decide"),
 ]

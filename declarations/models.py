@@ -30,6 +30,7 @@ class Status(models.TextChoices):
     RELEASED = "released", _("Released")
     REFUSED = "refused", _("Refused")
     CANCELLED = "cancelled", _("Cancelled")
+    INVALIDATED = "invalidated", _("Invalidated")
 
 
 # Where the agencies still decide; after release or refusal their reviews are moot.
@@ -369,6 +370,108 @@ class SourceMessage(models.Model):
 
     def __str__(self) -> str:
         return f"source of {self.declaration_id}"
+
+
+class VersionKind(models.TextChoices):
+    ORIGINAL = "original", _("Original")
+    AMENDMENT = "amendment", _("Amendment")
+    POST_RELEASE_AMENDMENT = "post_release_amendment", _("Amendment after release")
+    RESUBMISSION = "resubmission", _("Resubmission after refusal")
+
+
+class DeclarationVersion(models.Model):
+    """One version of a declaration's content, as it stood; written once, never changed.
+
+    ``data`` is the canonical form (``DeclarationData.to_dict()``). Version 1 is what was lodged
+    (its message is the declaration's ``SourceMessage``); every amendment or resubmission adds the
+    next number with the message it came in. ``Declaration.version`` names the version in force: an
+    amendment after release waits for customs (``PostReleaseRequest``) and is in force only once
+    granted. On PostgreSQL a trigger refuses UPDATE and DELETE on the table (migration 0005).
+    """
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=30, choices=VersionKind.choices)
+    data = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    reason_code = models.CharField(_("change reason code"), max_length=3, blank=True)
+    message_reference = models.CharField(_("message reference"), max_length=35, blank=True)
+    source_content_type = models.CharField(max_length=60, blank=True)
+    source_body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["declaration", "number"]
+        verbose_name = _("declaration version")
+        verbose_name_plural = _("declaration versions")
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "number"], name="declaration_version_once"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="declaration_version_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id} v{self.number}"
+
+    def to_data(self) -> DeclarationData:
+        from .versions import data_from_dict
+
+        return data_from_dict(self.data)
+
+
+class RequestKind(models.TextChoices):
+    AMENDMENT = "amendment", _("Amendment after release")
+    INVALIDATION = "invalidation", _("Invalidation after release")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for customs")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class PostReleaseRequest(models.Model):
+    """A trader's request about a released declaration, which customs grants or refuses.
+
+    An amendment after release names the version it would put in force; an invalidation the
+    reason. One request is open per declaration at a time (a partial unique constraint).
+    """
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
+    version = models.ForeignKey(
+        DeclarationVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("request after release")
+        verbose_name_plural = _("requests after release")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration"],
+                condition=models.Q(status="pending"),
+                name="post_release_request_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.declaration_id}: {self.status}"
 
 
 class ReferenceCodeList(models.TextChoices):

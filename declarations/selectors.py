@@ -200,6 +200,10 @@ def event_as_seen(data: dict[str, Any], visible: set[str] | None) -> tuple[dict[
     """
     if visible is None:
         return data, True
+    if "changes" in data:
+        # An amendment's field-by-field changes name every goods item: an officer sees that the
+        # declaration was amended and, on its own review, whether its goods were.
+        data = {key: value for key, value in data.items() if key != "changes"}
     agency = data.get("agency")
     if agency is not None and agency not in visible:
         return {key: data[key] for key in ("from", "to") if key in data}, False

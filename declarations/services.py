@@ -27,7 +27,18 @@ from singlewindow.outbox import outbox_put
 from . import validation
 from .canonical import DeclarationData, DocumentData, Issue, ItemData
 from .errors import LodgementRejected, LrnConflict
-from .models import Channel, Declaration, Document, GoodsItem, Party, ResponseKind, SourceMessage, Status
+from .models import (
+    Channel,
+    Declaration,
+    DeclarationVersion,
+    Document,
+    GoodsItem,
+    Party,
+    ResponseKind,
+    SourceMessage,
+    Status,
+    VersionKind,
+)
 from .mrn import mrn_new
 from .responses import response_on_transition, response_record
 from .selectors import declarations_visible_to
@@ -241,6 +252,17 @@ def _store(
         SourceMessage.objects.create(
             declaration=declaration, content_type=source_content_type, body=source_body
         )
+    # Version 1: the content as lodged (its message is the SourceMessage above).
+    DeclarationVersion.objects.create(
+        declaration=declaration,
+        number=1,
+        kind=VersionKind.ORIGINAL,
+        data=data.to_dict(),
+        content_hash=digest,
+        created_by=user,
+        channel=channel,
+        message_reference=data.lrn,
+    )
 
     audit_log(
         action="declarations.declaration.accepted",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import amend_views, views
 
 app_name = "declarations"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("code-lists/<slug:name>/", views.code_list, name="code_list"),
     path("<str:mrn>/", views.declaration_detail, name="detail"),
     path("<str:mrn>/copy/", views.declaration_copy, name="copy"),
+    path("<str:mrn>/amend/", amend_views.declaration_amend, name="amend"),
+    path("<str:mrn>/cancel/", amend_views.declaration_cancel, name="cancel"),
 ]

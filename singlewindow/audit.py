@@ -31,6 +31,21 @@ ACTION_LABELS: dict[str, Any] = {
     "declarations.declaration.info_provided": _("The trader answered; back in review"),
     "declarations.declaration.released": _("Goods released"),
     "declarations.declaration.refused": _("Release refused"),
+    # Versions, cancellation and requests after release (declarations.amendments).
+    "declarations.declaration.amended": _("Declaration amended: a new version is in force"),
+    "declarations.declaration.resubmitted": _("Refused declaration resubmitted as a new version"),
+    "declarations.declaration.cancelled": _("Declaration cancelled"),
+    "declarations.declaration.review_resumed": _("Back in review: the amendment replaced what was asked"),
+    "declarations.declaration.amendment_requested": _("Amendment after release requested from customs"),
+    "declarations.declaration.invalidation_requested": _("Invalidation after release requested from customs"),
+    "declarations.declaration.amendment_granted": _("Customs granted the amendment: its version is in force"),
+    "declarations.declaration.invalidated": _("Customs invalidated the declaration"),
+    "declarations.request.refused": _("Customs refused the request; the declaration stays as it was"),
+    "agencies.review.reopened": _("Asked again: the goods of the agency's review were amended"),
+    "agencies.review.withdrawn_by_amendment": _(
+        "Withdrawn: the amended declaration no longer concerns the agency"
+    ),
+    "agencies.review.withdrawn_by_cancellation": _("Withdrawn: the declaration was cancelled"),
     # Agency reviews (agencies.services).
     "agencies.review.created": _("Routed to an agency for review"),
     "agencies.review.auto_approved": _("Approved automatically by the agency's rules"),

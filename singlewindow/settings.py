@@ -303,6 +303,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "agencies.models.ReviewStatus",
         "DecisionOutcomeEnum": "agencies.models.DecisionOutcome",
         "ReleaseOutcomeEnum": "clearance.models.Outcome",
+        "VersionKindEnum": "declarations.models.VersionKind",
+        "RequestKindEnum": "declarations.models.RequestKind",
+        "RequestStatusEnum": "declarations.models.RequestStatus",
     },
 }
 

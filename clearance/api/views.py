@@ -9,14 +9,16 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Role, User
 from declarations.api.serializers import ErrorResponseSerializer
+from declarations.models import PostReleaseRequest, RequestStatus
 from declarations.selectors import access_declaration
 from singlewindow.api import with_idempotency
+from singlewindow.parsers import BoundedJSONParser
 
 from .. import selectors, services
 from ..models import Notification
@@ -62,6 +64,88 @@ class ReleaseOverrideView(generics.GenericAPIView):
             reason=serializer.validated_data["reason"],
         )
         return Response(ReleaseDecisionSerializer(decision).data)
+
+
+class RequestDecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["granted", "refused"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=512)
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    mrn = serializers.CharField(source="declaration.mrn")
+    version = serializers.IntegerField(source="version.number", allow_null=True, default=None)
+
+    class Meta:
+        model = PostReleaseRequest
+        fields = [
+            "id",
+            "mrn",
+            "kind",
+            "status",
+            "version",
+            "reason",
+            "requested_at",
+            "decided_at",
+            "decision_reason",
+        ]
+
+
+class RequestListView(generics.ListAPIView):
+    serializer_class = RequestSerializer
+
+    def get_queryset(self) -> QuerySet[PostReleaseRequest]:
+        user: User = self.request.user  # type: ignore[assignment]
+        if not services.may_decide_requests(user):
+            raise Http404("No such list.")
+        queryset = PostReleaseRequest.objects.select_related("declaration", "version").order_by(
+            "requested_at", "pk"
+        )
+        wanted = self.request.query_params.get("status", "pending")
+        return queryset.filter(status=wanted) if wanted in RequestStatus.values else queryset
+
+    @extend_schema(
+        tags=["Declarations"],
+        summary="Customs: requests after release (amendments, invalidations); status=pending by default",
+        parameters=[OpenApiParameter("status", str, required=False, enum=["pending", "granted", "refused"])],
+        responses={200: RequestSerializer(many=True), 404: ErrorResponseSerializer},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RequestDecisionView(generics.GenericAPIView):
+    serializer_class = RequestDecisionInputSerializer
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(
+        tags=["Declarations"],
+        summary="Customs: grant or refuse an amendment or invalidation after release (reason to refuse)",
+        request=RequestDecisionInputSerializer,
+        responses={
+            200: RequestSerializer,
+            400: ErrorResponseSerializer,
+            404: ErrorResponseSerializer,
+            409: ErrorResponseSerializer,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        return with_idempotency(request, body, lambda: self._decide(request, pk))
+
+    def _decide(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        if pk > 2**63 - 1 or not services.may_decide_requests(user):
+            raise Http404("No such request.")
+        serializer = RequestDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.post_release_request_decide(
+            request_id=pk,
+            user=user,
+            outcome=serializer.validated_data["outcome"],
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        decided = PostReleaseRequest.objects.select_related("declaration", "version").get(pk=decided.pk)
+        return Response(RequestSerializer(decided).data)
 
 
 class ReleaseNoteView(generics.GenericAPIView):

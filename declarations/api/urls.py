@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import responses, views
+from . import amendments, responses, views
 
 urlpatterns = [
     path("declarations", views.DeclarationListCreateView.as_view(), name="api-declarations"),
@@ -17,4 +17,27 @@ urlpatterns = [
     ),
     path("notifications/dms", responses.DmsResponseListView.as_view(), name="api-dms-responses"),
     path("notifications/dms/<int:pk>", responses.DmsResponseView.as_view(), name="api-dms-response"),
+    path(
+        "declarations/<str:mrn>/amendments",
+        amendments.DeclarationAmendmentView.as_view(),
+        name="api-declaration-amendments",
+    ),
+    path(
+        "declarations/<str:mrn>/cancellation",
+        amendments.DeclarationCancellationView.as_view(),
+        name="api-declaration-cancellation",
+    ),
+    path(
+        "declarations/<str:mrn>/versions",
+        amendments.DeclarationVersionsView.as_view(),
+        name="api-declaration-versions",
+    ),
+    path(
+        "declarations/<str:mrn>/versions/<int:number>",
+        amendments.DeclarationVersionView.as_view(),
+        name="api-declaration-version",
+    ),
+    path(
+        "declarations/<str:mrn>/diff", amendments.DeclarationDiffView.as_view(), name="api-declaration-diff"
+    ),
 ]

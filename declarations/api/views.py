@@ -181,7 +181,15 @@ class DeclarationListCreateView(generics.GenericAPIView):
                 # The upload page's script sends files here with the browser's session: an XML upload.
                 browser = isinstance(request.successful_authenticator, SessionAuthentication)
                 channel = Channel.WEB_XML if browser else Channel.API_XML
-                result = services.declaration_lodge_xml(user=user, body=data, channel=channel)
+                from .. import amendments
+
+                message = amendments.declaration_message_xml(user=user, body=data, channel=channel)
+                if message.lodged is None:
+                    # An amendment or cancellation (function code 13/14) addressed by its ID or LRN.
+                    from .amendments import _answer
+
+                    return _answer(request, message)
+                result = message.lodged
             else:
                 serializer = DeclarationInputSerializer(data=data)
                 serializer.is_valid(raise_exception=True)
@@ -272,8 +280,12 @@ class DeclarationDetailView(generics.GenericAPIView):
 
     @extend_schema(tags=["Declarations"], summary="Read one declaration: status, content and timeline")
     def get(self, request: Request, mrn: str) -> Response:
+        from .amendments import versions_payload
+
         declaration = _detail(request, mrn)
-        return Response(DeclarationDetailSerializer(declaration, context={"request": request}).data)
+        payload = dict(DeclarationDetailSerializer(declaration, context={"request": request}).data)
+        payload["versions"] = versions_payload(declaration)
+        return Response(payload)
 
 
 class DeclarationXmlView(generics.GenericAPIView):
