@@ -44,9 +44,11 @@ from .models import (
     PostReleaseRequest,
     RequestKind,
     RequestStatus,
+    ResponseKind,
     Status,
     VersionKind,
 )
+from .responses import response_record
 from .selectors import access_declaration
 from .services import HEADER_FIELDS, ITEM_FIELDS, _document_row, content_hash, declaration_transition
 from .versions import DIFF_DISPLAY_LIMIT, Change, changed_items, diff
@@ -327,6 +329,8 @@ def _amend_store(
 
     _in_force(declaration, data=data, number=number, previous=previous)
     audit_log(action="declarations.declaration.amended", obj=declaration, actor=user, data=audit_data)
+    # The trader's software is told the new version stands (DMSACC carrying the version number).
+    response_record(declaration=declaration, kind=ResponseKind.ACCEPTED)
     if kind == VersionKind.RESUBMISSION:
         declaration = declaration_transition(
             declaration_id=declaration.pk,
@@ -513,6 +517,7 @@ def request_decide(*, request_id: int, officer: User, grant: bool, reason: str) 
                 actor=officer,
                 data={**data, "version": version.number, "changes_count": len(changes)},
             )
+            response_record(declaration=declaration, kind=ResponseKind.REQUEST_GRANTED)
         elif grant:
             declaration_transition(
                 declaration_id=declaration.pk,
@@ -526,6 +531,7 @@ def request_decide(*, request_id: int, officer: User, grant: bool, reason: str) 
             )
         else:
             audit_log(action="declarations.request.refused", obj=declaration, actor=officer, data=data)
+            response_record(declaration=declaration, kind=ResponseKind.REQUEST_DENIED, reasons=[reason])
         outbox_put(
             topic=TOPIC_REQUEST_DECIDED,
             object_id=declaration.pk,

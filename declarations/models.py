@@ -36,7 +36,7 @@ class Status(models.TextChoices):
 # Where the agencies still decide; after release or refusal their reviews are moot.
 UNDER_REVIEW = frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED})
 # Decided for good by the agencies or customs (or withdrawn by the trader).
-CLOSED = frozenset({Status.RELEASED, Status.REFUSED, Status.CANCELLED})
+CLOSED = frozenset({Status.RELEASED, Status.REFUSED, Status.CANCELLED, Status.INVALIDATED})
 # Where a customs supervisor's release decision may replace the agencies': releasing also reverses a
 # refusal; refusing only stops a declaration still under review.
 OVERRIDE_TO_RELEASE = UNDER_REVIEW | {Status.REFUSED}

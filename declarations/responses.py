@@ -120,6 +120,7 @@ def error_entries(issues: Iterable[Issue]) -> list[ErrorEntry]:
 TRANSITION_KINDS: dict[str, str] = {
     Status.REFUSED: ResponseKind.REFUSED,
     Status.CANCELLED: ResponseKind.CANCELLED,
+    Status.INVALIDATED: ResponseKind.CANCELLED,  # an invalidation granted after release (DMSINV)
 }
 
 

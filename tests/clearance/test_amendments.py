@@ -16,8 +16,16 @@ from agencies.models import AgencyReview, ReviewStatus
 from agencies.services import review_decide
 from clearance.models import ReleaseDecision
 from clearance.services import release_override
-from declarations.models import Declaration, DeclarationVersion, PostReleaseRequest, RequestStatus, Status
+from declarations.models import (
+    Declaration,
+    DeclarationResponse,
+    DeclarationVersion,
+    PostReleaseRequest,
+    RequestStatus,
+    Status,
+)
 from declarations.versions import label_for
+from declarations.wco.response import response_schema_errors
 from singlewindow.models import AuditEvent
 from tests.agencies.fixtures import TEA, client_for, item, mixed_payload, review_of
 
@@ -38,6 +46,19 @@ def cancel(user: Any, declaration: Declaration, capture: Any, reason: str = "Dup
         return client_for(user).post(
             f"/api/v1/declarations/{declaration.mrn}/cancellation", {"reason": reason}, format="json"
         )
+
+
+def dms_since(declaration: Declaration, after: int = 0) -> list[tuple[str, str, int]]:
+    """The WCO DMS responses written about the declaration after response ``after``, each schema-valid."""
+    rows = DeclarationResponse.objects.filter(declaration=declaration, pk__gt=after).order_by("pk")
+    for row in rows:
+        assert response_schema_errors(row.body.encode()) == [], row.body
+    return [(row.kind, row.function_code, row.version) for row in rows]
+
+
+def last_dms(declaration: Declaration) -> int:
+    row = DeclarationResponse.objects.filter(declaration=declaration).order_by("-pk").first()
+    return row.pk if row else 0
 
 
 def decide(officer: Any, review: AgencyReview, outcome: str, capture: Any) -> None:
@@ -227,8 +248,10 @@ def test_after_release_an_amendment_waits_for_customs_who_grants_it(
     released = _released(routed, supervisor)
     payload = mixed_payload()
     payload["items"][0]["net_mass"] = "101"
+    before_request = last_dms(released)
     response = amend(importer, released, payload, capture)
     assert response.status_code == 202, response.json()
+    assert dms_since(released, before_request) == [], "nothing is answered until customs decides"
     request_id = response.json()["request"]["id"]
     released.refresh_from_db()
     assert released.version == 1  # the amended version is not in force yet
@@ -243,6 +266,7 @@ def test_after_release_an_amendment_waits_for_customs_who_grants_it(
     released.refresh_from_db()
     assert (released.version, released.status) == (2, Status.RELEASED)
     assert released.items.get(sequence=1).net_mass == 101
+    assert dms_since(released, before_request) == [("request_granted", "11", 2)]
 
 
 def test_after_release_invalidation_refused_leaves_it_released_and_granted_invalidates(
@@ -259,17 +283,22 @@ def test_after_release_invalidation_refused_leaves_it_released_and_granted_inval
             f"/api/v1/requests/{request_id}/decision", {"outcome": "granted"}, format="json"
         )
         assert denied.status_code == 404
+    before_decision = last_dms(released)
     refused = client_for(customs_officer).post(
         f"/api/v1/requests/{request_id}/decision",
         {"outcome": "refused", "reason": "Goods left"},
         format="json",
     )
     assert refused.status_code == 200, refused.json()
+    assert dms_since(released, before_decision) == [("request_denied", "11", 1)]
+    denied_body = DeclarationResponse.objects.filter(declaration=released).order_by("-pk").first().body
+    assert "Goods left" in denied_body, "the trader's software is told why"
     released.refresh_from_db()
     assert released.status == Status.RELEASED
     assert PostReleaseRequest.objects.get(pk=request_id).status == RequestStatus.REFUSED
 
     second = cancel(importer, released, capture, reason="Goods never left")
+    before_grant = last_dms(released)
     with capture(execute=True):
         granted = client_for(customs_officer).post(
             f"/api/v1/requests/{second.json()['request']['id']}/decision",
@@ -279,6 +308,7 @@ def test_after_release_invalidation_refused_leaves_it_released_and_granted_inval
     assert granted.status_code == 200, granted.json()
     released.refresh_from_db()
     assert released.status == Status.INVALIDATED
+    assert dms_since(released, before_grant) == [("cancelled", "10", 1)], "an invalidation is a DMSINV"
     assert AuditEvent.objects.filter(
         action="declarations.declaration.invalidated", object_id=released.pk
     ).exists()

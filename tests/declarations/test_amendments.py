@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from declarations.amendments import declaration_amend
 from declarations.api.serializers import DeclarationInputSerializer
-from declarations.models import Channel, Declaration, DeclarationVersion
+from declarations.models import Channel, Declaration, DeclarationResponse, DeclarationVersion
+from declarations.wco.response import response_schema_errors
 from singlewindow.models import AuditEvent
 from tests.concurrency import run_together
 
@@ -91,6 +92,11 @@ def test_an_xml_amendment_addressed_by_the_mrn_changes_the_net_mass(importer, lo
     lodged.refresh_from_db()
     assert lodged.version == 2
     assert str(lodged.items.get(sequence=1).net_mass) == "99.500"
+    newest = DeclarationResponse.objects.filter(declaration=lodged).order_by("-pk").first()
+    assert (newest.kind, newest.function_code, newest.version) == ("accepted", "01", 2), (
+        "the trader's software is told the amended version stands"
+    )
+    assert response_schema_errors(newest.body.encode()) == []
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ DECLARATION_PREDICATES = {
     "is_under_review": {Status.IN_REVIEW, Status.INFO_REQUESTED},
     "is_in_review": {Status.IN_REVIEW},
     "awaits_information": {Status.INFO_REQUESTED},
-    "is_closed": {Status.RELEASED, Status.REFUSED, Status.CANCELLED},
+    "is_closed": {Status.RELEASED, Status.REFUSED, Status.CANCELLED, Status.INVALIDATED},
     # A supervisor releases what is under review or refused, and refuses only what is under review.
     "may_be_released_by_override": {Status.IN_REVIEW, Status.INFO_REQUESTED, Status.REFUSED},
     "may_be_refused_by_override": {Status.IN_REVIEW, Status.INFO_REQUESTED},
