@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -157,6 +158,17 @@ def _answer(
     return Response(payload, status=code)
 
 
+def _idempotent(request: Request, handler: Callable[[Any], Response]) -> Response:
+    """Run ``handler`` on the request's body under its ``Idempotency-Key`` (keyed by path and body)."""
+    data: Any = request.data
+    if not isinstance(data, bytes) and _media_type(request) in XML_MEDIA_TYPES:
+        data = b""
+    body = request.path.encode() + (
+        data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, default=str).encode()
+    )
+    return with_idempotency(request, body, lambda: handler(data))
+
+
 class DeclarationAmendmentView(generics.GenericAPIView):
     parser_classes = [BoundedJSONParser, XmlBodyParser, TextXmlBodyParser]
     serializer_class = AmendmentInputSerializer
@@ -175,13 +187,7 @@ class DeclarationAmendmentView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, mrn: str) -> Response:
-        data: Any = request.data
-        if not isinstance(data, bytes) and _media_type(request) in XML_MEDIA_TYPES:
-            data = b""
-        body = request.path.encode() + (
-            data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, default=str).encode()
-        )
-        return with_idempotency(request, body, lambda: self._amend(request, mrn, data))
+        return _idempotent(request, lambda data: self._amend(request, mrn, data))
 
     def _amend(self, request: Request, mrn: str, data: Any) -> Response:
         user: User = request.user  # type: ignore[assignment]
@@ -226,13 +232,7 @@ class DeclarationCancellationView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, mrn: str) -> Response:
-        data: Any = request.data
-        if not isinstance(data, bytes) and _media_type(request) in XML_MEDIA_TYPES:
-            data = b""
-        body = request.path.encode() + (
-            data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, default=str).encode()
-        )
-        return with_idempotency(request, body, lambda: self._cancel(request, mrn, data))
+        return _idempotent(request, lambda data: self._cancel(request, mrn, data))
 
     def _cancel(self, request: Request, mrn: str, data: Any) -> Response:
         user: User = request.user  # type: ignore[assignment]
