@@ -37,6 +37,7 @@ from declarations.models import (
 )
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
+from payments import status as payments_status
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
@@ -297,9 +298,9 @@ def lane_cleared(declaration: Declaration) -> bool:
 def paid_or_secured(declaration: Declaration) -> bool:
     """Whether duties and fees are paid or secured by a guarantee on the trader's account.
 
-    Placeholder until the duties-and-payments issue: every declaration is paid.
+    Read from the trader's ledger and the declaration's open security (``payments.status``).
     """
-    return True
+    return payments_status.paid_or_secured(declaration)
 
 
 @transaction.atomic(durable=True)

@@ -1,1 +1,1 @@
-"""Payments: duties, fees and the trader ledger. Built in a later issue."""
+"""Duties and payments: assessment, the trader ledger, payments, guarantees and statements."""

@@ -59,6 +59,12 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.delivery.replayed": _("Delivery to the agency's system replayed"),
     "agencies.agency.circuit_closed": _("Deliveries to the agency's system resumed by an administrator"),
     "agencies.agency.webhook_secret_set": _("Webhook secret of the agency's system changed"),
+    # The trader ledger (payments.ledger.post): one event per transaction posted.
+    "payments.ledger.charge": _("Duties and fees charged to the trader account"),
+    "payments.ledger.payment": _("Payment received on the trader account"),
+    "payments.ledger.refund": _("Refund paid from the trader account"),
+    "payments.ledger.adjustment": _("Trader account adjusted"),
+    "payments.ledger.reversal": _("Ledger transaction reversed"),
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),

@@ -242,6 +242,8 @@ SW_REFDATA_REFRESH_SECONDS = env.float("SW_REFDATA_REFRESH_SECONDS", default=5.0
 SW_ROUTING_REFRESH_SECONDS = env.float("SW_ROUTING_REFRESH_SECONDS", default=0.0)
 # Country code in issued MRNs (positions 3–4).
 SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
+# The administration's currency: duties are assessed and every trader ledger is kept in it.
+SW_CURRENCY = env.str("SW_CURRENCY", default="GBP")
 # Named in the envelope of every WCO DMS response message (md:ResponsibleAgencyName, at most 70).
 SW_RESPONSE_AGENCY_NAME = env.str("SW_RESPONSE_AGENCY_NAME", default="National Single Window")
 # The pull of DMS responses (GET /api/v1/notifications/dms) lists only responses written at least

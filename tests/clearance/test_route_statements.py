@@ -40,10 +40,11 @@ def test_routing_three_auto_approved_agencies_and_releasing_takes_seventeen_stat
     assert result is not None and result.decision is not None
     # Lock, items, documents, rules' stamp; reviews, their items, the audit chain's head (lock and
     # read, once per transaction: singlewindow.auditchain), 6 review events; routed (update, event);
-    # decision, released (update, event), the DMS response to the trader and whether its accounts
+    # the money condition (one query: nothing charged); decision, released (update, event), the
+    # DMS response to the trader and whether its accounts
     # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
     # instead of stamped (two queries instead of one).
-    assert len(statements) == (17 if connection.vendor == "postgresql" else 18), statements
+    assert len(statements) == (18 if connection.vendor == "postgresql" else 19), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )

@@ -65,8 +65,8 @@ def test_the_layers_are_the_apps():
         ["accounts", "nomenclature"],
         ["declarations"],
         ["agencies"],
-        ["clearance"],
         ["payments"],
+        ["clearance"],
         ["portal"],
     ]
     # A new app of the project must take its place in the contract.
