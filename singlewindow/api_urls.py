@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("declarations.api.urls")),
     path("", include("agencies.api.urls")),
     path("", include("clearance.api.urls")),
+    path("", include("payments.api.urls")),
 ]
