@@ -19,6 +19,7 @@ from declarations.models import Declaration
 from declarations.selectors import sees_authority_names
 
 from .models import Outcome
+from .selectors import release_conditions
 
 
 def declaration_panel(request: HttpRequest, declaration: Declaration) -> SafeString:
@@ -43,6 +44,10 @@ def declaration_panel(request: HttpRequest, declaration: Declaration) -> SafeStr
         decision = None
     officer = role is Role.OFFICER
     context = {
+        # What the release still waits for, while it waits (an officer sees its agency's part only).
+        "conditions": release_conditions(declaration, reviews=reviews)
+        if declaration.is_under_review and not officer
+        else [],
         "declaration": declaration,
         "reviews": reviews,
         "open_requests": open_requests,

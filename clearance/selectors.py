@@ -5,6 +5,8 @@ Lists run a fixed number of queries (the declarations, then their reviews with a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -14,6 +16,7 @@ from accounts.models import Role, User
 from agencies.models import OPEN_STATUSES, AgencyReview, ReviewStatus
 from declarations.models import UNDER_REVIEW, Declaration
 from declarations.models import Status as DeclarationStatus
+from payments.status import money_status
 
 from .models import Notification, Outcome, ReleaseDecision
 
@@ -114,3 +117,40 @@ def release_note_text(declaration: Declaration) -> str:
         for r in decision.reasons
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+@dataclass(frozen=True)
+class ReleaseCondition:
+    """One thing the release waits for, met or not, in plain words."""
+
+    key: str  # "reviews", "money" (and the risk lane once it exists)
+    label: str
+    met: bool
+    detail: str
+
+
+def release_conditions(declaration: Declaration, *, reviews: list[AgencyReview]) -> list[ReleaseCondition]:
+    """What consolidation waits for, for the trader and the supervisor (one or two queries).
+
+    ``reviews`` are the declaration's reviews as the caller may show them (an officer's own, for
+    instance); withdrawn ones do not count.
+    """
+    standing = [r for r in reviews if r.withdrawn_at is None]
+    waiting = [r.agency.name for r in standing if r.is_open]
+    if waiting:
+        reviews_detail = _("Waiting for: %(agencies)s.") % {"agencies": ", ".join(waiting)}
+    elif standing:
+        reviews_detail = _("Every agency has decided.")
+    else:
+        reviews_detail = _("Not routed to any agency yet.")
+    money = money_status(declaration)
+    if money.security is not None and money.settled:
+        money_detail = _("Secured by %(facility)s.") % {"facility": money.security.facility}
+    elif money.settled:
+        money_detail = str(money.label)
+    else:
+        money_detail = money.open_condition
+    return [
+        ReleaseCondition("reviews", _("Agencies' decisions"), bool(standing) and not waiting, reviews_detail),
+        ReleaseCondition("money", _("Duties and fees paid or secured"), money.settled, money_detail),
+    ]

@@ -138,6 +138,9 @@ def _render_declaration(
             "declaration": declaration,
             "reviews": reviews,
             "decision": _loaded_decision(declaration),
+            "conditions": selectors.release_conditions(declaration, reviews=reviews)
+            if declaration.is_under_review
+            else [],
             "timeline": timeline,
             "form": form,
             "errors": error_summary(form) if form is not None and form.is_bound else [],

@@ -9,6 +9,7 @@ header. A panel is a function of the request and the declaration (loaded with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
@@ -29,3 +30,21 @@ def register_detail_panel(panel: DetailPanel) -> None:
 def detail_panels(request: HttpRequest, declaration: Declaration) -> list[SafeString]:
     """The registered panels rendered for this request and declaration."""
     return [html for html in (panel(request, declaration) for panel in _DETAIL_PANELS) if html]
+
+
+# The declaration's API answer (``GET /api/v1/declarations/{mrn}``) carries sections other apps
+# fill: "assessment" and "payment" (payments). The shapes are declared in
+# ``declarations.api.serializers`` (the contract); a provider returns that shape, or None.
+DetailSection = Callable[[Declaration, Any], dict[str, Any] | None]
+
+_DETAIL_SECTIONS: dict[str, DetailSection] = {}
+
+
+def register_detail_section(name: str, provider: DetailSection) -> None:
+    """Fill the section ``name`` of the declaration's API answer with ``provider(declaration, user)``."""
+    _DETAIL_SECTIONS[name] = provider
+
+
+def detail_section(name: str, declaration: Declaration, user: Any) -> dict[str, Any] | None:
+    provider = _DETAIL_SECTIONS.get(name)
+    return provider(declaration, user) if provider is not None else None

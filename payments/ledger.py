@@ -177,30 +177,31 @@ def reverse(*, txn: LedgerTransaction, actor: Any = None, memo: str = "") -> Led
     )
 
 
-def _balance(entries: QuerySet[Entry]) -> Decimal:
+def _balance(entries: QuerySet[Entry], currency: str) -> Decimal:
+    """Debits less credits of ``entries``, rounded to the currency (the columns keep 3 places)."""
     totals = entries.aggregate(debit=Coalesce(Sum("debit"), ZERO), credit=Coalesce(Sum("credit"), ZERO))
-    return Decimal(totals["debit"]) - Decimal(totals["credit"])
+    return quantize(Decimal(totals["debit"]) - Decimal(totals["credit"]), currency)
 
 
 def trader_balance(trader_account: TraderAccount, currency: str = "") -> Decimal:
     """What the trader owes (positive) or has in credit (negative), from its entries."""
+    currency = (currency or home_currency()).upper()
     return _balance(
         Entry.objects.filter(
-            account__kind=LedgerAccountKind.TRADER,
-            account__trader_account=trader_account,
-            currency=(currency or home_currency()).upper(),
-        )
+            account__kind=LedgerAccountKind.TRADER, account__trader_account=trader_account, currency=currency
+        ),
+        currency,
     )
 
 
 def declaration_balance(declaration_id: int, currency: str = "") -> Decimal:
     """What is still owed for one declaration (charges less payments and credits on it)."""
+    currency = (currency or home_currency()).upper()
     return _balance(
         Entry.objects.filter(
-            Q(account__kind=LedgerAccountKind.TRADER),
-            declaration_id=declaration_id,
-            currency=(currency or home_currency()).upper(),
-        )
+            account__kind=LedgerAccountKind.TRADER, declaration_id=declaration_id, currency=currency
+        ),
+        currency,
     )
 
 
@@ -215,10 +216,9 @@ def declaration_totals(declaration_id: int, currency: str = "") -> tuple[Decimal
     Charged: charges and adjustments (debits less credits); outstanding: every entry.
     """
     charges = Q(transaction__kind__in=[TransactionKind.CHARGE, TransactionKind.ADJUSTMENT])
+    currency = (currency or home_currency()).upper()
     totals = Entry.objects.filter(
-        account__kind=LedgerAccountKind.TRADER,
-        declaration_id=declaration_id,
-        currency=(currency or home_currency()).upper(),
+        account__kind=LedgerAccountKind.TRADER, declaration_id=declaration_id, currency=currency
     ).aggregate(
         charged_debit=Coalesce(Sum("debit", filter=charges), ZERO),
         charged_credit=Coalesce(Sum("credit", filter=charges), ZERO),
@@ -226,6 +226,6 @@ def declaration_totals(declaration_id: int, currency: str = "") -> tuple[Decimal
         credit=Coalesce(Sum("credit"), ZERO),
     )
     return (
-        Decimal(totals["charged_debit"]) - Decimal(totals["charged_credit"]),
-        Decimal(totals["debit"]) - Decimal(totals["credit"]),
+        quantize(Decimal(totals["charged_debit"]) - Decimal(totals["charged_credit"]), currency),
+        quantize(Decimal(totals["debit"]) - Decimal(totals["credit"]), currency),
     )

@@ -34,6 +34,7 @@ from ..canonical import (
     PartyRole,
 )
 from ..models import Declaration
+from ..panels import detail_section
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -237,6 +238,74 @@ class ReleaseDecisionSummarySerializer(serializers.Serializer):
     override_reason = serializers.CharField(allow_blank=True)
 
 
+class AssessmentLineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(
+        allow_null=True, help_text="Goods item sequence; null for a fee per declaration."
+    )
+    tax_type = serializers.CharField(help_text="DE 4/3 tax type (A00 customs duty, B00 VAT …) or FEE.")
+    agency = serializers.CharField(allow_blank=True, help_text="The agency whose fee this is.")
+    base_amount = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    base_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, allow_null=True)
+    base_unit = serializers.CharField(allow_blank=True)
+    rate = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    rate_kind = serializers.CharField(help_text="ad_valorem (percent), specific (per unit) or fixed.")
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    explanation = serializers.CharField()
+    declared_amount = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+
+
+class AssessmentTotalSerializer(serializers.Serializer):
+    tax_type = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class AssessmentDifferenceSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    tax_type = serializers.CharField()
+    declared = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    assessed = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+
+
+class AssessmentSummarySerializer(serializers.Serializer):
+    """The portal's assessment of the declaration's version in force (filled by payments)."""
+
+    version = serializers.IntegerField()
+    currency = serializers.CharField()
+    total = serializers.DecimalField(max_digits=18, decimal_places=2)
+    assessed_at = serializers.DateTimeField()
+    totals = AssessmentTotalSerializer(many=True)
+    lines = AssessmentLineSerializer(many=True)
+    differences = AssessmentDifferenceSerializer(
+        many=True, help_text="Where the declared tax lines (DE 4/3–4/6) differ from the assessment."
+    )
+
+
+class PaymentSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    settled_at = serializers.DateTimeField(allow_null=True)
+
+
+class PaymentStatusSerializer(serializers.Serializer):
+    """Whether the declaration's money lets the goods go (filled by payments)."""
+
+    state = serializers.ChoiceField(choices=["nothing_due", "due", "paid", "secured"])
+    state_label = serializers.CharField()
+    charged = serializers.DecimalField(max_digits=18, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+    secured_by = serializers.CharField(
+        allow_null=True, help_text="The guarantee or deferment account holding it."
+    )
+    open_condition = serializers.CharField(allow_blank=True)
+    payments = PaymentSummarySerializer(many=True)
+
+
 class DeclarationDetailSerializer(DeclarationSummarySerializer):
     """The declaration with its content, agencies' reviews, release decision, timeline, warnings.
 
@@ -251,6 +320,8 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     declaration = serializers.SerializerMethodField()
     reviews = serializers.SerializerMethodField()
     release_decision = serializers.SerializerMethodField()
+    assessment = serializers.SerializerMethodField()
+    payment = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     xml_url = serializers.HyperlinkedIdentityField(view_name="api-declaration-xml", lookup_field="mrn")
 
@@ -262,6 +333,8 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
             "declaration",
             "reviews",
             "release_decision",
+            "assessment",
+            "payment",
             "timeline",
             "xml_url",
         ]
@@ -283,6 +356,14 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
         if visible is not None:
             data["reasons"] = [r for r in data["reasons"] if r["agency"] in visible]
         return data
+
+    @extend_schema_field(AssessmentSummarySerializer(allow_null=True))
+    def get_assessment(self, obj: Declaration) -> dict[str, Any] | None:
+        return detail_section("assessment", obj, self._user())
+
+    @extend_schema_field(PaymentStatusSerializer(allow_null=True))
+    def get_payment(self, obj: Declaration) -> dict[str, Any] | None:
+        return detail_section("payment", obj, self._user())
 
     @extend_schema_field(DeclarationInputSerializer)
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:

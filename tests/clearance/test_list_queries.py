@@ -207,8 +207,9 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # accounts and release decision, its parties, items, documents, reviews with agencies, the timeline
 # with actors, the agencies' questions with agency and users, their attachments, the header's
 # trader accounts, the declaration's DMS responses; the request after release waiting, if any, the
-# accounts the user may act for (whether it may amend or cancel), the versions with their authors.
-TRADER_DECLARATION_PAGE_QUERIES = 17
+# accounts the user may act for (whether it may amend or cancel), the versions with their authors;
+# while under review, the money condition of release (one query: nothing owed).
+TRADER_DECLARATION_PAGE_QUERIES = 18
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -236,9 +237,9 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 
 # token with its user, the user's groups (its role), the declaration (access), the declaration with
 # its accounts and release decision, its parties, items, documents, reviews with agencies, the
-# timeline with actors, its versions with their authors. An officer's partial view reads its agency
-# ids once and narrows in SQL.
-DECLARATION_API_QUERIES = 10
+# timeline with actors, its versions with their authors, the money condition (one query: nothing
+# owed). An officer's partial view reads its agency ids once and narrows in SQL.
+DECLARATION_API_QUERIES = 11
 
 
 @pytest.mark.parametrize("persona", ["importer", "supervisor", "plant_officer"])
