@@ -1,0 +1,102 @@
+"""Money back: a cancelled or invalidated declaration's charges are credited and what was paid refunded.
+
+``declaration_refund`` runs after a cancellation (topic ``declarations.declaration.cancelled``) or
+a granted invalidation (``declarations.request.decided``). Under the declaration's row lock it
+reads what the ledger holds for the declaration and posts only what is missing, so running it
+twice, or after a crash, posts nothing more:
+
+1. every revenue code's net charge is credited back (one adjustment: debit revenue, credit the
+   trader);
+2. what the trader paid for it (now a credit balance on the declaration) is refunded (debit the
+   trader, credit the refunds account);
+3. its open security, if any, is released.
+
+Nothing is updated or deleted: each step is a new ledger transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from declarations.models import Declaration, Status
+
+from .charges import declaration_charge
+from .ledger import ZERO, Leg, declaration_balance, ledger_account, post, trader_ledger_account
+from .models import Entry, LedgerAccountKind, LedgerTransaction, Security, TransactionKind
+from .money import home_currency, quantize
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    credited: LedgerTransaction | None
+    refunded: LedgerTransaction | None
+    securities_released: int
+
+
+def revenue_by_code(declaration_id: int, currency: str = "") -> dict[str, Decimal]:
+    """Net revenue posted for one declaration per revenue code (credits less debits)."""
+    currency = (currency or home_currency()).upper()
+    rows = (
+        Entry.objects.filter(
+            account__kind=LedgerAccountKind.REVENUE, declaration_id=declaration_id, currency=currency
+        )
+        .values("account__code")
+        .annotate(credit=Coalesce(Sum("credit"), ZERO), debit=Coalesce(Sum("debit"), ZERO))
+        .order_by("account__code")
+    )
+    return {row["account__code"]: quantize(row["credit"] - row["debit"], currency) for row in rows}
+
+
+@transaction.atomic(durable=True)
+def declaration_refund(*, declaration_id: int) -> RefundResult | None:
+    """Credit back a cancelled or invalidated declaration's charges and refund what was paid."""
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("trader_account")
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if declaration is None or declaration.trader_account is None:
+        return None
+    if declaration.status not in (Status.CANCELLED, Status.INVALIDATED):
+        return None
+    reason = _("Declaration %(mrn)s %(status)s") % {
+        "mrn": declaration.mrn,
+        "status": declaration.get_status_display().lower(),
+    }
+    owed = {code: -amount for code, amount in revenue_by_code(declaration.pk).items() if amount}
+    credited = declaration_charge(
+        declaration=declaration,
+        amounts=owed,
+        kind=TransactionKind.ADJUSTMENT,
+        memo=_("%(reason)s: charges credited") % {"reason": reason},
+    )
+    refunded = None
+    balance = declaration_balance(declaration.pk)
+    if balance < 0:
+        refunded = post(
+            kind=TransactionKind.REFUND,
+            trader_account=declaration.trader_account,
+            legs=[
+                Leg(
+                    trader_ledger_account(declaration.trader_account),
+                    debit=-balance,
+                    declaration_id=declaration.pk,
+                ),
+                Leg(ledger_account(LedgerAccountKind.REFUNDS, code="main"), credit=-balance),
+            ],
+            reference=declaration.mrn or "",
+            memo=_("%(reason)s: payment refunded") % {"reason": reason},
+            audit_data={"declaration": declaration.pk},
+        )
+    released = Security.objects.filter(declaration=declaration, released_at__isnull=True).update(
+        released_at=timezone.now(), released_reason=reason[:200]
+    )
+    return RefundResult(credited=credited, refunded=refunded, securities_released=released)
