@@ -8,6 +8,8 @@ told the same thing in their own terms.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -22,6 +24,29 @@ from . import rules
 from .canonical import DeclarationData, Issue, PartyRole
 from .wco.pointers import pointer_for_field
 from .wco.schema import MAX_ISSUES, too_many_errors
+
+logger = logging.getLogger(__name__)
+
+# Advice other apps add to a valid declaration's answer as warnings, so that ``declarations`` never
+# imports them (payments: the estimated duties exceed the trader's guarantee or deferment headroom).
+Advisor = Callable[[DeclarationData, "User | None"], list[Issue]]
+_ADVISORS: list[Advisor] = []
+
+
+def register_advisor(advisor: Advisor) -> None:
+    """Add warnings to every check of a declaration without errors (once, however often called)."""
+    if advisor not in _ADVISORS:
+        _ADVISORS.append(advisor)
+
+
+def _advice(data: DeclarationData, user: User | None) -> list[Issue]:
+    found: list[Issue] = []
+    for advisor in _ADVISORS:
+        try:
+            found += [replace(issue, severity="warning") for issue in advisor(data, user)]
+        except Exception:  # advice must never stop a lodgement: it is logged, not answered
+            logger.exception("declarations: advisor %r failed", advisor)
+    return found
 
 
 def resolve_accounts(data: DeclarationData) -> tuple[TraderAccount | None, TraderAccount | None]:
@@ -63,6 +88,8 @@ def validate(
     issues += _nomenclature_issues(data, on or timezone.localdate())
     # Who may lodge it is never cut off.
     issues += _party_issues(data, user=user, as_errors=unregistered_parties_are_errors)
+    if not any(issue.severity == "error" for issue in issues):
+        issues += _advice(data, user)
     for issue in issues:
         if not issue.pointer and issue.field:
             issue.pointer = pointer_for_field(issue.field, data)

@@ -10,14 +10,19 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         """Fill the payment section of the declaration's API answer; refund what a cancelled or
-        invalidated declaration paid."""
+        invalidated declaration paid; mail the notices of guarantees and deferment accounts; warn at
+        lodgement when the estimated duties exceed the headroom."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_section
+        from declarations.validation import register_advisor
         from singlewindow.outbox import register_handler
 
-        from . import tasks
+        from . import statement_tasks, tasks
         from .api.sections import payment_section
+        from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
 
         register_detail_section("payment", payment_section)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
+        register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)
+        register_advisor(headroom_warnings)

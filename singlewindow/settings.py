@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -244,6 +245,10 @@ SW_ROUTING_REFRESH_SECONDS = env.float("SW_ROUTING_REFRESH_SECONDS", default=0.0
 SW_MRN_COUNTRY = env.str("SW_MRN_COUNTRY", default="GB")
 # The administration's currency: duties are assessed and every trader ledger is kept in it.
 SW_CURRENCY = env.str("SW_CURRENCY", default="GBP")
+# A deferment account's statement of a month falls due on this day of the next month.
+SW_STATEMENT_DUE_DAY = env.int("SW_STATEMENT_DUE_DAY", default=15)
+if not 1 <= SW_STATEMENT_DUE_DAY <= 28:
+    raise environ.ImproperlyConfigured("SW_STATEMENT_DUE_DAY must be a day from 1 to 28")
 # Named in the envelope of every WCO DMS response message (md:ResponsibleAgencyName, at most 70).
 SW_RESPONSE_AGENCY_NAME = env.str("SW_RESPONSE_AGENCY_NAME", default="National Single Window")
 # The pull of DMS responses (GET /api/v1/notifications/dms) lists only responses written at least
@@ -414,6 +419,16 @@ CELERY_BEAT_SCHEDULE = {
     "delivery-sweep": {
         "task": "agencies.tasks.delivery_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
+    },
+    # Last month's statements of the deferment accounts, early on the 1st (idempotent).
+    "statements-generate": {
+        "task": "payments.statement_tasks.statements_generate_monthly",
+        "schedule": crontab(minute=15, hour=0, day_of_month=1),
+    },
+    # Statements past their due day become overdue and suspend their account (idempotent).
+    "statements-overdue": {
+        "task": "payments.statement_tasks.statements_overdue_daily",
+        "schedule": crontab(minute=30, hour=0),
     },
 }
 

@@ -8,6 +8,8 @@ new.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,24 @@ class FacilityStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class SuspensionCause(models.TextChoices):
+    """Why a facility is suspended: a statement overdue lifts itself when paid, an administrator's not."""
+
+    NONE = "", _("Not suspended")
+    STATEMENT_OVERDUE = "statement_overdue", _("A statement is overdue")
+    ADMINISTRATOR = "administrator", _("Suspended by an administrator")
+
+
+class ReleaseReason(models.TextChoices):
+    """Why a security was released (``Security.released_reason``)."""
+
+    PAID = "paid", _("The declaration's charges were paid")
+    STATEMENT_PAID = "statement_paid", _("The statement listing the charges was paid")
+    CANCELLED = "cancelled", _("The declaration was cancelled")
+    CREDITED = "credited", _("Nothing is owed any more (credited)")
+    RESIZED = "resized", _("Replaced by a security of the re-assessed amount")
+
+
 class Facility(models.Model):
     trader_account = models.ForeignKey(TraderAccount, on_delete=models.PROTECT, related_name="facilities")
     kind = models.CharField(_("kind"), max_length=10, choices=FacilityKind.choices)
@@ -39,6 +59,9 @@ class Facility(models.Model):
         _("status"), max_length=10, choices=FacilityStatus.choices, default=FacilityStatus.ACTIVE
     )
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    suspension_cause = models.CharField(
+        _("suspended because"), max_length=20, choices=SuspensionCause.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +77,9 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 class Security(models.Model):
@@ -78,6 +104,8 @@ class Security(models.Model):
                 name="payments_security_one_open_per_declaration",
             ),
         ]
+        # A facility's headroom sums its open securities.
+        indexes = [models.Index(fields=["facility", "released_at"], name="payments_security_open")]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.facility}"
