@@ -24,6 +24,7 @@ class Role(enum.StrEnum):
     BROKER = "broker"
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
+    CASHIER = "cashier"
     ADMIN = "admin"
 
 
@@ -32,6 +33,7 @@ ROLE_LABELS = {
     Role.BROKER: _("Customs broker"),
     Role.OFFICER: _("Agency officer"),
     Role.SUPERVISOR: _("Customs supervisor"),
+    Role.CASHIER: _("Customs cashier"),
     Role.ADMIN: _("Administrator"),
 }
 
@@ -50,7 +52,7 @@ class User(AbstractUser):
     def role(self) -> Role | None:
         """The user's role (its group); read once per request, as pages ask for it several times."""
         names = {g.name for g in self.groups.all()}
-        for role in (Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.BROKER, Role.TRADER):
+        for role in (Role.ADMIN, Role.SUPERVISOR, Role.CASHIER, Role.OFFICER, Role.BROKER, Role.TRADER):
             if role.value in names:
                 return role
         return Role.ADMIN if self.is_superuser else None

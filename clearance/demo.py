@@ -109,6 +109,7 @@ DEMO_USERS = [
     DemoUser("standards_officer", Role.OFFICER, agency="standards"),
     DemoUser("vet_officer", Role.OFFICER, agency="veterinary"),
     DemoUser("supervisor", Role.SUPERVISOR, agency="customs"),
+    DemoUser("cashier", Role.CASHIER),
     DemoUser("admin", Role.ADMIN),
 ]
 

@@ -11,13 +11,13 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         """Fill the payment section of the declaration's API answer; refund what a cancelled or
         invalidated declaration paid; mail the notices of guarantees and deferment accounts; warn at
-        lodgement when the estimated duties exceed the headroom."""
+        lodgement when the estimated duties exceed the headroom; register the payment providers' checks."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_section
         from declarations.validation import register_advisor
         from singlewindow.outbox import register_handler
 
-        from . import statement_tasks, tasks
+        from . import checks, statement_tasks, tasks  # noqa: F401 (checks register themselves)
         from .api.sections import payment_section
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
 

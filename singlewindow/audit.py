@@ -79,6 +79,16 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.statement.generated": _("Statement of a deferment account made"),
     "payments.statement.overdue": _("Statement of a deferment account overdue"),
     "payments.statement.paid": _("Statement of a deferment account paid"),
+    # Payments (payments.payments): each status change, and what was refused on the way.
+    "payments.payment.initiated": _("Payment started"),
+    "payments.payment.awaiting_confirmation": _("Payment sent to the provider for confirmation"),
+    "payments.payment.awaiting_funds": _("Bank transfer expected with the payment reference"),
+    "payments.payment.settled": _("Payment received and booked to the trader account"),
+    "payments.payment.declined": _("Payment declined"),
+    "payments.payment.timed_out": _("Payment timed out: the provider never confirmed it"),
+    "payments.payment.cancelled": _("Payment cancelled by the trader"),
+    "payments.payment.amount_mismatch": _("Payment confirmation refused: the amount differs"),
+    "payments.payment.callback_refused": _("Provider callback refused"),
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),

@@ -146,7 +146,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Two-step verification (accounts.two_factor): these roles must sign in with a code from an
 # authenticator app after the password (staff and superusers count as admin); others may turn it on.
-SW_REQUIRE_2FA_ROLES = env.list("SW_REQUIRE_2FA_ROLES", default=["officer", "supervisor", "admin"])
+SW_REQUIRE_2FA_ROLES = env.list("SW_REQUIRE_2FA_ROLES", default=["officer", "supervisor", "cashier", "admin"])
 OTP_TOTP_ISSUER = env.str("SW_OTP_ISSUER", default="National Single Window")
 # Wrong codes slow the device down: 1, 2, 4, 8 … seconds after successive failures. Never 0 (off).
 OTP_TOTP_THROTTLE_FACTOR = OTP_STATIC_THROTTLE_FACTOR = 1
@@ -249,6 +249,33 @@ SW_CURRENCY = env.str("SW_CURRENCY", default="GBP")
 SW_STATEMENT_DUE_DAY = env.int("SW_STATEMENT_DUE_DAY", default=15)
 if not 1 <= SW_STATEMENT_DUE_DAY <= 28:
     raise environ.ImproperlyConfigured("SW_STATEMENT_DUE_DAY must be a day from 1 to 28")
+# Payments (payments.payments, docs/architecture.md "Payments"). The card provider is chosen here
+# (method -> dotted class path), so a real gateway is plugged in by configuration. The built-in test
+# provider "testpay" takes no money: refused outside the embedded mode unless SW_PAYMENT_TEST_PROVIDER
+# is set (payments.checks fails the start otherwise); with neither, no card payments are offered.
+SW_PAYMENT_TEST_PROVIDER = env.bool("SW_PAYMENT_TEST_PROVIDER", default=SW_EMBEDDED)
+SW_PAYMENT_PROVIDERS = env.dict(
+    "SW_PAYMENT_PROVIDERS",
+    default={"card": "payments.providers.testpay.TestPay"} if SW_PAYMENT_TEST_PROVIDER else {},
+)
+# A card payment the provider has not confirmed within this time is timed out (payments.tasks).
+SW_PAYMENT_TIMEOUT_MINUTES = env.int("SW_PAYMENT_TIMEOUT_MINUTES", default=30)
+# Provider callbacks signed longer ago than this are refused (a replay of an old one).
+SW_PAYMENT_CALLBACK_TOLERANCE_SECONDS = env.int("SW_PAYMENT_CALLBACK_TOLERANCE_SECONDS", default=300)
+# The test provider signs its callbacks with this secret and posts them to this site's address.
+SW_TESTPAY_SECRET = _secret(
+    "SW_TESTPAY_SECRET", "testpay-embedded-secret" if SW_PAYMENT_TEST_PROVIDER else ""
+)
+SW_TESTPAY_CALLBACK_BASE_URL = env.str("SW_TESTPAY_CALLBACK_BASE_URL", default="http://127.0.0.1:8000")
+# Where traders send bank transfers (shown with the payment reference); a cashier confirms them.
+SW_BANK_DETAILS = {
+    "account_name": env.str("SW_BANK_ACCOUNT_NAME", default="National Single Window Revenue"),
+    "bank_name": env.str("SW_BANK_NAME", default="Bank of England"),
+    "sort_code": env.str("SW_BANK_SORT_CODE", default="10-53-92"),
+    "account_number": env.str("SW_BANK_ACCOUNT_NUMBER", default="23456789"),
+    "iban": env.str("SW_BANK_IBAN", default="GB45BKEN10539223456789"),
+    "bic": env.str("SW_BANK_BIC", default="BKENGB2L"),
+}
 # Named in the envelope of every WCO DMS response message (md:ResponsibleAgencyName, at most 70).
 SW_RESPONSE_AGENCY_NAME = env.str("SW_RESPONSE_AGENCY_NAME", default="National Single Window")
 # The pull of DMS responses (GET /api/v1/notifications/dms) lists only responses written at least
@@ -429,6 +456,11 @@ CELERY_BEAT_SCHEDULE = {
     "statements-overdue": {
         "task": "payments.statement_tasks.statements_overdue_daily",
         "schedule": crontab(minute=30, hour=0),
+    },
+    # Time out card payments the provider never confirmed (SW_PAYMENT_TIMEOUT_MINUTES).
+    "payment-timeout-sweep": {
+        "task": "payments.tasks.payment_timeout_sweep",
+        "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
 }
 

@@ -2,9 +2,18 @@
 
 from .facilities import Facility, FacilityKind, FacilityStatus, ReleaseReason, Security, SuspensionCause
 from .ledger import Entry, LedgerAccount, LedgerAccountKind, LedgerTransaction, TransactionKind
+from .payment import (
+    OPEN_STATUSES,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    PaymentStatus,
+    ProviderEvent,
+)
 from .statements import Statement, StatementLine, StatementStatus
 
 __all__ = [
+    "OPEN_STATUSES",
     "Entry",
     "Facility",
     "FacilityKind",
@@ -13,6 +22,11 @@ __all__ = [
     "LedgerAccount",
     "LedgerAccountKind",
     "LedgerTransaction",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
+    "PaymentStatus",
+    "ProviderEvent",
     "Security",
     "Statement",
     "StatementLine",
