@@ -23,6 +23,7 @@ from accounts.models import Role, TraderAccount, User
 from accounts.two_factor import DEMO_DEVICE_NAME, user_requires_2fa
 from agencies.access import agency_add_officer
 from agencies.models import Agency, RoutingRule, RuleDirection
+from payments.refdata.loader import DEMO_TARIFF, tariff_load
 from singlewindow.errors import DomainError
 
 AGENCIES = [
@@ -181,6 +182,8 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
         elif demo.accounts:
             entry["account"] = demo.accounts[0]
         listing.append(entry)
+    # The demo tariff, exchange rates and agency fees (idempotent: unchanged rows stay as they are).
+    tariff_load(DEMO_TARIFF.read_text(encoding="utf-8"), source=DEMO_TARIFF.name)
     return listing
 
 

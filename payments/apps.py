@@ -11,14 +11,16 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         """Fill the payment section of the declaration's API answer; refund what a cancelled or
         invalidated declaration paid; mail the notices of guarantees and deferment accounts; warn at
-        lodgement when the estimated duties exceed the headroom; register the payment providers' checks."""
+        lodgement when the estimated duties exceed the headroom; register the payment providers' checks;
+        show the assessment on the declaration page."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
-        from declarations.panels import register_detail_section
+        from declarations.panels import register_detail_panel, register_detail_section
         from declarations.validation import register_advisor
         from singlewindow.outbox import register_handler
 
         from . import checks, statement_tasks, tasks  # noqa: F401 (checks register themselves)
         from .api.sections import payment_section
+        from .assessment_panel import assessment_panel
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
 
         register_detail_section("payment", payment_section)
@@ -26,3 +28,4 @@ class PaymentsConfig(AppConfig):
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
         register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)
         register_advisor(headroom_warnings)
+        register_detail_panel(assessment_panel)

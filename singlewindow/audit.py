@@ -89,6 +89,18 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.payment.cancelled": _("Payment cancelled by the trader"),
     "payments.payment.amount_mismatch": _("Payment confirmation refused: the amount differs"),
     "payments.payment.callback_refused": _("Provider callback refused"),
+    # Assessment and the tariff (payments.assessment, payments.refdata.loader, the admin).
+    "payments.assessment.created": _("Duties, taxes and fees assessed"),
+    "payments.tariff.loaded": _("Tariff file loaded"),
+    "payments.tariff_measure.created": _("Tariff measure created in the admin"),
+    "payments.tariff_measure.changed": _("Tariff measure changed in the admin"),
+    "payments.tariff_measure.deleted": _("Tariff measure deleted in the admin"),
+    "payments.exchange_rate.created": _("Exchange rate created in the admin"),
+    "payments.exchange_rate.changed": _("Exchange rate changed in the admin"),
+    "payments.exchange_rate.deleted": _("Exchange rate deleted in the admin"),
+    "payments.fee_rule.created": _("Agency fee created in the admin"),
+    "payments.fee_rule.changed": _("Agency fee changed in the admin"),
+    "payments.fee_rule.deleted": _("Agency fee deleted in the admin"),
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),

@@ -1,5 +1,6 @@
 """The payments app's models, one module per concern; every model is imported here."""
 
+from .assessment import Assessment, AssessmentLine
 from .facilities import Facility, FacilityKind, FacilityStatus, ReleaseReason, Security, SuspensionCause
 from .ledger import Entry, LedgerAccount, LedgerAccountKind, LedgerTransaction, TransactionKind
 from .payment import (
@@ -11,14 +12,18 @@ from .payment import (
     ProviderEvent,
 )
 from .statements import Statement, StatementLine, StatementStatus
+from .tariff import ExchangeRate, FeeRule, TariffMeasure
 
 __all__ = [
     "OPEN_STATUSES",
+    "Assessment",
+    "AssessmentLine",
     "Entry",
+    "ExchangeRate",
     "Facility",
     "FacilityKind",
     "FacilityStatus",
-    "ReleaseReason",
+    "FeeRule",
     "LedgerAccount",
     "LedgerAccountKind",
     "LedgerTransaction",
@@ -27,10 +32,12 @@ __all__ = [
     "PaymentMethod",
     "PaymentStatus",
     "ProviderEvent",
+    "ReleaseReason",
     "Security",
     "Statement",
     "StatementLine",
     "StatementStatus",
     "SuspensionCause",
+    "TariffMeasure",
     "TransactionKind",
 ]

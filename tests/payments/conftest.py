@@ -12,6 +12,7 @@ from declarations.models import Channel, Declaration
 from declarations.services import declaration_lodge
 from payments.charges import declaration_charge
 from tests.declarations.payloads import import_payload
+from tests.payments.tariff_fixtures import demo_agencies, uk_tariff  # noqa: F401 (the demo tariff)
 
 D = Decimal
 
