@@ -21,6 +21,8 @@ FORM_HEADER = {
     "goods_item_quantity",
     "invoice_amount",
     "invoice_currency",
+    "freight_amount",
+    "freight_currency",
     "representation_code",
     "supervising_office",
     "presentation_office",
@@ -48,6 +50,9 @@ FORM_ITEM = {
     "gross_mass",
     "value_amount",
     "value_currency",
+    "valuation_indicator",
+    "preference",
+    "tax_lines",  # every element of a tax line has a field in its row
 }
 
 

@@ -29,6 +29,7 @@ from .forms import (
     forms_from_post,
     issues_to_forms,
     payload_from_post,
+    tax_line_added_to,
 )
 from .models import Channel, Declaration, Status
 
@@ -88,6 +89,12 @@ def declaration_amend(request: HttpRequest, mrn: str) -> HttpResponse:
     if (added := document_added_to(action)) is not None:
         form, formset = forms_from_payload(
             payload_from_post(request.POST, keep_blank_items=True), add_document=added
+        )
+        return _render(request, declaration, form, formset, reason)
+
+    if (item_index := tax_line_added_to(action)) is not None:
+        form, formset = forms_from_payload(
+            payload_from_post(request.POST, keep_blank_items=True), add_tax_line=item_index
         )
         return _render(request, declaration, form, formset, reason)
 

@@ -40,6 +40,7 @@ from .models import (
     DeclarationVersion,
     Document,
     GoodsItem,
+    ItemTaxLine,
     Party,
     PostReleaseRequest,
     RequestKind,
@@ -50,7 +51,14 @@ from .models import (
 )
 from .responses import response_record
 from .selectors import access_declaration
-from .services import HEADER_FIELDS, ITEM_FIELDS, _document_row, content_hash, declaration_transition
+from .services import (
+    HEADER_FIELDS,
+    ITEM_FIELDS,
+    _document_row,
+    content_hash,
+    declaration_transition,
+    tax_line_rows,
+)
 from .versions import DIFF_DISPLAY_LIMIT, Change, changed_items, diff
 
 TOPIC_AMENDED = "declarations.declaration.amended"
@@ -416,6 +424,9 @@ def _in_force(declaration: Declaration, *, data: DeclarationData, number: int, p
             _document_row(declaration, row, pos, d) for pos, d in enumerate(item.documents, start=1)
         )
     Document.objects.bulk_create(documents)
+    # Tax lines follow their items' content: replaced whole, like documents.
+    ItemTaxLine.objects.filter(item__declaration=declaration).delete()
+    ItemTaxLine.objects.bulk_create(tax_line_rows(rows, data.items))
 
 
 def declaration_cancel(

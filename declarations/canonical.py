@@ -5,8 +5,9 @@ portal's rules validate it; ``services.declaration_lodge`` persists it; the XML 
 serializers produce it again from the stored declaration. Nothing here touches the database, so
 ``validate_declarations`` can check a message without storing anything.
 
-Field paths (``Issue.field``) use dotted names over this structure, items and documents by
-1-based position: ``items.2.commodity_code``, ``items.1.documents.3.code``, ``parties.importer.eori``.
+Field paths (``Issue.field``) use dotted names over this structure, items, documents and tax lines
+by 1-based position: ``items.2.commodity_code``, ``items.1.documents.3.code``,
+``items.1.tax_lines.2.method_of_payment``, ``parties.importer.eori``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,26 @@ class DocumentData:
 
 
 @dataclass
+class TaxLineData:
+    """One duty, tax or fee the trader calculated for a goods item (WCO DutyTaxFee, class 50A).
+
+    The trader's own figures, kept as declared: the portal's assessment is compared with them,
+    never written over them.
+    """
+
+    tax_type: str = ""  # DE 4/3 (``A00`` customs duty, ``B00`` VAT, ``411`` an excise code)
+    base_quantity: Decimal | None = None  # DE 4/4 specific base (HMRC also sends a value here, unit GBP)
+    base_unit: str = ""  # its unitCode (``KGM``, ``HLT``, ``GBP``)
+    base_amount: Decimal | None = None  # DE 4/4 ad valorem base
+    base_currency: str = ""
+    rate: Decimal | None = None  # DE 4/5
+    assessed_amount: Decimal | None = None  # TaxAssessedAmount: DE 4/7 total taxes, as HMRC annotates it
+    payable_amount: Decimal | None = None  # PaymentAmount: DE 4/6 payable tax amount
+    method_of_payment: str = ""  # DE 4/8 (``E`` deferment, ``A`` cash ...)
+    quota_order: str = ""  # DE 8/1 quota order number
+
+
+@dataclass
 class ItemData:
     sequence: int | None = None
     description: str = ""
@@ -88,10 +109,13 @@ class ItemData:
     statistical_value: Decimal | None = None
     statistical_currency: str = ""  # DE 8/6 currency as sent (CDS expects GBP; a rule can say so)
     valuation_method: str = ""
+    valuation_indicator: str = ""  # DE 4/13 (``0000``)
+    preference: str = ""  # DE 4/17 (``100`` no preference claimed)
     package_count: int | None = None
     package_type: str = ""
     package_marks: str = ""
     documents: list[DocumentData] = field(default_factory=list)
+    tax_lines: list[TaxLineData] = field(default_factory=list)  # DE 4/3-4/8, in the order declared
 
 
 @dataclass
@@ -105,6 +129,8 @@ class DeclarationData:
     invoice_amount: Decimal | None = None  # DE 4/11 total amount invoiced
     invoice_currency: str = ""
     exchange_rate: Decimal | None = None
+    freight_amount: Decimal | None = None  # DE 4/19 transport costs to the final destination
+    freight_currency: str = ""
     representation_code: str = ""  # DE 3/21 agent function code
     parties: list[PartyData] = field(default_factory=list)
     supervising_office: str = ""

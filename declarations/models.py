@@ -19,6 +19,7 @@ from .canonical import (
     ItemData,
     PartyData,
     PartyRole,
+    TaxLineData,
 )
 
 
@@ -89,6 +90,10 @@ class Declaration(models.Model):
     )
     invoice_currency = models.CharField(_("invoice currency"), max_length=3, blank=True)
     exchange_rate = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    freight_amount = models.DecimalField(
+        _("transport costs"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
+    freight_currency = models.CharField(_("currency of the transport costs"), max_length=3, blank=True)
     representation_code = models.CharField(max_length=1, blank=True)
     supervising_office = models.CharField(max_length=8, blank=True)
     presentation_office = models.CharField(max_length=8, blank=True)
@@ -198,6 +203,8 @@ class Declaration(models.Model):
             invoice_amount=_norm(self.invoice_amount),
             invoice_currency=self.invoice_currency,
             exchange_rate=_norm(self.exchange_rate),
+            freight_amount=_norm(self.freight_amount),
+            freight_currency=self.freight_currency,
             representation_code=self.representation_code,
             parties=[p.to_data() for p in self.parties.all()],
             supervising_office=self.supervising_office,
@@ -288,6 +295,8 @@ class GoodsItem(models.Model):
     statistical_value = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
     statistical_currency = models.CharField(max_length=3, blank=True)
     valuation_method = models.CharField(max_length=1, blank=True)
+    valuation_indicator = models.CharField(_("valuation indicator"), max_length=4, blank=True)
+    preference = models.CharField(_("preference"), max_length=3, blank=True)
     package_count = models.PositiveIntegerField(null=True, blank=True)
     package_type = models.CharField(max_length=2, blank=True)
     package_marks = models.CharField(max_length=512, blank=True)
@@ -323,10 +332,63 @@ class GoodsItem(models.Model):
             statistical_value=_norm(self.statistical_value),
             statistical_currency=self.statistical_currency,
             valuation_method=self.valuation_method,
+            valuation_indicator=self.valuation_indicator,
+            preference=self.preference,
             package_count=self.package_count,
             package_type=self.package_type,
             package_marks=self.package_marks,
             documents=[d.to_data() for d in documents],
+            # Prefetched with the items where items are read (``selectors.declaration_with_details``).
+            tax_lines=[t.to_data() for t in sorted(self.tax_lines.all(), key=lambda t: t.sequence)],
+        )
+
+
+class ItemTaxLine(models.Model):
+    """One duty, tax or fee a goods item declares (WCO DutyTaxFee, 50A): the trader's own figures."""
+
+    item = models.ForeignKey(GoodsItem, on_delete=models.CASCADE, related_name="tax_lines")
+    sequence = models.PositiveIntegerField(_("tax line"))  # 1..n within the item, in the order declared
+    tax_type = models.CharField(_("tax type"), max_length=3, blank=True)
+    base_quantity = models.DecimalField(
+        _("tax base quantity"), max_digits=16, decimal_places=6, null=True, blank=True
+    )
+    base_unit = models.CharField(_("unit of the tax base"), max_length=5, blank=True)
+    base_amount = models.DecimalField(
+        _("tax base amount"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
+    base_currency = models.CharField(_("currency of the tax base"), max_length=3, blank=True)
+    rate = models.DecimalField(_("tax rate"), max_digits=17, decimal_places=6, null=True, blank=True)
+    assessed_amount = models.DecimalField(
+        _("total taxes"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
+    payable_amount = models.DecimalField(
+        _("payable tax amount"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
+    method_of_payment = models.CharField(_("method of payment"), max_length=1, blank=True)
+    quota_order = models.CharField(_("quota order number"), max_length=6, blank=True)
+
+    class Meta:
+        ordering = ["item", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "sequence"], name="item_tax_line_sequence_unique"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="item_tax_line_sequence_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}/{self.sequence}: {self.tax_type}"
+
+    def to_data(self) -> TaxLineData:
+        return TaxLineData(
+            tax_type=self.tax_type,
+            base_quantity=_norm(self.base_quantity),
+            base_unit=self.base_unit,
+            base_amount=_norm(self.base_amount),
+            base_currency=self.base_currency,
+            rate=_norm(self.rate),
+            assessed_amount=_norm(self.assessed_amount),
+            payable_amount=_norm(self.payable_amount),
+            method_of_payment=self.method_of_payment,
+            quota_order=self.quota_order,
         )
 
 
@@ -488,6 +550,8 @@ class ReferenceCodeList(models.TextChoices):
     DOCUMENT = "document", _("Document code")
     HEADER_DOCUMENT = "header_document", _("Document code covering every goods item at header level")
     GOODS_LOCATION = "goods_location", _("Location of goods")
+    TAX_TYPE = "tax_type", _("Tax type")
+    PAYMENT_METHOD = "payment_method", _("Method of payment")
 
 
 # What a code looks like in each list, as the shipped files write it: HS chapters, headings and
@@ -508,6 +572,9 @@ REFERENCE_CODE_PATTERNS: dict[str, str] = {
     ReferenceCodeList.HEADER_DOCUMENT: r"[0-9A-Z]{4}",
     # The identification after country, type and qualifier (``BELBFSBEL``); at most the code column.
     ReferenceCodeList.GOODS_LOCATION: r"[0-9A-Z]{3,10}",
+    # DE 4/3: three letters or digits (A00, B00, an excise code 411); DE 4/8: one letter.
+    ReferenceCodeList.TAX_TYPE: r"[0-9A-Z]{3}",
+    ReferenceCodeList.PAYMENT_METHOD: r"[A-Z]",
 }
 
 

@@ -145,10 +145,11 @@ def items_visible_to(user: User | None, declaration: Declaration) -> QuerySet[Go
 
 
 def declaration_with_details(declaration: Declaration, *, user: User | None = None) -> Declaration:
-    """The same declaration with parties, items, documents, reviews and release decision loaded.
+    """The same declaration with parties, items (and their tax lines), documents, reviews and
+    release decision loaded.
 
-    Five queries whatever its size. With ``user``, items, their documents and the agency reviews
-    are limited to what that user may see (an officer: its agency's items and review).
+    Six queries whatever its size. With ``user``, items, their documents and tax lines and the
+    agency reviews are limited to what that user may see (an officer: its agency's items and review).
     """
     view = partial_view(user, declaration)
     items = GoodsItem.objects.all()
@@ -165,7 +166,7 @@ def declaration_with_details(declaration: Declaration, *, user: User | None = No
         )
         .prefetch_related(
             "parties",
-            Prefetch("items", queryset=items),
+            Prefetch("items", queryset=items.prefetch_related("tax_lines")),
             Prefetch("documents", queryset=documents),
             Prefetch(
                 "reviews",

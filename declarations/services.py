@@ -25,7 +25,7 @@ from singlewindow.errors import Conflict
 from singlewindow.outbox import outbox_put
 
 from . import validation
-from .canonical import DeclarationData, DocumentData, Issue, ItemData
+from .canonical import DeclarationData, DocumentData, Issue, ItemData, TaxLineData
 from .errors import LodgementRejected, LrnConflict
 from .models import (
     Channel,
@@ -33,6 +33,7 @@ from .models import (
     DeclarationVersion,
     Document,
     GoodsItem,
+    ItemTaxLine,
     Party,
     ResponseKind,
     SourceMessage,
@@ -50,7 +51,17 @@ TOPIC_ACCEPTED = "declarations.declaration.accepted"
 HEADER_FIELDS = [
     f.name for f in dataclasses.fields(DeclarationData) if f.name not in {"parties", "documents", "items"}
 ]
-ITEM_FIELDS = [f.name for f in dataclasses.fields(ItemData) if f.name != "documents"]
+ITEM_FIELDS = [f.name for f in dataclasses.fields(ItemData) if f.name not in {"documents", "tax_lines"}]
+# Every attribute of a tax line is a column of ItemTaxLine with the same name.
+TAX_LINE_FIELDS = [f.name for f in dataclasses.fields(TaxLineData)]
+
+# Data elements the canonical form gained after declarations were lodged without them: left out of
+# the content hash while empty, so a declaration lodged before keeps its hash and the same message
+# sent again is still recognised as the same lodgement.
+_HASHED_ONLY_WHEN_GIVEN = {
+    "header": ("freight_amount", "freight_currency"),
+    "item": ("valuation_indicator", "preference", "tax_lines"),
+}
 
 
 @dataclass
@@ -62,7 +73,15 @@ class LodgeResult:
 
 def content_hash(data: DeclarationData) -> str:
     """A fingerprint of the canonical content: equal for the same declaration whatever the channel."""
-    return hashlib.sha256(json.dumps(data.to_dict(), sort_keys=True).encode()).hexdigest()
+    content = data.to_dict()
+    for name in _HASHED_ONLY_WHEN_GIVEN["header"]:
+        if content.get(name) in (None, "", []):
+            content.pop(name, None)
+    for item in content.get("items", []):
+        for name in _HASHED_ONLY_WHEN_GIVEN["item"]:
+            if item.get(name) in (None, "", []):
+                item.pop(name, None)
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def declaration_lodge(
@@ -248,6 +267,7 @@ def _store(
             _document_row(declaration, stored, pos, d) for pos, d in enumerate(item.documents, start=1)
         )
     Document.objects.bulk_create(documents)
+    ItemTaxLine.objects.bulk_create(tax_line_rows(items, data.items))
     if source_body:
         SourceMessage.objects.create(
             declaration=declaration, content_type=source_content_type, body=source_body
@@ -294,6 +314,15 @@ def _document_row(
         status=doc.status,
         line=doc.line,
     )
+
+
+def tax_line_rows(stored: list[GoodsItem], items: list[ItemData]) -> list[ItemTaxLine]:
+    """The tax line rows of each stored goods item, numbered 1..n in the order declared."""
+    return [
+        ItemTaxLine(item=row, sequence=sequence, **{name: getattr(line, name) for name in TAX_LINE_FIELDS})
+        for row, item in zip(stored, items, strict=True)
+        for sequence, line in enumerate(item.tax_lines, start=1)
+    ]
 
 
 @transaction.atomic(durable=True)

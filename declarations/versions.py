@@ -3,8 +3,9 @@
 A version's content is the canonical form as JSON (``DeclarationData.to_dict()``); ``data_from_dict``
 gives the dataclasses back. ``diff`` compares two versions field by field over canonical paths:
 goods items are matched by their item number (DE 1/6), parties by role, documents by position, so
-a changed net mass reads ``items.1.net_mass: 59 → 62`` and an added document
-``items.1.documents.4.code: — → 9WKS``; labels come from the field catalogue.
+a changed net mass reads ``items.1.net_mass: 59 → 62``, an added document
+``items.1.documents.4.code: — → 9WKS`` and a changed method of payment
+``items.1.tax_lines.2.method_of_payment: E → R``; labels come from the field catalogue.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
+from .canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    ItemData,
+    PartyData,
+    PartyRole,
+    TaxLineData,
+)
 
 # A difference longer than this is cut for display and the audit event (the versions keep it all).
 DIFF_DISPLAY_LIMIT = 500
@@ -24,7 +33,7 @@ DIFF_DISPLAY_LIMIT = 500
 def data_from_dict(raw: dict[str, Any]) -> DeclarationData:
     """The canonical dataclasses from their JSON form (decimals were written as strings)."""
     header = {k: v for k, v in raw.items() if k not in {"parties", "documents", "items"}}
-    for name in ("invoice_amount", "exchange_rate"):
+    for name in ("invoice_amount", "exchange_rate", "freight_amount"):
         header[name] = _decimal(header.get(name))
     return DeclarationData(
         **header,
@@ -37,13 +46,27 @@ def data_from_dict(raw: dict[str, Any]) -> DeclarationData:
 _ITEM_DECIMALS = ("quantity", "net_mass", "gross_mass", "value_amount", "statistical_value")
 
 
+_TAX_LINE_DECIMALS = ("base_quantity", "base_amount", "rate", "assessed_amount", "payable_amount")
+
+
 def _item(raw: dict[str, Any]) -> ItemData:
-    values = {k: v for k, v in raw.items() if k != "documents"}
+    values = {k: v for k, v in raw.items() if k not in {"documents", "tax_lines"}}
     for name in _ITEM_DECIMALS:
         values[name] = _decimal(values.get(name))
     values["taric_codes"] = list(values.get("taric_codes") or [])
     values["additional_procedure_codes"] = list(values.get("additional_procedure_codes") or [])
-    return ItemData(**values, documents=[_document(d) for d in raw.get("documents", [])])
+    return ItemData(
+        **values,
+        documents=[_document(d) for d in raw.get("documents", [])],
+        tax_lines=[_tax_line(t) for t in raw.get("tax_lines", [])],
+    )
+
+
+def _tax_line(raw: dict[str, Any]) -> TaxLineData:
+    values = dict(raw)
+    for name in _TAX_LINE_DECIMALS:
+        values[name] = _decimal(values.get(name))
+    return TaxLineData(**values)
 
 
 def _document(raw: dict[str, Any]) -> DocumentData:
@@ -84,6 +107,8 @@ def flatten(data: dict[str, Any]) -> dict[str, Any]:
                 for name, v in item.items():
                     if name == "documents":
                         _flatten_documents(out, f"items.{number}.documents", v)
+                    elif name == "tax_lines":
+                        _flatten_documents(out, f"items.{number}.tax_lines", v)
                     elif name != "sequence":
                         out[f"items.{number}.{name}"] = v
         else:
@@ -92,6 +117,7 @@ def flatten(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _flatten_documents(out: dict[str, Any], prefix: str, documents: list[dict[str, Any]]) -> None:
+    """Records of a list (documents, an item's tax lines) by position: ``items.1.tax_lines.2.rate``."""
     for position, document in enumerate(documents, start=1):
         for name, v in document.items():
             out[f"{prefix}.{position}.{name}"] = v

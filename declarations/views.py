@@ -50,10 +50,12 @@ from .forms import (
     forms_from_post,
     issues_to_forms,
     payload_from_post,
+    tax_line_added_to,
 )
 from .forms.drafts import draft_for_page, payload_from_data, with_language
 from .forms.fields import ITEMS_PREFIX
 from .forms.pickers import PICKER_LISTS
+from .forms.taxes import tax_field
 from .forms.upload import (
     batch_limits,
     batch_too_large_message,
@@ -212,6 +214,13 @@ def _declaration_form(request: HttpRequest, *, draft: Declaration | None) -> Htt
         if target is not None:
             rows = target.document_row_counts[added.documents.stem]
             target.fields[added.documents.code_field(rows)].widget.attrs["autofocus"] = True
+        return _render_form(request, draft, form, formset)
+    if (item_index := tax_line_added_to(action)) is not None:
+        payload = payload_from_post(request.POST, keep_blank_items=True)
+        form, formset = forms_from_payload(payload, add_tax_line=item_index)
+        if item_index < len(formset.forms):
+            item = formset.forms[item_index]
+            item.fields[tax_field(item.tax_row_count, "tax_type")].widget.attrs["autofocus"] = True
         return _render_form(request, draft, form, formset)
     if action == "save_draft":
         return _save_draft(request, draft)

@@ -32,6 +32,7 @@ from ..canonical import (
     ItemData,
     PartyData,
     PartyRole,
+    TaxLineData,
 )
 from ..models import Declaration
 from ..panels import detail_section
@@ -133,9 +134,16 @@ class DocumentSerializer(CatalogueSerializer):
     )
 
 
+class TaxLineSerializer(CatalogueSerializer):
+    """One duty, tax or fee of a goods item (DE 4/3-4/8), as the trader calculated it."""
+
+    record = TaxLineData
+
+
 class ItemSerializer(CatalogueSerializer):
     record = ItemData
     documents = DocumentSerializer(many=True, required=False, default=list)
+    tax_lines = TaxLineSerializer(many=True, required=False, default=list)
 
 
 class DeclarationInputSerializer(CatalogueSerializer):
@@ -160,7 +168,13 @@ class DeclarationInputSerializer(CatalogueSerializer):
         parties = [PartyData(**{**p, "role": PartyRole(p["role"])}) for p in values.pop("parties")]
         documents = [_document(d) for d in values.pop("documents")]
         items = [
-            ItemData(**{**i, "documents": [_document(d) for d in i["documents"]]})
+            ItemData(
+                **{
+                    **i,
+                    "documents": [_document(d) for d in i["documents"]],
+                    "tax_lines": [TaxLineData(**t) for t in i["tax_lines"]],
+                }
+            )
             for i in values.pop("items")
         ]
         return DeclarationData(**values, parties=parties, documents=documents, items=items)

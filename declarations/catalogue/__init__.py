@@ -2,8 +2,9 @@
 
 A row (``Element``) says, once, what a data element is: its DE number, its label, the attribute of
 the canonical structure that holds it (``DeclarationData``, ``ItemData``, ``PartyData``,
-``DocumentData``), where it sits in a WCO DMS message, what the schema lets it carry, the column
-that stores it, how the browser form shows it, and in which declaration categories it is required.
+``DocumentData``, ``TaxLineData``), where it sits in a WCO DMS message, what the schema lets it
+carry, the column that stores it, how the browser form shows it, and in which declaration
+categories it is required.
 
 From the rows come the browser form's fields (``declarations.forms``), the JSON API's input
 serializers (``declarations.api.serializers``), the XML reader's and writer's paths and the error
@@ -28,7 +29,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole
+from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole, TaxLineData
 
 from .elements import (
     ARRIVAL,
@@ -43,7 +44,10 @@ from .elements import (
     ITEM_DOCUMENTS,
     ITEMS,
     PARTY,
+    PREFERENCE,
     ROLES,
+    TAX_LINE,
+    TAX_LINES,
 )
 from .model import Element, FormSpec, Path, Record, TextLimit, Widget, WidgetKind
 
@@ -58,7 +62,9 @@ __all__ = [
     "ITEM",
     "ITEM_DOCUMENTS",
     "RECORDS",
+    "PREFERENCE",
     "ROLES",
+    "TAX_LINE",
     "Element",
     "FormSpec",
     "Path",
@@ -77,13 +83,14 @@ __all__ = [
     "required_in",
 ]
 
-RECORDS: tuple[Record, ...] = (DeclarationData, PartyData, ItemData, DocumentData)
+RECORDS: tuple[Record, ...] = (DeclarationData, PartyData, ItemData, DocumentData, TaxLineData)
 
 _ROWS: dict[Record, tuple[Element, ...]] = {
     DeclarationData: HEADER,
     ItemData: ITEMS,
     PartyData: PARTY,
     DocumentData: DOCUMENTS,
+    TaxLineData: TAX_LINES,
 }
 
 # Every element by its key: the header's, the items', the documents' (an item's documents share
@@ -94,6 +101,7 @@ ELEMENTS: dict[str, Element] = {
         *HEADER,
         *ITEMS,
         *DOCUMENTS,
+        *TAX_LINES,
         *(
             attribute.for_role(role.value, info.id_de, info.id_form or attribute.form)
             if attribute.attr == "eori"
@@ -150,9 +158,15 @@ def required_in(key: str) -> tuple[str, ...]:
 
 @functools.cache
 def _models() -> dict[Record, type[models.Model]]:
-    from declarations.models import Declaration, Document, GoodsItem, Party
+    from declarations.models import Declaration, Document, GoodsItem, ItemTaxLine, Party
 
-    return {DeclarationData: Declaration, ItemData: GoodsItem, DocumentData: Document, PartyData: Party}
+    return {
+        DeclarationData: Declaration,
+        ItemData: GoodsItem,
+        DocumentData: Document,
+        PartyData: Party,
+        TaxLineData: ItemTaxLine,
+    }
 
 
 def stored_in(record: Record) -> type[models.Model]:
@@ -208,7 +222,7 @@ def is_number(row: Element) -> bool:
 
 def canonical_fields(record: Record) -> list[str]:
     """The attributes of a canonical record that are data elements (not roles, kinds or lists of records)."""
-    nested = {"parties", "documents", "items", "role", "kind"}
+    nested = {"parties", "documents", "items", "tax_lines", "role", "kind"}
     return [f.name for f in dataclasses.fields(record) if f.name not in nested]
 
 
@@ -219,7 +233,8 @@ def label_for(path: str) -> str:
     """How a person is told which field a canonical path is, for a difference or a message.
 
     ``items.2.net_mass`` → "Goods item 2, net mass"; ``parties.importer.eori`` → "Importer, EORI
-    number"; ``items.1.documents.2.code`` → "Goods item 1, document 2, document type"; ``lrn`` →
+    number"; ``items.1.documents.2.code`` → "Goods item 1, document 2, document type";
+    ``items.1.tax_lines.2.method_of_payment`` → "Goods item 1, tax line 2, method of payment"; ``lrn`` →
     "Local reference number (LRN)". A path the catalogue does not know is returned as it is.
     """
     parts = [p for p in path.split(".") if p]
@@ -232,7 +247,16 @@ def label_for(path: str) -> str:
             return path
         where.append(_("Goods item %(n)s") % {"n": parts[1]})
         parts, prefix = parts[2:], "items."
-    if parts[:1] == ["documents"]:
+    if prefix == "items." and parts[:1] == ["tax_lines"]:
+        if len(parts) >= 2 and parts[1].isdigit():
+            where.append(_("tax line %(n)s") % {"n": parts[1]})
+            parts = parts[2:]
+        else:
+            parts = parts[1:]
+            if not parts:
+                where.append(_("duties and taxes"))
+        prefix = "items.tax_lines."
+    elif parts[:1] == ["documents"]:
         if len(parts) >= 2 and parts[1].isdigit():
             where.append(_("document %(n)s") % {"n": parts[1]})
             parts = parts[2:]

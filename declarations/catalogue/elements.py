@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyData, PartyRole
+from declarations.canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    ItemData,
+    PartyData,
+    PartyRole,
+    TaxLineData,
+)
 
 from .model import Element, FormSpec, Path, TextLimit, Widget, WidgetKind
 
@@ -40,6 +48,11 @@ ITEM_DOCUMENTS: dict[DocumentKind, Path] = {
     DocumentKind.PREVIOUS: ("PreviousDocument",),
 }
 
+# A goods item's duties, taxes and fees (DE 4/3-4/8), one DutyTaxFee (50A) each, below its Commodity.
+TAX_LINE: Path = ("Commodity", "DutyTaxFee")
+# Where a goods item's preference (DE 4/17) sits: in a DutyTaxFee too, the first one as written.
+PREFERENCE: Path = (*TAX_LINE, "DutyRegimeCode")
+
 _DIGIT = re.compile(r"[0-9]")
 
 # --- widgets -------------------------------------------------------------------------------------
@@ -48,6 +61,8 @@ COUNTRY = Widget(WidgetKind.PICKER, code_list="country")
 CURRENCY = Widget(WidgetKind.PICKER, code_list="currency")
 OFFICE = Widget(WidgetKind.PICKER, code_list="customs-office", format="office")
 NUMBER = Widget(WidgetKind.NUMBER, width="medium")
+TAX_TYPE = Widget(WidgetKind.PICKER, code_list="tax-type")
+PAYMENT_METHOD = Widget(WidgetKind.PICKER, code_list="payment-method")
 EORI = Widget(WidgetKind.CODE, width="medium", format="eori", upper=True)
 
 
@@ -247,6 +262,32 @@ HEADER: tuple[Element, ...] = (
         _("exchange rate"),
         ("CurrencyExchange", "RateNumeric"),
         digits=(12, 5),
+    ),
+    Element(
+        DeclarationData,
+        "freight_amount",
+        "4/19",
+        _("transport costs to the final destination"),
+        (*GOODS_SHIPMENT, "CustomsValuation", "FreightChargeAmount"),
+        digits=(16, 3),
+        form=FormSpec(
+            "freight_amount",
+            NUMBER,
+            section="value",
+            label=_("Transport costs"),
+            help=_("Freight to the final destination, where it is not in the item prices (DE 4/19)."),
+        ),
+    ),
+    Element(
+        DeclarationData,
+        "freight_currency",
+        "4/19",
+        _("currency of the transport costs"),
+        (*GOODS_SHIPMENT, "CustomsValuation", "FreightChargeAmount", "@currencyID"),
+        own_format=True,
+        form=FormSpec(
+            "freight_currency", CURRENCY, section="value", label=_("Currency of the transport costs")
+        ),
     ),
     Element(
         DeclarationData,
@@ -659,6 +700,36 @@ ITEMS: tuple[Element, ...] = (
     ),
     Element(
         ItemData,
+        "valuation_indicator",
+        "4/13",
+        _("valuation indicator"),
+        ("ValuationAdjustment", "AdditionCode"),
+        text=TextLimit(4),
+        form=FormSpec(
+            "valuation_indicator",
+            Widget(WidgetKind.CODE, upper=True),
+            section="duties",
+            label=_("Valuation indicators"),
+            help=_("Four digits, for example 0000 (DE 4/13)."),
+        ),
+    ),
+    Element(
+        ItemData,
+        "preference",
+        "4/17",
+        _("preference"),
+        PREFERENCE,
+        text=TextLimit(3),
+        mapped_by_code=True,  # in the first DutyTaxFee as written, read from whichever carries it
+        form=FormSpec(
+            "preference",
+            Widget(WidgetKind.CODE),
+            section="duties",
+            help=_("For example 100, no preference claimed (DE 4/17)."),
+        ),
+    ),
+    Element(
+        ItemData,
         "package_count",
         "6/10",
         _("number of packages"),
@@ -726,5 +797,109 @@ DOCUMENTS: tuple[Element, ...] = (
         digits=(5, 0),
         minimum=1,
         mapped_by_code=True,
+    ),
+)
+
+# --- duties and taxes of a goods item (below its DutyTaxFee) --------------------------------------
+
+TAX_LINES: tuple[Element, ...] = (
+    Element(
+        TaxLineData,
+        "tax_type",
+        "4/3",
+        _("tax type"),
+        ("TypeCode",),
+        text=TextLimit(3),
+        form=FormSpec("tax_type", TAX_TYPE, label=_("Tax type"), help=_("For example A00 or B00 (DE 4/3).")),
+    ),
+    Element(
+        TaxLineData,
+        "base_quantity",
+        "4/4",
+        _("tax base quantity"),
+        ("SpecificTaxBaseQuantity",),
+        digits=(16, 6),
+        form=FormSpec("base_quantity", NUMBER, label=_("Tax base quantity")),
+    ),
+    Element(
+        TaxLineData,
+        "base_unit",
+        "4/4",
+        _("unit of the tax base"),
+        ("SpecificTaxBaseQuantity", "@unitCode"),
+        text=TextLimit(5),  # 1 to 5 characters
+        form=FormSpec(
+            "base_unit",
+            Widget(WidgetKind.CODE, upper=True),
+            label=_("Unit"),
+            help=_("For example KGM, HLT, or GBP for a value."),
+        ),
+    ),
+    Element(
+        TaxLineData,
+        "base_amount",
+        "4/4",
+        _("tax base amount"),
+        ("AdValoremTaxBaseAmount",),
+        digits=(16, 3),
+        form=FormSpec("base_amount", NUMBER, label=_("Tax base amount")),
+    ),
+    Element(
+        TaxLineData,
+        "base_currency",
+        "4/4",
+        _("currency of the tax base"),
+        ("AdValoremTaxBaseAmount", "@currencyID"),
+        own_format=True,
+        form=FormSpec("base_currency", CURRENCY, label=_("Currency")),
+    ),
+    Element(
+        TaxLineData,
+        "rate",
+        "4/5",
+        _("tax rate"),
+        ("TaxRateNumeric",),
+        form=FormSpec("rate", NUMBER, label=_("Tax rate")),
+    ),
+    Element(
+        TaxLineData,
+        "assessed_amount",
+        "4/7",
+        _("total taxes"),
+        ("Payment", "TaxAssessedAmount"),
+        digits=(16, 3),
+        form=FormSpec("assessed_amount", NUMBER, label=_("Tax assessed")),
+    ),
+    Element(
+        TaxLineData,
+        "payable_amount",
+        "4/6",
+        _("payable tax amount"),
+        ("Payment", "PaymentAmount"),
+        digits=(16, 3),
+        form=FormSpec("payable_amount", NUMBER, label=_("Payable")),
+    ),
+    Element(
+        TaxLineData,
+        "method_of_payment",
+        "4/8",
+        _("method of payment"),
+        ("Payment", "MethodCode"),
+        text=TextLimit(1, re.compile(r"[A-Za-z]"), _("one letter (for example E)")),  # length 1, ([a-zA-Z])*
+        form=FormSpec(
+            "method_of_payment",
+            PAYMENT_METHOD,
+            label=_("Method of payment"),
+            help=_("For example E (DE 4/8)."),
+        ),
+    ),
+    Element(
+        TaxLineData,
+        "quota_order",
+        "8/1",
+        _("quota order number"),
+        ("QuotaOrderID",),
+        text=TextLimit(17),
+        form=FormSpec("quota_order", Widget(WidgetKind.CODE), label=_("Quota order number")),
     ),
 )

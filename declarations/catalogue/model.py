@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData
+from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, TaxLineData
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 Path = tuple[str, ...]
-Record = type[DeclarationData] | type[ItemData] | type[PartyData] | type[DocumentData]
+Record = type[DeclarationData] | type[ItemData] | type[PartyData] | type[DocumentData] | type[TaxLineData]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ class FormSpec:
 
     name: str  # the form field's name
     widget: Widget
-    section: str = ""  # the header section it is shown in (``forms.header.SECTIONS``); "" on items
+    # The header section it is shown in (``forms.header.SECTIONS``); on items "" (the item's own
+    # fields) or ``duties`` (its "Duties and taxes" part, with the tax lines).
+    section: str = ""
     required: bool = False
     label: StrOrPromise | None = None  # where the form says it shorter than the element's label
     help: StrOrPromise = ""
@@ -75,10 +77,10 @@ class Element:
     """One data element: its number, label, canonical attribute, WCO path, limits, column and widget.
 
     ``wco`` is below the ``Declaration`` for header elements, below ``GovernmentAgencyGoodsItem``
-    for item elements, below the party's element for party elements and below the document's
-    element for document elements; a last step ``@name`` is an attribute. The reader takes the
-    element from there (or from ``read_also`` when absent) and the writer puts it there; an error
-    about it points there.
+    for item elements, below the party's element for party elements, below the document's
+    element for document elements and below the item's ``DutyTaxFee`` for tax line elements; a
+    last step ``@name`` is an attribute. The reader takes the element from there (or from
+    ``read_also`` when absent) and the writer puts it there; an error about it points there.
     """
 
     record: Record
@@ -112,8 +114,8 @@ class Element:
     @property
     def key(self) -> str:
         """The catalogue key: the canonical path without positions (``items.net_mass``,
-        ``parties.importer.eori``, ``documents.reference``; an item's documents share the rows of
-        the declaration's)."""
+        ``parties.importer.eori``, ``documents.reference``, ``items.tax_lines.tax_type``; an item's
+        documents share the rows of the declaration's)."""
         if self.record is PartyData and self.role:
             return f"parties.{self.role}.{self.attr}"
         return f"{_PREFIX[self.record]}{self.attr}"
@@ -128,4 +130,5 @@ _PREFIX: dict[Record, str] = {
     ItemData: "items.",
     DocumentData: "documents.",
     PartyData: "parties.",
+    TaxLineData: "items.tax_lines.",
 }

@@ -77,6 +77,7 @@ from .payload import (
     header_field_names,
     item_field_names,
     payload_from_post,
+    tax_line_added_to,
 )
 from .upload import (
     DeclarationFilterForm,
@@ -141,5 +142,6 @@ __all__ = [
     "previous_document_code_validator",
     "procedure_validator",
     "readable_values",
+    "tax_line_added_to",
     "upload_too_large_message",
 ]

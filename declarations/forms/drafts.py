@@ -22,6 +22,7 @@ from .header import DeclarationForm
 from .items import GoodsItemForm
 from .numbers import LANGUAGE_KEY, NumberField, format_number, numbers_in_language
 from .parties import PARTY_FIELDS, party_roles
+from .taxes import MAX_TAX_LINES, TAX_LINE_ROWS, TAX_ROWS, tax_field, tax_line_fields, tax_rows_in
 
 
 def number_fields(form_class: type[forms.Form]) -> list[str]:
@@ -33,10 +34,15 @@ def draft_for_page(payload: dict[str, Any] | None, language: str | None = None) 
     """A draft's payload with its numbers written for the page's language (see ``numbers``)."""
     if not payload:
         return payload
+    # The item's tax line rows are fields of the form, not of the class: as many as any item has.
+    tax_rows = max(
+        (tax_rows_in(row) for row in payload.get("items") or [] if isinstance(row, dict)), default=0
+    )
+    item_fields = GoodsItemForm(tax_rows=tax_rows).fields
     return numbers_in_language(
         payload,
         header=number_fields(DeclarationForm),
-        item=number_fields(GoodsItemForm),
+        item=[name for name, field in item_fields.items() if isinstance(field, NumberField)],
         target=language or translation.get_language() or "en",
     )
 
@@ -74,10 +80,23 @@ def _rows(stem_list: Any, documents: list[DocumentData]) -> dict[str, str]:
     return values
 
 
+def _tax_rows(item: ItemData) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for n in range(1, max(len(item.tax_lines), TAX_ROWS) + 1):
+        line = item.tax_lines[n - 1] if n <= min(len(item.tax_lines), MAX_TAX_LINES) else None
+        fields = tax_line_fields(n)
+        for row in TAX_LINE_ROWS:
+            assert row.form is not None
+            name = tax_field(n, row.form.name)
+            values[name] = _text(getattr(line, row.attr), fields[name]) if line is not None else ""
+    return values
+
+
 def _item(item: ItemData) -> dict[str, str]:
     row = _simple(item, GoodsItemForm)
     row["additional_procedure_code"] = " ".join(item.additional_procedure_codes)
     row.update(_rows(ITEM_DOCUMENTS, item.documents))
+    row.update(_tax_rows(item))
     return row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -9,13 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from declarations import catalogue
-from declarations.canonical import DeclarationData, Issue, ItemData
+from declarations.canonical import DeclarationData, Issue, ItemData, TaxLineData
 
 from .documents import DOCUMENT_FIELD, ITEM_DOCUMENTS
 from .fields import MAX_DOCUMENTS
 from .header import DeclarationForm
 from .items import BaseGoodsItemFormSet, GoodsItemForm
 from .parties import PARTY_FIELDS, party_roles
+from .taxes import MAX_TAX_LINES
 from .values import _Values, readable_values
 
 # ---------------------------------------------------------------------------------------------
@@ -47,6 +49,10 @@ HEADER_FIELD_FOR: dict[str, str | None] = {
 }
 # Goods item attributes whose form field has another name.
 ITEM_FIELD_FOR = _field_for(catalogue.elements_of(ItemData), unplaced=False)
+# Tax line attributes and the form field name of each in a tax line row (``tax_<n>_<name>``).
+TAX_LINE_FIELD_FOR = {row.attr: row.form.name for row in catalogue.elements_of(TaxLineData) if row.form}
+# An item's tax line field as ``issue_target`` names it: the n-th tax line, before rows are counted.
+_TAX_LINE_TARGET = re.compile(r"tax_line_(\d{1,2})_([a-z_]+)")
 
 
 @dataclass
@@ -80,6 +86,11 @@ def issue_target(
             if len(rest) >= 2 and rest[1].isdigit() and 1 <= int(rest[1]) <= MAX_DOCUMENTS:
                 column = "reference" if len(rest) >= 3 and rest[2] == "reference" else "code"
                 return IssueTarget(index, f"doc_{rest[1]}_{column}")
+            return IssueTarget(index, None)
+        if rest[0] == "tax_lines":
+            if len(rest) >= 3 and rest[1].isdigit() and 1 <= int(rest[1]) <= MAX_TAX_LINES:
+                name = TAX_LINE_FIELD_FOR.get(rest[2])
+                return IssueTarget(index, f"tax_line_{rest[1]}_{name}" if name else None)
             return IssueTarget(index, None)
         name = ITEM_FIELD_FOR.get(rest[0], rest[0])
         return IssueTarget(index, name if name in GoodsItemForm.ITEM_FIELDS else None)
@@ -136,7 +147,7 @@ def issues_to_forms(
                 unplaced.append(issue)
             continue
         item = None if target.item is None else filled[target.item]
-        field = target.field if item is None else _document_row(item, target.field)
+        field = target.field if item is None else _tax_row(item, _document_row(item, target.field))
         if field is not None and (target.item, field) in taken:
             continue
         _add_error(form if item is None else item, field, issue.message)
@@ -151,6 +162,16 @@ def _document_row(item: GoodsItemForm, field: str | None) -> str | None:
     rows = item.lodged_document_rows()
     position = int(m[1])
     return f"{ITEM_DOCUMENTS.stem}_{rows[position - 1]}_{m[2]}" if position <= len(rows) else None
+
+
+def _tax_row(item: GoodsItemForm, field: str | None) -> str | None:
+    """The item field an issue's field is about: ``tax_line_2_rate`` is the second row with a value."""
+    m = _TAX_LINE_TARGET.fullmatch(field or "")
+    if m is None:
+        return field
+    rows = item.lodged_tax_rows()
+    position = int(m[1])
+    return f"tax_{rows[position - 1]}_{m[2]}" if position <= len(rows) else None
 
 
 def _add_error(form: forms.Form, field: str | None, message: str) -> None:
@@ -198,7 +219,9 @@ def error_summary(
             SummaryEntry(str(m), f"goods-item-{number}", where(name, str(m))) for m in item.non_field_errors()
         ]
         entries += [
-            SummaryEntry(str(e), b.id_for_label, where(f"{name}, {b.label}", str(e)))
+            SummaryEntry(
+                str(e), b.id_for_label, where(f"{name}, {item.tax_summary_label(b) or b.label}", str(e))
+            )
             for b in item
             for e in b.errors
         ]

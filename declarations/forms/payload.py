@@ -21,8 +21,16 @@ from declarations.canonical import (
 from .documents import ADD_DOCUMENT, DECLARATION_TARGET, ITEM_DOCUMENTS, DocumentList
 from .fields import DOCUMENT_ROWS, ITEMS_PREFIX
 from .header import DeclarationForm, header_rows
-from .items import ITEM_ROWS, BaseGoodsItemFormSet, GoodsItemForm, GoodsItemFormSet, posted_document_rows
+from .items import (
+    ITEM_ROWS,
+    BaseGoodsItemFormSet,
+    GoodsItemForm,
+    GoodsItemFormSet,
+    posted_document_rows,
+    posted_tax_rows,
+)
 from .parties import _party, party_roles
+from .taxes import ADD_TAX_LINE, with_another_tax_row
 from .values import _Values, readable_values
 
 # ---------------------------------------------------------------------------------------------
@@ -36,8 +44,8 @@ def header_field_names(present: Iterable[str] = ()) -> list[str]:
     return list(DeclarationForm(document_rows=rows).fields)
 
 
-def item_field_names(document_rows: int = DOCUMENT_ROWS) -> list[str]:
-    return list(GoodsItemForm(prefix="x", document_rows=document_rows).fields)
+def item_field_names(document_rows: int = DOCUMENT_ROWS, tax_rows: int = 0) -> list[str]:
+    return list(GoodsItemForm(prefix="x", document_rows=document_rows, tax_rows=tax_rows).fields)
 
 
 def payload_from_post(data: QueryDict, *, keep_blank_items: bool = False) -> dict[str, Any]:
@@ -52,9 +60,10 @@ def payload_from_post(data: QueryDict, *, keep_blank_items: bool = False) -> dic
     except ValueError:
         total = 0
     rows = posted_document_rows(data)
+    tax_rows = posted_tax_rows(data)
     items = []
     for i in range(max(total, 0)):
-        names = item_field_names(rows.get(i, 0))
+        names = item_field_names(rows.get(i, 0), tax_rows.get(i, 0))
         row = {name: data.get(f"{ITEMS_PREFIX}-{i}-{name}", "").strip() for name in names}
         if keep_blank_items or any(row.values()):
             items.append(row)
@@ -65,6 +74,15 @@ def payload_from_post(data: QueryDict, *, keep_blank_items: bool = False) -> dic
 ADD_DOCUMENT_ACTION = re.compile(
     rf"{ADD_DOCUMENT}:(?:{ITEMS_PREFIX}-(?P<item>\d{{1,3}})|{DECLARATION_TARGET}-(?P<stem>[a-z]{{1,20}}))"
 )
+
+
+ADD_TAX_LINE_ACTION = re.compile(rf"{ADD_TAX_LINE}:{ITEMS_PREFIX}-(?P<item>\d{{1,3}})")
+
+
+def tax_line_added_to(action: str) -> int | None:
+    """The goods item (0-based) whose "Add another tax line" button was pressed, if that was the action."""
+    m = ADD_TAX_LINE_ACTION.fullmatch(action)
+    return int(m["item"]) if m is not None else None
 
 
 @dataclass(frozen=True)
@@ -92,10 +110,12 @@ def forms_from_payload(
     default_declarant: str = "",
     add_item: bool = False,
     add_document: DocumentAdded | None = None,
+    add_tax_line: int | None = None,
 ) -> tuple[DeclarationForm, BaseGoodsItemFormSet]:
     """Unbound forms showing a draft (or a blank declaration).
 
-    Optionally with one more empty item, or one more document row where ``add_document`` says.
+    Optionally with one more empty item, one more document row where ``add_document`` says, or
+    one more tax line row on goods item ``add_tax_line`` (0-based).
     """
     payload = payload or {}
     header = {name: payload.get(name, "") for name in header_field_names(payload)}
@@ -107,6 +127,8 @@ def forms_from_payload(
             add_document.documents.with_another_row(header)
         elif 0 <= add_document.item < len(items):
             add_document.documents.with_another_row(items[add_document.item])
+    if add_tax_line is not None and 0 <= add_tax_line < len(items):
+        with_another_tax_row(items[add_tax_line])
     if add_item or not items:
         items.append({})
     formset: BaseGoodsItemFormSet = GoodsItemFormSet(initial=items, prefix=ITEMS_PREFIX)  # type: ignore[assignment]
@@ -184,4 +206,5 @@ def _item_data(position: int, form: GoodsItemForm) -> ItemData:
         sequence=position,
         additional_procedure_codes=additional.split() if additional else [],
         documents=form.documents_data(),
+        tax_lines=form.tax_lines_data(),
     )

@@ -82,8 +82,25 @@ GOODS_LOCATION = PickerList(
 CUSTOMS_OFFICE = PickerList("customs-office", refdata.CUSTOMS_OFFICE, strict=True, noun=_("office code"))
 EXIT_OFFICE = PickerList("exit-office", refdata.EXIT_OFFICE, strict=True, noun=_("office of exit"))
 
+# Partial lists: the form suggests from them, the rules warn about a code they lack.
+TAX_TYPE = PickerList("tax-type", refdata.TAX_TYPE, strict=False, noun=_("tax type"))
+PAYMENT_METHOD = PickerList(
+    "payment-method", refdata.PAYMENT_METHOD, strict=False, noun=_("method of payment")
+)
+
 PICKER_LISTS: dict[str, PickerList] = {
-    p.name: p for p in (COUNTRY, CURRENCY, DOCUMENT, PROCEDURE, GOODS_LOCATION, CUSTOMS_OFFICE, EXIT_OFFICE)
+    p.name: p
+    for p in (
+        COUNTRY,
+        CURRENCY,
+        DOCUMENT,
+        PROCEDURE,
+        GOODS_LOCATION,
+        CUSTOMS_OFFICE,
+        EXIT_OFFICE,
+        TAX_TYPE,
+        PAYMENT_METHOD,
+    )
 }
 
 # How many codes an error message proposes for a text that is no code.

@@ -54,6 +54,10 @@ HEADER_DOCUMENT = "header_document"
 # DE 5/23 locations of goods HMRC lists (by the identification sent as ``GoodsLocation/Name``): a
 # partial list the form suggests from; the rules do not refuse a location missing from it.
 GOODS_LOCATION = "goods_location"
+# DE 4/3 tax types and DE 4/8 methods of payment: partial lists (the rules warn about a code
+# missing from them, they do not refuse it).
+TAX_TYPE = "tax_type"
+PAYMENT_METHOD = "payment_method"
 
 DEFAULT_REFRESH_SECONDS = 5.0
 # The freshness check compares max(updated_at) and count(*). Those stamps come from the writing
@@ -128,6 +132,8 @@ _SHIPPED: dict[str, Callable[[], Mapping[str, str]]] = {
     DOCUMENT: lambda: _names("document_codes.json"),
     HEADER_DOCUMENT: lambda: _names("header_document_codes.json"),
     GOODS_LOCATION: lambda: _names("goods_locations.json"),
+    TAX_TYPE: lambda: _names("tax_types.json"),
+    PAYMENT_METHOD: lambda: _names("payment_methods.json"),
 }
 
 
@@ -396,6 +402,16 @@ def additional_procedure_code(code: str) -> str | None:
 def document_code(code: str) -> str | None:
     """Description of a DE 2/3 document code (``N935``, ``C506``) or DE 2/6 deferment type (``1DAN``)."""
     return _current().describe(DOCUMENT, code)
+
+
+def tax_type(code: str) -> str | None:
+    """Name of a DE 4/3 tax type (``A00`` customs duty, ``B00`` VAT)."""
+    return _current().describe(TAX_TYPE, code)
+
+
+def payment_method(code: str) -> str | None:
+    """Name of a DE 4/8 method of payment (``E`` deferment account)."""
+    return _current().describe(PAYMENT_METHOD, code)
 
 
 def code_list(name: str) -> Mapping[str, str]:

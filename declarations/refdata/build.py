@@ -36,6 +36,9 @@ repository, path and commit it was transcribed from.
   ``GoodsLocation/Name`` (the code after its country, type and qualifier: ``GBAUBELBFSBEL`` is
   ``BELBFSBEL``), with the name and country. A partial list: inland locations and authorised
   premises are not in it, so it suggests and never refuses.
+- ``payment_methods.json``: DE 4/8 methods of payment, from ``sources/cds_payment_methods.json``.
+- ``tax_types.json``: DE 4/3 tax types, ``sources/cds_tax_types.json`` and every tax type an accepted
+  HMRC sample declares in a DutyTaxFee (see ``sample_tax_types``).
 - ``header_document_codes.json``: the document codes that, declared once for the whole declaration
   (at header level), cover every goods item: the codes HMRC's accepted samples declare at header
   level. Anything else (a licence, a certificate) must be declared on the goods item it covers.
@@ -199,6 +202,19 @@ def sample_header_document_codes(source: Path) -> dict[str, str]:
     return codes
 
 
+def sample_tax_types(source: Path) -> dict[str, str]:
+    """DE 4/3 tax types (DutyTaxFee TypeCode) HMRC's accepted samples declare."""
+    paths = [p for pattern in ACCEPTED_SAMPLES for p in sorted(source.glob(pattern))]
+    paths += sorted(source.glob(ACCEPTED_TT1))
+    codes: dict[str, str] = {}
+    for path in paths:
+        root = ET.parse(path).getroot()  # noqa: S314  (HMRC's published samples, see sample_codes)
+        for element in root.iter():
+            if _local(element) == "DutyTaxFee" and (code := _child_text(element, "TypeCode")):
+                codes.setdefault(code, f"accepted HMRC sample {path.stem}")
+    return codes
+
+
 def build_hs(source: Path, out: Path = HERE) -> dict[str, str]:
     """Chapters, headings and subheadings of HS 2022 as ``{code: description}``."""
     codes: dict[str, str] = {}
@@ -288,6 +304,14 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
         documents.setdefault(code, why)
     _write_json(out, "document_codes.json", documents)
     _write_json(out, "header_document_codes.json", sample_header_document_codes(source))
+    payment_methods = _source("cds_payment_methods.json")["codes"]
+    tax_types = _source("cds_tax_types.json")["codes"]
+    assert isinstance(payment_methods, dict) and isinstance(tax_types, dict)
+    _write_json(out, "payment_methods.json", {str(k): str(v) for k, v in payment_methods.items()})
+    types = {str(k): str(v) for k, v in tax_types.items()}
+    for code, why in sample_tax_types(source).items():
+        types.setdefault(code, why)
+    _write_json(out, "tax_types.json", types)
     _write_json(out, "goods_locations.json", goods_locations(lists / "goods-locations-codes"))
 
 

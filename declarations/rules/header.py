@@ -144,6 +144,12 @@ def _check_header_counts(data: DeclarationData) -> Iterable[Issue]:
             "invoice_currency",
             _("The total amount invoiced has no currency: declare its currency code (for example GBP)."),
         )
+    if data.freight_amount is not None and not data.freight_currency:
+        yield _error(
+            "freight_currency_missing",
+            "freight_currency",
+            _("The transport costs have no currency: declare their currency code (for example GBP)."),
+        )
     yield from _check_numbers("", _("The declaration"), data, Declaration)
 
 
@@ -172,6 +178,8 @@ def _check_header_codes(data: DeclarationData) -> Iterable[Issue]:
         yield from _check_country(field, label, code)
     if data.invoice_currency:
         yield from _check_currency("invoice_currency", data.invoice_currency)
+    if data.freight_currency:
+        yield from _check_currency("freight_currency", data.freight_currency)
     if not data.exit_office and categories.required("exit_office", category):
         yield _missing(
             "exit_office_missing",

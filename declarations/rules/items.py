@@ -18,6 +18,7 @@ from .base import MAX_ITEMS, _error, _missing
 from .codes import _check_commodity_code, _check_country, _check_currency, _check_procedure
 from .documents import _check_documents
 from .numbers import _check_numbers, _plain
+from .taxes import _check_tax_lines
 from .texts import _check_texts
 
 
@@ -226,3 +227,4 @@ def _check_item(data: DeclarationData, position: int, item: ItemData) -> Iterabl
     yield from _check_texts(prefix, where, item)
     yield from _check_numbers(prefix, where, item, GoodsItem)
     yield from _check_documents(f"{prefix}.documents", item.documents, where)
+    yield from _check_tax_lines(prefix, where, item)

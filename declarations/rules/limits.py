@@ -18,9 +18,10 @@ from declarations.canonical import (
     DocumentData,
     ItemData,
     PartyData,
+    TaxLineData,
 )
 from declarations.catalogue import TextLimit
-from declarations.models import Declaration, Document, GoodsItem, Party
+from declarations.models import Declaration, Document, GoodsItem, ItemTaxLine, Party
 
 # SQLite, the embedded default, stores a DecimalField as REAL (a double). Django reads it back
 # through a 15-digit context and quantizes it to the column's decimal places within its
@@ -118,11 +119,14 @@ def _with_schema_digits(limit: NumberLimit, digits: tuple[int, int] | None) -> N
 
 
 # Each canonical record and the model that stores it, field for field (``services._store``).
-_STORED_AS: dict[type[models.Model], type[DeclarationData | ItemData | DocumentData | PartyData]] = {
+_STORED_AS: dict[
+    type[models.Model], type[DeclarationData | ItemData | DocumentData | PartyData | TaxLineData]
+] = {
     Declaration: DeclarationData,
     GoodsItem: ItemData,
     Document: DocumentData,
     Party: PartyData,
+    ItemTaxLine: TaxLineData,
 }
 
 

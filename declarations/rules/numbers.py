@@ -14,6 +14,7 @@ from declarations.canonical import (
     DocumentData,
     Issue,
     ItemData,
+    TaxLineData,
 )
 
 from .base import _error
@@ -26,7 +27,10 @@ def _number_label(record: type, name: str) -> str:
 
 
 def _check_numbers(
-    prefix: str, where: str, record: DeclarationData | ItemData | DocumentData, model: type[models.Model]
+    prefix: str,
+    where: str,
+    record: DeclarationData | ItemData | DocumentData | TaxLineData,
+    model: type[models.Model],
 ) -> Iterable[Issue]:
     """Each number of ``record`` (a canonical dataclass) is not negative and fits its ``model`` column
     and the schema element the XML writer puts it in."""

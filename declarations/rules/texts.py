@@ -14,6 +14,7 @@ from declarations.canonical import (
     Issue,
     ItemData,
     PartyData,
+    TaxLineData,
 )
 
 from .base import _error
@@ -31,7 +32,7 @@ def _text_label(record: type, name: str) -> str:
 
 
 def _check_texts(
-    prefix: str, where: str, record: DeclarationData | ItemData | DocumentData | PartyData
+    prefix: str, where: str, record: DeclarationData | ItemData | DocumentData | PartyData | TaxLineData
 ) -> Iterable[Issue]:
     """Each text field of ``record`` fits the schema element and the column it goes to, on one line.
 

@@ -9,7 +9,7 @@ one table means an error pointer always names the element the reader actually to
 from __future__ import annotations
 
 from declarations import catalogue
-from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole
+from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole, TaxLineData
 from declarations.catalogue import (
     ARRIVAL,
     CONSIGNMENT,
@@ -19,6 +19,8 @@ from declarations.catalogue import (
     HEADER_DOCUMENTS,
     ITEM,
     ITEM_DOCUMENTS,
+    PREFERENCE,
+    TAX_LINE,
     Path,
 )
 
@@ -37,6 +39,9 @@ __all__ = [
     "ITEM_LEVEL_ALTERNATIVES",
     "PARTIES",
     "PARTY_FIELDS",
+    "PREFERENCE",
+    "TAX_LINE",
+    "TAX_LINE_FIELDS",
     "Path",
 ]
 
@@ -64,3 +69,6 @@ DOCUMENT_FIELDS: dict[str, Path] = {
     "kind": (),
     **{e.attr: e.wco for e in catalogue.elements_of(DocumentData)},
 }
+
+# Tax line fields, below the item's DutyTaxFee (``TAX_LINE``, below GovernmentAgencyGoodsItem).
+TAX_LINE_FIELDS: dict[str, Path] = {e.attr: e.wco for e in catalogue.elements_of(TaxLineData)}

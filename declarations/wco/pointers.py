@@ -106,8 +106,9 @@ def pointer_for_field(field: str, data: DeclarationData | None = None) -> str:
     """The pointer of the element the reader takes a canonical field from.
 
     ``field`` is a dotted canonical path (``lrn``, ``items.2.net_mass``, ``parties.importer.eori``,
-    ``items.1.documents.3.code``); ``data`` tells document kinds and the direction apart where the
-    element depends on them. Unknown fields give ``""``.
+    ``items.1.documents.3.code``, ``items.1.tax_lines.2.method_of_payment``); ``data`` tells
+    document kinds and the direction apart where the element depends on them. Unknown fields give
+    ``""``.
     """
     parts = field.split(".") if field else []
     if not parts:
@@ -145,6 +146,8 @@ def _item_pointer(parts: list[str], data: DeclarationData | None) -> str:
         return _document_pointer(
             parts[2:], item.documents if item else None, paths.ITEM_DOCUMENTS, item_path, base
         )
+    if name == "tax_lines":
+        return _tax_line_pointer(parts[2:], item_path, base)
     if name not in paths.ITEM_FIELDS:
         return ""
     path = (*item_path, *paths.ITEM_FIELDS[name])
@@ -156,6 +159,22 @@ def _item_pointer(parts: list[str], data: DeclarationData | None) -> str:
         positions[len(item_path) + 1] = 1 + (nth or 1)
     elif name == "additional_procedure_codes":
         positions[len(item_path)] = 1 + (nth or 1)
+    return pointer_for_steps(_steps(path, positions))
+
+
+def _tax_line_pointer(parts: list[str], item_path: tuple[str, ...], base: dict[int, int]) -> str:
+    """A tax line is the item's DutyTaxFee of its position, as the writer puts them (50A[2])."""
+    path = (*item_path, *paths.TAX_LINE)
+    if not parts:  # all the item's tax lines: the class without a position
+        return pointer_for_steps(_steps(path, base)).removesuffix("[1]")
+    index = _int(parts[0])
+    if index is None:
+        return ""
+    positions = {**base, len(path) - 1: index}
+    if len(parts) > 1:
+        if parts[1] not in paths.TAX_LINE_FIELDS:
+            return ""
+        path = (*path, *paths.TAX_LINE_FIELDS[parts[1]])
     return pointer_for_steps(_steps(path, positions))
 
 

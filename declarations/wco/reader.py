@@ -27,6 +27,7 @@ from declarations.canonical import (
     ItemData,
     PartyData,
     PartyRole,
+    TaxLineData,
 )
 from declarations.catalogue import Element
 
@@ -49,6 +50,7 @@ _GENERIC_HEADER = [
     row for row in catalogue.elements_of(DeclarationData) if not row.mapped_by_code and row.item_level is None
 ]
 _GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
+_TAX_LINE = catalogue.elements_of(TaxLineData)
 
 
 @dataclass
@@ -399,6 +401,7 @@ class _Mapper:
         for row in _GENERIC_ITEM:
             setattr(item, row.attr, self.value(element, row, f"{prefix}.{row.attr}", getattr(item, row.attr)))
         self._classifications(element, item, prefix)
+        self._duties(element, item, prefix)
         self._procedures(element, item, prefix)
         packagings = element.findall(dec("Packaging"))
         if len(packagings) > 1:
@@ -458,6 +461,37 @@ class _Mapper:
                     % {"kind": kind, "known": "TSP, TRC, TRA, GN, CV"},
                     severity="warning",
                 )
+
+    def _duties(self, element: etree._Element, item: ItemData, prefix: str) -> None:
+        """DE 4/3-4/8: a tax line per DutyTaxFee (50A); DE 4/17 from whichever DutyTaxFee carries it.
+
+        HMRC puts the preference (DutyRegimeCode) in one of the item's DutyTaxFees, usually the
+        first; a DutyTaxFee that carries nothing else is no duty, tax or fee and makes no tax line.
+        """
+        commodity = self.find(element, paths.TAX_LINE[:-1])
+        if commodity is None:
+            return
+        preferences: list[tuple[etree._Element, str]] = []
+        for fee in commodity.findall(dec(paths.TAX_LINE[-1])):
+            regime = fee.find(dec("DutyRegimeCode"))
+            if regime is not None and (regime.text or "").strip():
+                preferences.append((regime, (regime.text or "").strip()))
+            if all(etree.QName(child).localname == "DutyRegimeCode" for child in fee.iterchildren("*")):
+                continue
+            line = TaxLineData()
+            where = f"{prefix}.tax_lines.{len(item.tax_lines) + 1}"
+            for row in _TAX_LINE:
+                setattr(line, row.attr, self.value(fee, row, f"{where}.{row.attr}", getattr(line, row.attr)))
+            item.tax_lines.append(line)
+        distinct = sorted({value for _regime, value in preferences})
+        if len(distinct) > 1:
+            self.problem(
+                preferences[1][0],
+                f"{prefix}.preference",
+                _("The goods item declares more than one preference (%(values)s); declare one.")
+                % {"values": ", ".join(distinct)},
+            )
+        item.preference = preferences[0][1] if preferences else ""
 
     def _procedures(self, element: etree._Element, item: ItemData, prefix: str) -> None:
         """DE 1/10 (current + previous procedure, four digits) and DE 1/11 (three characters each).

@@ -15,7 +15,14 @@ from decimal import Decimal
 from lxml import etree
 
 from declarations import catalogue
-from declarations.canonical import DeclarationData, DocumentData, DocumentKind, ItemData, PartyRole
+from declarations.canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    ItemData,
+    PartyRole,
+    TaxLineData,
+)
 
 from . import paths
 from .namespaces import DEC_NS, MD_NS, dec, md
@@ -36,6 +43,7 @@ _NATIONAL_ADDITIONAL_CODE = re.compile(r"VAT.|X\d{3}")
 # The elements written field for field, in catalogue order; the others are written in code below.
 _GENERIC_HEADER = [row for row in catalogue.elements_of(DeclarationData) if not row.mapped_by_code]
 _GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
+_TAX_LINE = catalogue.elements_of(TaxLineData)
 
 
 def write_declaration(data: DeclarationData, *, envelope: bool = True) -> bytes:
@@ -166,6 +174,12 @@ class _Writer:
                 self._classification(commodity, item.commodity_code, "TSP")
             for code in item.taric_codes:
                 self._classification(commodity, code, _additional_code_type(code))
+        for line in item.tax_lines:
+            fee = etree.SubElement(self.child(element, paths.TAX_LINE[0]), dec(paths.TAX_LINE[-1]))
+            for row in _TAX_LINE:
+                self.set(fee, row.wco, getattr(line, row.attr))
+        # DE 4/17 in the first DutyTaxFee (one of its own when the item declares no tax line).
+        self.set(element, paths.PREFERENCE, item.preference)
         if item.procedure_code:
             procedure = etree.SubElement(element, dec("GovernmentProcedure"))
             self.set(procedure, ("CurrentCode",), item.procedure_code[:2])

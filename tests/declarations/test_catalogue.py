@@ -21,10 +21,12 @@ from declarations.api.serializers import (
     DocumentSerializer,
     ItemSerializer,
     PartySerializer,
+    TaxLineSerializer,
 )
-from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole
+from declarations.canonical import DeclarationData, DocumentData, ItemData, PartyData, PartyRole, TaxLineData
 from declarations.forms import DeclarationForm, GoodsItemForm
 from declarations.forms.fields import form_label
+from declarations.forms.taxes import tax_field
 from declarations.wco import paths
 from declarations.wco.pointers import pointer_for_field
 from declarations.wco.reader import read_declaration
@@ -40,6 +42,7 @@ SERIALIZERS = {
     ItemData: ItemSerializer,
     PartyData: PartySerializer,
     DocumentData: DocumentSerializer,
+    TaxLineData: TaxLineSerializer,
 }
 
 
@@ -77,6 +80,8 @@ def _form_field(row: catalogue.Element) -> forms.Field:
     assert row.form is not None
     if row.record is ItemData:
         return GoodsItemForm().fields[row.form.name]
+    if row.record is TaxLineData:
+        return GoodsItemForm().fields[tax_field(1, row.form.name)]
     if row.record is PartyData and not row.role:
         return DeclarationForm().fields[f"trader_{row.form.name}"]
     return DeclarationForm().fields[row.form.name]
@@ -128,6 +133,7 @@ def test_the_xml_paths_and_pointers_are_the_catalogue_rows(row: catalogue.Elemen
         ItemData: paths.ITEM_FIELDS,
         PartyData: paths.PARTY_FIELDS,
         DocumentData: paths.DOCUMENT_FIELDS,
+        TaxLineData: paths.TAX_LINE_FIELDS,
     }[row.record]
     assert table[row.attr] == row.wco
     path = {
@@ -135,6 +141,7 @@ def test_the_xml_paths_and_pointers_are_the_catalogue_rows(row: catalogue.Elemen
         ItemData: f"items.1.{row.attr}",
         PartyData: f"parties.importer.{row.attr}",
         DocumentData: f"items.1.documents.1.{row.attr}",
+        TaxLineData: f"items.1.tax_lines.1.{row.attr}",
     }[row.record]
     # An attribute (``@currencyID``) is pointed at through the element that carries it.
     named = row.wco[-2] if row.wco[-1].startswith("@") else row.wco[-1]
@@ -152,6 +159,8 @@ def _values(data: DeclarationData) -> list[tuple[str, object]]:
     for item in data.items:
         found += [(row.key, getattr(item, row.attr)) for row in catalogue.elements_of(ItemData)]
         documents += item.documents
+        for line in item.tax_lines:
+            found += [(row.key, getattr(line, row.attr)) for row in catalogue.elements_of(TaxLineData)]
     for document in documents:
         found += [(row.key, getattr(document, row.attr)) for row in catalogue.elements_of(DocumentData)]
     return found
@@ -183,6 +192,10 @@ def test_xml_writer_and_reader_carry_every_element_of_the_catalogue() -> None:
         ("items.1.documents.2.code", "Goods item 1, document 2, document type"),
         ("items.1.additional_procedure_codes.2", "Goods item 1, additional procedure codes 2"),
         ("items.3", "Goods item 3"),
+        ("items.1.tax_lines.2.method_of_payment", "Goods item 1, tax line 2, method of payment"),
+        ("items.2.tax_lines.1.assessed_amount", "Goods item 2, tax line 1, total taxes"),
+        ("items.1.preference", "Goods item 1, preference"),
+        ("freight_amount", "Transport costs to the final destination"),
         ("unknown_field", "unknown_field"),
         ("parties.nobody.eori", "parties.nobody.eori"),
     ],

@@ -29,6 +29,7 @@ from declarations.canonical import (
     ItemData,
     PartyData,
     PartyRole,
+    TaxLineData,
 )
 from declarations.models import Declaration
 from declarations.validation import validate
@@ -44,7 +45,7 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 # The DMS text types' own pattern: some text, on one line. Anything else is a narrower shape.
 ANY_TEXT = r".*[^\s].*"
 
-RECORDS = (DeclarationData, PartyData, ItemData, DocumentData)
+RECORDS = (DeclarationData, PartyData, ItemData, DocumentData, TaxLineData)
 
 
 # --- the schema's facets, through the writer's paths --------------------------------------------
@@ -117,6 +118,8 @@ def written_at(record: type, name: str) -> list[tuple[str, ...]]:
         return [(*place, *paths.PARTY_FIELDS[name]) for place in paths.PARTIES.values()]
     if record is ItemData:
         return [(*paths.ITEM, *paths.ITEM_FIELDS[name])]
+    if record is TaxLineData:
+        return [(*paths.ITEM, *paths.TAX_LINE, *paths.TAX_LINE_FIELDS[name])]
     assert record is DocumentData
     found = []
     header_level: tuple[str, ...] = ()
@@ -233,6 +236,15 @@ def item_document(**values: object) -> Callable[[DeclarationData], None]:
     return setting(lambda data: data.items[0].documents[0], **values)
 
 
+def tax_line(**values: object) -> Callable[[DeclarationData], None]:
+    """Goods item 1 declares one tax line (customs duty by deferment) with ``values``."""
+
+    def change(data: DeclarationData) -> None:
+        data.items[0].tax_lines = [TaxLineData(**{"tax_type": "A00", "method_of_payment": "E", **values})]  # type: ignore[arg-type]
+
+    return change
+
+
 def header_document(**values: object) -> Callable[[DeclarationData], None]:
     """The declaration's first document: the previous document ``build_import`` gives it."""
     return setting(lambda data: data.documents[0], **values)
@@ -306,6 +318,33 @@ TOO_LONG = [
     ),
     pytest.param(
         item(package_marks="M" * 513), "items.1.package_marks", "67A/68A[1]/93A[1] MarksNumbersID", id="marks"
+    ),
+    pytest.param(
+        item(valuation_indicator="00000"),
+        "items.1.valuation_indicator",
+        "67A/68A[1]/39B AdditionCode",
+        id="valuation-indicator",
+    ),
+    pytest.param(
+        item(preference="1000"), "items.1.preference", "67A/68A[1]/23A/50A[1] DutyRegimeCode", id="preference"
+    ),
+    pytest.param(
+        tax_line(tax_type="A000"),
+        "items.1.tax_lines.1.tax_type",
+        "67A/68A[1]/23A/50A[1] TypeCode",
+        id="tax-type",
+    ),
+    pytest.param(
+        tax_line(base_quantity=Decimal(2), base_unit="HLTGBP"),
+        "items.1.tax_lines.1.base_unit",
+        "67A/68A[1]/23A/50A[1] SpecificTaxBaseQuantity",
+        id="tax-base-unit",
+    ),
+    pytest.param(
+        tax_line(quota_order="0940671"),  # the column keeps six digits of the schema's 17
+        "items.1.tax_lines.1.quota_order",
+        "67A/68A[1]/23A/50A[1] QuotaOrderID",
+        id="quota-order",
     ),
     pytest.param(
         item_document(reference="R" * 71),
@@ -385,6 +424,13 @@ WRONG_SHAPE = [
         "67A/22B ConditionCode",
         "three letters",
         id="incoterm-digit",
+    ),
+    pytest.param(
+        tax_line(method_of_payment="1"),
+        "items.1.tax_lines.1.method_of_payment",
+        "67A/68A[1]/23A/50A[1]/94A MethodCode",
+        "one letter",
+        id="method-of-payment",
     ),
     pytest.param(
         item(statistical_value=Decimal(1), statistical_currency="gbp"),

@@ -25,8 +25,9 @@ from declarations.canonical import (
     ItemData,
     PartyData,
     PartyRole,
+    TaxLineData,
 )
-from declarations.models import Channel, Declaration, Document, GoodsItem, Party
+from declarations.models import Channel, Declaration, Document, GoodsItem, ItemTaxLine, Party
 from declarations.services import declaration_lodge
 from declarations.validation import validate
 from declarations.wco.reader import read_declaration
@@ -71,6 +72,8 @@ def full_item(sequence: int, item: ItemData) -> ItemData:
         quantity_unit="KGM#G",  # five characters, the most unitCode takes
         statistical_currency="GBP",
         valuation_method="9",
+        valuation_indicator="0000",
+        preference="100",
         package_type="ZZ",
         package_marks=text(512),
         documents=[
@@ -96,6 +99,7 @@ def fill_header(data: DeclarationData) -> None:
     data.transaction_nature = "99"
     data.delivery_terms = "DDP"
     data.delivery_location = text(17)
+    data.freight_currency = "USD"
     # No status: a declaration-level AdditionalDocument has no LPCOExemptionCode in DMS.
     data.documents = [
         DocumentData(kind=DocumentKind.ADDITIONAL, code="1DAN", reference=text(70)),
@@ -120,7 +124,32 @@ def import_at_the_largest() -> DeclarationData:
         item.gross_mass = Decimal("999999999999.999")
         item.value_amount = item.statistical_value = Decimal("999999999999.999")
     data.items[0].package_count, data.items[1].package_count = 99999999, 0  # eight digits, as the total
+    data.freight_amount = Decimal("999999999999.999")
+    largest = Decimal("999999999999.999")
+    for item in data.items:
+        item.tax_lines = [
+            tax_line(
+                base_quantity=Decimal("999999999.999999"),  # 15 digits, six of them decimals
+                base_amount=largest,
+                rate=Decimal("999999999.999999"),
+                assessed_amount=largest,
+                payable_amount=largest,
+            ),
+            TaxLineData(tax_type="B00", method_of_payment="E", payable_amount=largest),
+        ]
     return data
+
+
+def tax_line(**numbers: Decimal) -> TaxLineData:
+    """A tax line with every text at its limit (a five-character unit, a six-digit quota order)."""
+    return TaxLineData(
+        tax_type="A00",
+        base_unit="KGM#G",
+        base_currency="GBP",
+        method_of_payment="E",
+        quota_order="094067",
+        **numbers,
+    )
 
 
 def export_at_the_finest() -> DeclarationData:
@@ -139,6 +168,16 @@ def export_at_the_finest() -> DeclarationData:
     item.value_amount, item.value_currency = Decimal("0.001"), "USD"
     item.statistical_value = Decimal("0.001")
     item.package_count = 0
+    item.tax_lines = [
+        tax_line(
+            base_quantity=Decimal("0.000001"),
+            base_amount=Decimal("0.001"),
+            rate=Decimal("0.000001"),
+            assessed_amount=Decimal("0.001"),
+            payable_amount=Decimal("0.001"),
+        )
+    ]
+    data.freight_amount = Decimal("0.001")
     data.total_package_quantity = 0
     data.items = [item]
     return data
@@ -183,6 +222,7 @@ def test_the_limit_declarations_fill_every_text_field_the_rules_limit_to_its_lim
     records += [(party, Party) for party in data.parties]
     records += [(item, GoodsItem) for item in data.items]
     records.append((data.items[0].documents[0], Document))  # the additional one: it has a status
+    records.append((data.items[0].tax_lines[0], ItemTaxLine))
     short = []
     for record, model in records:
         for name, limit in rules.text_limits(model).items():
