@@ -9,9 +9,14 @@ goods item the body does not give is removed. Classes that repeat are addressed 
 items by their item number (DE 1/6), documents by their position on the item, packaging by its
 sequence (the portal records one per item).
 
-Pointers to data the portal does not record (duty calculations, free-text statements, a
-document's name, write-offs) are reported as warnings, as lodgement ignores those elements; the
-message is kept with the version as received.
+A goods item's tax lines (DutyTaxFee, 50A) are addressed by their position on the item, like its
+documents: a pointer at a data element of tax line 2 (``50A[2]/94A``, tag 107) takes the method of
+payment from the body's second DutyTaxFee; a pointer at a tax line one past the last adds the
+body's line; one at a whole tax line the body does not give removes it.
+
+Pointers to data the portal does not record (a deduction, free-text statements, a document's
+name, write-offs) are reported as warnings, as lodgement ignores those elements; the message is
+kept with the version as received.
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from declarations.canonical import DeclarationData, DocumentData, DocumentKind, Issue, PartyData, PartyRole
+from declarations.canonical import (
+    DeclarationData,
+    DocumentData,
+    DocumentKind,
+    Issue,
+    ItemData,
+    PartyData,
+    PartyRole,
+    TaxLineData,
+)
 
 from . import paths
 from .namespaces import dec
@@ -151,6 +165,10 @@ _DOCUMENT_FIELDS = {
     "LineNumeric": "line",
 }
 _LOCKED_HEADER = {"type_code", "additional_type", "function_code", "lrn"}
+# Tax line data elements (below DutyTaxFee, attributes dropped) → the canonical fields they hold.
+_TAX_LINE_FIELDS: dict[tuple[str, ...], list[str]] = {}
+for _name, _path in paths.TAX_LINE_FIELDS.items():
+    _TAX_LINE_FIELDS.setdefault(_strip(_path), []).append(_name)
 
 
 @dataclass
@@ -414,6 +432,10 @@ class _Applier:
                 f"{field_path}.documents",
             )
             return
+        depth = len(paths.TAX_LINE)
+        if below[:depth] == paths.TAX_LINE:
+            self.apply_tax_line(pointed, item, body, positions[depth - 1], below[depth:], field_path)
+            return
         if below[0] == "Packaging" and positions[0] != 1:
             self.problem(
                 "amendment_not_supported",
@@ -436,6 +458,8 @@ class _Applier:
             # A class of the item (Commodity, GoodsMeasure, Packaging, Origin…): every field below it.
             prefix = (*paths.ITEM, *below)
             targets = [t for path, ts in _TARGETS.items() if path[: len(prefix)] == prefix for t in ts]
+            if paths.TAX_LINE[: len(below)] == below:  # the Commodity: its tax lines too
+                item.tax_lines = copy.deepcopy(body.tax_lines)
         if not targets:
             self.not_recorded(pointed)
             return
@@ -460,6 +484,69 @@ class _Applier:
                 )
             else:
                 setattr(item, name, getattr(body, name))
+
+    def apply_tax_line(
+        self,
+        pointed: _Pointed,
+        item: ItemData,
+        body: ItemData,
+        position: int,
+        below: tuple[str, ...],
+        field_prefix: str,
+    ) -> None:
+        """A tax line (the item's DutyTaxFee number ``position``), one of its data elements or the
+        item's preference (DE 4/17, which sits in a DutyTaxFee).
+
+        The body's tax lines are numbered as the reader reads them: a DutyTaxFee that carries only
+        the preference is not counted.
+        """
+        if below == _strip(paths.PREFERENCE[len(paths.TAX_LINE) :]):
+            item.preference = body.preference
+            return
+        lines = item.tax_lines
+        new = body.tax_lines[position - 1] if position <= len(body.tax_lines) else None
+        names: list[str] = []
+        if below:
+            names = [
+                name
+                for path, found in _TAX_LINE_FIELDS.items()
+                if path[: len(below)] == below
+                for name in found
+            ]
+            if not names:
+                self.not_recorded(pointed)
+                return
+        if position > len(lines) + 1:
+            self.problem(
+                "amendment_target_missing",
+                _(
+                    "Tax line %(n)s does not exist (there are %(count)s); a new tax line takes the next "
+                    "number, %(next)s."
+                )
+                % {"n": position, "count": len(lines), "next": len(lines) + 1},
+                pointed.where,
+                field=f"{field_prefix}.tax_lines",
+            )
+            return
+        if new is None:
+            if below:
+                self.problem(
+                    "amendment_value_missing",
+                    _("The amendment points at tax line %(n)s but the message gives no such DutyTaxFee.")
+                    % {"n": position},
+                    pointed.where,
+                    field=f"{field_prefix}.tax_lines.{position}",
+                )
+            elif position <= len(lines):
+                del lines[position - 1]  # the whole tax line, absent from the body: removed
+            return
+        if position == len(lines) + 1:
+            lines.append(copy.deepcopy(new) if not below else TaxLineData())
+        if not below:
+            lines[position - 1] = copy.deepcopy(new)
+            return
+        for name in names:
+            setattr(lines[position - 1], name, getattr(new, name))
 
     def apply_document(
         self,

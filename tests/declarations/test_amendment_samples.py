@@ -194,11 +194,30 @@ def test_im016a_adds_two_documents_and_reports_what_the_portal_does_not_record(
     original.refresh_from_db()
     documents = original.to_data().items[0].documents
     assert documents[:3] == before[:3]  # the three documents already there are untouched
-    # The statement UVC01 (03A 226/225), the duty calculations (50A, 94A) and the documents' names
-    # (D028) are not data the portal records: each is a warning, the message is kept as received.
+    # The duty calculations (50A, 94A): tax line 1 gets its base, assessed and payable amounts; the
+    # method of payment E it had stays (HMRC's "E again for consistency"); lines 2 to 4 are added.
+    assert "items.1.tax_lines.1.method_of_payment" not in changes
+    assert "items.1.tax_lines.1.tax_type" not in changes
+    assert changes["items.1.tax_lines.1.base_quantity"] == ("", "111.11")
+    assert changes["items.1.tax_lines.1.base_unit"] == ("", "GBP")
+    assert changes["items.1.tax_lines.1.assessed_amount"] == ("", "111.22")
+    assert changes["items.1.tax_lines.1.payable_amount"] == ("", "111.33")
+    assert changes["items.1.tax_lines.2.method_of_payment"] == ("", "R")
+    assert changes["items.1.tax_lines.4.tax_type"] == ("", "B00")
+    assert changes["items.1.tax_lines.4.payable_amount"] == ("", "444.33")
+    assert sum(1 for path in changes if ".tax_lines." in path) == 4 + 3 * 6
+    lines = original.to_data().items[0].tax_lines
+    assert [(t.tax_type, t.method_of_payment) for t in lines] == [
+        ("A00", "E"),
+        ("A00", "R"),
+        ("B00", "E"),
+        ("B00", "R"),
+    ]
+    # The statement UVC01 (03A 226/225) and the documents' names (D028) are not data the portal
+    # records: each is a warning, the message is kept as received.
     warnings = response.json()["warnings"]
     assert {w["code"] for w in warnings} == {"amendment_not_recorded"}
-    assert len(warnings) == 2 + 2 + 20  # D028 twice, UVC01's two tags, 4 groups of 5 duty tags
+    assert len(warnings) == 2 + 2  # D028 twice, UVC01's two tags
     assert PostReleaseRequest.objects.count() == 0
 
 
