@@ -204,12 +204,14 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # --- the trader's declaration page: the agencies' panel ---------------------------------------------
 
 # session, user, the user's groups (its role), the declaration (access), the declaration with its
-# accounts and release decision, its parties, items, documents, reviews with agencies, the timeline
-# with actors, the agencies' questions with agency and users, their attachments, the header's
-# trader accounts, the declaration's DMS responses; the request after release waiting, if any, the
-# accounts the user may act for (whether it may amend or cancel), the versions with their authors;
-# while under review, the money condition of release (one query: nothing owed).
-TRADER_DECLARATION_PAGE_QUERIES = 18
+# accounts and release decision, its parties, items, the items' tax lines (the trader's own duty
+# calculation, read with the items wherever they are: one query), documents, reviews with
+# agencies, the timeline with actors, the agencies' questions with agency and users, their
+# attachments, the header's trader accounts, the declaration's DMS responses; the request after
+# release waiting, if any, the accounts the user may act for (whether it may amend or cancel), the
+# versions with their authors; while under review, the money condition of release (one query:
+# nothing owed).
+TRADER_DECLARATION_PAGE_QUERIES = 19
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -236,10 +238,11 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 # --- the declaration API for a routed declaration -----------------------------------------------
 
 # token with its user, the user's groups (its role), the declaration (access), the declaration with
-# its accounts and release decision, its parties, items, documents, reviews with agencies, the
+# its accounts and release decision, its parties, items, the items' tax lines (in the content
+# returned), documents, reviews with agencies, the
 # timeline with actors, its versions with their authors, the money condition (one query: nothing
 # owed). An officer's partial view reads its agency ids once and narrows in SQL.
-DECLARATION_API_QUERIES = 11
+DECLARATION_API_QUERIES = 12
 
 
 @pytest.mark.parametrize("persona", ["importer", "supervisor", "plant_officer"])
