@@ -831,7 +831,7 @@ TAX_LINES: tuple[Element, ...] = (
         form=FormSpec(
             "base_unit",
             Widget(WidgetKind.CODE, upper=True),
-            label=_("Unit"),
+            label=_("Base unit"),
             help=_("For example KGM, HLT, or GBP for a value."),
         ),
     ),
@@ -851,7 +851,7 @@ TAX_LINES: tuple[Element, ...] = (
         _("currency of the tax base"),
         ("AdValoremTaxBaseAmount", "@currencyID"),
         own_format=True,
-        form=FormSpec("base_currency", CURRENCY, label=_("Currency")),
+        form=FormSpec("base_currency", CURRENCY, label=_("Base currency")),
     ),
     Element(
         TaxLineData,
@@ -868,7 +868,7 @@ TAX_LINES: tuple[Element, ...] = (
         _("total taxes"),
         ("Payment", "TaxAssessedAmount"),
         digits=(16, 3),
-        form=FormSpec("assessed_amount", NUMBER, label=_("Tax assessed")),
+        form=FormSpec("assessed_amount", NUMBER, label=_("Total tax"), help=_("DE 4/7")),
     ),
     Element(
         TaxLineData,
@@ -877,7 +877,7 @@ TAX_LINES: tuple[Element, ...] = (
         _("payable tax amount"),
         ("Payment", "PaymentAmount"),
         digits=(16, 3),
-        form=FormSpec("payable_amount", NUMBER, label=_("Payable")),
+        form=FormSpec("payable_amount", NUMBER, label=_("Payable tax"), help=_("DE 4/6")),
     ),
     Element(
         TaxLineData,
