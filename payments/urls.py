@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import testpay_views, views
+from . import testpay_views, views, views_account
 
 app_name = "payments"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/providers/<str:code>/callback", views.provider_callback, name="provider-callback"),
     path("payments/testpay/<str:token>/", testpay_views.testpay_checkout, name="testpay-checkout"),
+    path("accounts/<int:account_id>/", views_account.account_page, name="account"),
+    path("accounts/<int:account_id>/ledger.csv", views_account.account_ledger_csv, name="account_ledger_csv"),
 ]

@@ -1,0 +1,68 @@
+"""Account-based processing in the browser: a trader's account page with its ledger, chart and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from tests.payments.ledger_data import charge, charge_on, lodged, pay_on
+
+from .conftest import SCREENSHOTS, sign_in
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_trader_opens_its_account_sees_the_ledger_and_chart_and_downloads_the_csv(
+    page: Page, importer, importer_account, customs, password, screenshot
+):
+    today = timezone.localdate()
+    declaration = lodged(importer)
+    charge(
+        declaration,
+        {"A00": "27.00", "B00": "205.40"},
+        memo="Duties and VAT",
+        due_on=today + timedelta(days=14),
+    )
+    for months_ago in range(1, 6):
+        day = today - timedelta(days=30 * months_ago)
+        charge_on(importer_account, f"{months_ago * 150}.00", on=day, code="A00", memo="Customs duty")
+        pay_on(importer_account, f"{months_ago * 120}.00", on=day + timedelta(days=3), memo="Bank transfer")
+
+    sign_in(page, "importer", password)
+    page.get_by_role("link", name="Clippers Import Ltd").first.click()
+    expect(page.get_by_role("heading", name="Clippers Import Ltd", level=1)).to_be_visible()
+    expect(page.locator(".balance")).to_have_text("682.40 GBP owed")
+    ledger = page.get_by_role("table", name="11 entries, newest first")
+    expect(ledger).to_be_visible()
+    expect(ledger.get_by_role("link", name=declaration.mrn)).to_be_visible()
+    chart = page.get_by_role("img", name="Charges and payments, last 12 months")
+    expect(chart).to_be_visible()
+    expect(page.get_by_role("table", name="Per month, in GBP")).to_be_visible()
+    screenshot("trader-account-01-page")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the ledger (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(f"ledger-{importer_account.eori}-")
+    body = download.path().read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Date", "Due", "Kind"] and len(rows) == 12
+    assert rows[1][4] == "Duties and VAT" and rows[1][5] == "232.40"
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(chart).to_be_visible()
+    # Nothing wider than the screen but the tables, which scroll inside their own frame.
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot("trader-account-02-narrow")
+    for section in ("chart", "ledger"):  # what a phone shows of each, at its own size
+        page.locator(f"#{section}").scroll_into_view_if_needed()
+        page.locator(f"#{section}").evaluate("e => e.scrollIntoView()")
+        page.screenshot(path=str(SCREENSHOTS / f"trader-account-03-narrow-{section}.png"))
