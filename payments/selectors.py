@@ -1,5 +1,5 @@
 """Permission-scoped reads of the ledger: a trader account's entries with their running balance,
-its facilities' headroom, its declarations with their money status, monthly totals for its chart;
+its declarations with their money status, monthly totals for its chart;
 and customs' view of revenue, money received and outstanding debts.
 
 Every read is a fixed number of queries whatever the number of rows (the pages' tests pin them).
@@ -35,14 +35,7 @@ from accounts.access import accounts_actable
 from accounts.models import Role, TraderAccount, User
 from declarations.models import Declaration, Status
 
-from .models import (
-    Entry,
-    Facility,
-    FacilityStatus,
-    LedgerAccountKind,
-    Security,
-    TransactionKind,
-)
+from .models import Entry, LedgerAccountKind, Security, TransactionKind
 from .money import home_currency, quantize
 from .status import MoneyState, MoneyStatus
 
@@ -58,8 +51,7 @@ CHARGE_KINDS = (TransactionKind.CHARGE, TransactionKind.ADJUSTMENT)
 def sees_every_account(user: User) -> bool:
     """Supervisors, administrators and cashiers: customs staff who work on any trader's money."""
     role = user.role
-    cashier = getattr(Role, "CASHIER", None)
-    return role in (Role.SUPERVISOR, Role.ADMIN) or (cashier is not None and role == cashier)
+    return role in (Role.SUPERVISOR, Role.ADMIN, Role.CASHIER)
 
 
 def sees_revenue(user: User) -> bool:
@@ -206,56 +198,6 @@ def ledger_row(values: dict[str, Any]) -> LedgerRow:
 
 def ledger_rows(values: Iterable[dict[str, Any]]) -> Iterator[LedgerRow]:
     return (ledger_row(v) for v in values)
-
-
-# --- Headroom of the account's facilities -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Headroom:
-    facility: Facility
-    limit: Decimal
-    used: Decimal
-    currency: str
-
-    @property
-    def left(self) -> Decimal:
-        return max(self.limit - self.used, ZERO)
-
-    @property
-    def available(self) -> bool:
-        """Whether it can secure a declaration now (active; a suspended facility secures nothing new)."""
-        return self.facility.status == FacilityStatus.ACTIVE
-
-    @property
-    def over(self) -> bool:
-        return self.used > self.limit
-
-
-def facilities_headroom(account: TraderAccount) -> list[Headroom]:
-    """Each guarantee and deferment account of the trader (closed ones left out) with what its open
-    securities use of its limit: one query."""
-    facilities = (
-        Facility.objects.filter(trader_account=account)
-        .exclude(status=FacilityStatus.CLOSED)
-        .annotate(
-            used=Coalesce(
-                Sum("securities__amount", filter=Q(securities__released_at__isnull=True)),
-                Value(ZERO),
-                output_field=AMOUNT,
-            )
-        )
-        .order_by("kind", "reference")
-    )
-    return [
-        Headroom(
-            facility=f,
-            limit=quantize(f.limit, f.currency),
-            used=quantize(f.used, f.currency),
-            currency=f.currency,
-        )
-        for f in facilities
-    ]
 
 
 # --- Monthly charges and payments (the chart) -------------------------------------------------

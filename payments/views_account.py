@@ -28,13 +28,16 @@ from accounts.models import User
 from declarations.models import Status
 
 from . import charts, selectors
+from .facilities import facilities_for
 from .ledger import trader_balance
 from .models import TransactionKind
 from .money import home_currency, quantize
+from .statements import statements_for
 
 PAGE_SIZE = 25
 DECLARATIONS_PAGE_SIZE = 10
 CHART_MONTHS = 12
+STATEMENTS_SHOWN = 24  # two years of monthly statements
 
 
 class LedgerFilterForm(forms.Form):
@@ -124,14 +127,14 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
             "account": account,
             "currency": currency,
             "balance": balance,
-            "headroom": selectors.facilities_headroom(account),
+            "headroom": facilities_for(account),
             "ledger_form": ledger_form,
             "ledger_page": ledger_page,
             "rows": rows,
             "ledger_query": _query_without(request, "page"),
             "csv_query": _query_without(request, "page", "dpage", "status", "mrn"),
             "chart": charts.monthly_chart(months, currency=currency),
-            "statements": [],
+            "statements": list(statements_for(account)[:STATEMENTS_SHOWN]),
             "declaration_form": declaration_form,
             "declarations_page": declarations_page,
             "declaration_rows": declaration_rows,

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
+from ..money import quantize
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def amount(value: Decimal | int | None) -> str:
 @register.filter
 def negate(value: Decimal | None) -> Decimal | None:
     return None if value is None else -value
+
+
+@register.filter
+def money(value: Decimal | None, currency: str) -> Decimal | None:
+    """``value`` rounded to ``currency``'s minor unit (the database keeps three places)."""
+    return None if value is None else quantize(Decimal(value), currency)

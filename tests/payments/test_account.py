@@ -14,13 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.access import account_add_member
+from payments import facilities
+from payments.facilities import declaration_secure
 from payments.ledger import reverse as ledger_reverse
 from payments.ledger import trader_balance
-from payments.models import TransactionKind
+from payments.models import FacilityKind, TransactionKind
 from payments.selectors import LedgerFilter, ledger_entries, ledger_rows
+from payments.statements import Period, statement_generate
 from payments.views_account import PAGE_SIZE
 from tests.factories import TraderAccountFactory, UserFactory
 
+from .facilities_support import charged, facility
+from .facilities_support import lodged as support_lodged
 from .ledger_data import charge, charge_on, lodged, pay_on
 
 pytestmark = pytest.mark.django_db
@@ -218,23 +223,32 @@ def test_an_mrn_links_to_the_declaration_and_the_memo_is_the_description(client,
 # --- Query counts -----------------------------------------------------------------------------
 
 # The session, the user, its groups, the account, the ledger (count, page), the declarations (count,
-# page), the chart, the balance, the facilities, the header's accounts.
-PAGE_QUERIES = 12
+# page), the chart, the balance, the facilities, the statements, the header's accounts.
+PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("entries", [3, PAGE_SIZE + 5])
 def test_the_page_takes_the_same_number_of_queries_whatever_the_number_of_rows(
-    client, importer, importer_account, django_assert_num_queries, entries
+    client, importer, importer_account, django_assert_num_queries, monkeypatch, entries
 ):
-    for i in range(entries // 3 + 1):
-        declaration = lodged(importer, lrn=f"API-IM-{i:04}")
-        charge(declaration, {"A00": "10.00"})
+    monkeypatch.setattr(facilities, "declared_methods", lambda declaration: {"E"})
+    deferment = facility(
+        importer_account, kind=FacilityKind.DEFERMENT, reference="DAN1234567", limit="9000.00"
+    )
+    facility(importer_account, kind=FacilityKind.GUARANTEE, reference="GUA1234567")
+    with time_machine.travel("2026-11-10 10:00:00+00:00", tick=False):
+        for _ in range(entries // 3 + 1):
+            declaration = charged(support_lodged(importer), "10.00")
+            assert declaration_secure(declaration=declaration, amount=D("10.00")).secured
+    assert statement_generate(facility=deferment, period=Period.month(2026, 11)) is not None
     _many_entries(importer_account, entries)
     client.force_login(importer)
     client.get(_url(importer_account))  # the session and the user's groups, once
     with django_assert_num_queries(PAGE_QUERIES):
         response = client.get(_url(importer_account), {"page": 2 if entries > PAGE_SIZE else 1})
     assert response.status_code == 200
+    assert len(response.context["headroom"]) == 2 and len(response.context["statements"]) == 1
+    assert response.context["declaration_rows"]
 
 
 @pytest.mark.parametrize("entries", [3, 40])
