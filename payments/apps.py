@@ -10,9 +10,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         """Fill the payment section of the declaration's API answer; refund what a cancelled or
-        invalidated declaration paid; mail the notices of guarantees and deferment accounts; warn at
-        lodgement when the estimated duties exceed the headroom; register the payment providers' checks;
-        show the assessment on the declaration page."""
+        invalidated declaration paid; mail the notices of guarantees and deferment accounts; after a
+        payment, mark the statements it paid and fit its declarations' securities; warn at lodgement
+        when the estimated duties exceed the headroom; register the payment providers' checks; show
+        the assessment on the declaration page."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel, register_detail_section
         from declarations.validation import register_advisor
@@ -22,10 +23,12 @@ class PaymentsConfig(AppConfig):
         from .api.sections import payment_section
         from .assessment_panel import assessment_panel
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
+        from .payments import TOPIC_PAYMENT_SETTLED
 
         register_detail_section("payment", payment_section)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
         register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)
+        register_handler(TOPIC_PAYMENT_SETTLED, statement_tasks.on_payment_settled)
         register_advisor(headroom_warnings)
         register_detail_panel(assessment_panel)

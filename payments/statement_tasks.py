@@ -67,5 +67,18 @@ def facility_notice_send(self: Any, facility_id: int, payload: dict[str, Any]) -
     return len(emails)
 
 
+@shared_task(**_RETRY)
+def payment_settled_securities(self: Any, payment_id: int, declaration_ids: list[int]) -> int:
+    """After a payment settled: the statements it paid are marked paid (their facility reactivated
+    when nothing else is overdue) and each declaration's security fitted to what it still owes."""
+    from .statements import statements_settle_after_payment
+
+    return statements_settle_after_payment(payment_id=payment_id, declaration_ids=declaration_ids)
+
+
+def on_payment_settled(object_id: int, payload: dict[str, Any]) -> None:
+    payment_settled_securities.delay(object_id, [int(pk) for pk in payload.get("declarations", [])])
+
+
 def on_facility_notice(object_id: int, payload: dict[str, Any]) -> None:
     facility_notice_send.delay(object_id, payload)

@@ -325,6 +325,62 @@ def statement_settle(*, statement: Statement, actor: Any = None) -> Statement:
     return locked
 
 
+def statements_settle_after_payment(*, payment_id: int, declaration_ids: list[int]) -> int:
+    """What a settled payment changes here (idempotent): the statements it paid are settled, then
+    every declaration it paid has its security fitted to what it still owes (released as ``paid``
+    when nothing). Returns the number of statements settled."""
+    settled = statements_settled_by(declaration_ids=declaration_ids, payment_id=payment_id)
+    for declaration in Declaration.objects.filter(pk__in=declaration_ids).order_by("pk"):
+        _security_sync(declaration=declaration, reason=ReleaseReason.PAID)
+    return len(settled)
+
+
+def statement_payable(statement: Statement) -> list[tuple[Declaration, Decimal]]:
+    """What one payment of the statement allocates per declaration: its lines' sum, at most what the
+    declaration still owes (a part paid by itself meanwhile is not asked again); none when nothing."""
+    from .payments import outstanding_by_declaration
+
+    wanted = statement_allocations(statement)
+    owed = outstanding_by_declaration([d.pk for d, _amount in wanted], statement.currency)
+    return [
+        (declaration, min(amount, quantize(owed[declaration.pk], statement.currency)))
+        for declaration, amount in wanted
+        if owed[declaration.pk] > 0
+    ]
+
+
+def statement_pay_start(*, statement: Statement, user: Any, method: str, return_url: str = "") -> Any:
+    """Start ONE payment of the statement through the payment flow, allocated over its declarations.
+
+    Refuses a statement already paid or with nothing left to pay (``StatementError``); the payment
+    flow's own refusals (``PaymentError``) pass through. Records the payment on the statement, so
+    its settlement marks the statement paid. Call outside a transaction (a card payment opens its
+    checkout at the provider after the payment is committed).
+    """
+    from .payments import payment_start
+
+    if statement.status == StatementStatus.PAID:
+        raise StatementError("statement_paid", _("This statement is paid already."))
+    allocations = statement_payable(statement)
+    if not allocations:
+        raise StatementError(
+            "statement_nothing_to_pay",
+            _("Nothing is left to pay on this statement: it is settled when booked."),
+        )
+    payment = payment_start(
+        user=user,
+        trader_account=statement.facility.trader_account,
+        allocations=allocations,
+        method=method,
+        return_url=return_url,
+    )
+    Statement.objects.filter(pk=statement.pk).exclude(status=StatementStatus.PAID).update(
+        payment_id=payment.pk
+    )
+    statement.payment_id = payment.pk
+    return payment
+
+
 def statements_settled_by(*, declaration_ids: list[int], payment_id: int | None = None) -> list[Statement]:
     """Settle the unpaid statements a settled payment paid: the ones it was started for, and any
     whose declarations now owe nothing at all."""

@@ -216,3 +216,25 @@ def test_the_trader_accounts_facilities_are_listed_with_limit_used_and_headroom_
     ]
     with django_assert_num_queries(1):
         assert facility_headroom(guarantee) == D("750.00")
+
+
+def test_a_settled_payment_of_a_guaranteed_declaration_releases_its_security(
+    importer, importer_account, methods, django_capture_on_commit_callbacks
+):
+    from payments.models import PaymentMethod
+    from payments.payments import payment_settle, payment_start
+
+    guarantee = facility(importer_account, limit="500.00")
+    declaration = charged(lodged(importer), "120.00")
+    security_sync(declaration=declaration)
+    assert facility_headroom(guarantee) == D("380.00")
+    payment = payment_start(
+        user=importer,
+        trader_account=importer_account,
+        allocations=[(declaration, D("120.00"))],
+        method=PaymentMethod.BANK_TRANSFER,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_settle(payment_id=payment.pk, provider_reference="BACS-9", amount=D("120.00"))
+    assert Security.objects.get(declaration=declaration).released_reason == ReleaseReason.PAID
+    assert facility_headroom(guarantee) == D("500.00")
