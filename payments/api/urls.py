@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import ledger
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("accounts/<int:id>/ledger", ledger.AccountLedgerView.as_view(), name="api-account-ledger"),
+    path(
+        "accounts/<int:id>/statements",
+        ledger.AccountStatementsView.as_view(),
+        name="api-account-statements",
+    ),
+]
