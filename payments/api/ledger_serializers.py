@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,7 +12,9 @@ from ..models import StatementStatus, TransactionKind
 from ..money import home_currency, quantize, to_decimal
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$", "example": "1234.50"}
+)
 class AmountField(serializers.Field):
     """An amount as a plain decimal string with every digit of its currency's minor unit
     (``"1234.50"``, ``"-3.00"``): never a float, never grouped."""
