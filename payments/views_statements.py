@@ -24,7 +24,7 @@ from accounts.access import accounts_actable
 from accounts.models import Role, User
 from singlewindow.errors import DomainError
 
-from .models import PaymentMethod, Statement, StatementStatus
+from .models import Payment, PaymentMethod, Statement, StatementStatus
 from .payments import may_pay
 from .providers import provider_for_method
 from .statements import month_label, statement_pay_start, statement_with_lines
@@ -116,10 +116,17 @@ def statement_page(request: HttpRequest, account_id: int, statement_id: int) -> 
                 )
                 return redirect(here)
         status = 400
+    # The payment started for it, while it is under way (a card being confirmed, a transfer awaited).
+    pending = (
+        Payment.objects.filter(pk=statement.payment_id).first()
+        if statement.payment_id and statement.status != StatementStatus.PAID
+        else None
+    )
     return render(
         request,
         "payments/statements/statement.html",
         {
+            "pending": pending if pending is not None and pending.is_open else None,
             "statement": statement,
             "account": statement.facility.trader_account,
             "lines": list(statement.lines.all()),

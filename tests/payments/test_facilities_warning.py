@@ -103,3 +103,46 @@ def test_an_advisor_that_fails_never_stops_a_check(importer, importer_account, m
     body = _validate(importer)
     assert body["valid"] is True
     assert "advisor" in caplog.text
+
+
+def _with_tax_lines(lrn: str, *lines: tuple[str, str, str]):
+    """The import with the trader's own tax lines (DE 4/3 type, 4/6 payable amount, 4/8 method) on item 1."""
+    payload = import_payload(lrn=lrn)
+    payload["items"][0]["tax_lines"] = [
+        {"tax_type": tax, "payable_amount": amount, "method_of_payment": method}
+        for tax, amount, method in lines
+    ]
+    return payload
+
+
+def test_the_declared_duties_of_method_e_are_compared_with_the_deferment_headroom(importer, importer_account):
+    facility(importer_account, kind=FacilityKind.DEFERMENT, reference="DAN2222222", limit="800.00")
+    client = APIClient()
+    client.force_authenticate(importer)
+    payload = _with_tax_lines("WARN-3", ("A00", "234.00", "E"), ("B00", "1000.00", "E"))
+    body = client.post(VALIDATE, payload, format="json").json()
+    assert body["valid"] is True, body["errors"]
+    assert [w["message"] for w in body["warnings"] if w["code"] == "facility_headroom"] == [
+        "estimated duties 1,234.00 GBP exceed the 800.00 GBP left on deferment account DAN2222222: "
+        "the goods will wait for payment"
+    ]
+    # Method R asks for a guarantee, which the account does not have: nothing to compare, no warning.
+    payload = _with_tax_lines("WARN-4", ("A00", "234.00", "R"))
+    body = client.post(VALIDATE, payload, format="json").json()
+    assert not [w for w in body["warnings"] if w["code"] == "facility_headroom"]
+
+
+def test_a_stored_declarations_method_of_payment_chooses_the_facility(importer, importer_account):
+    from declarations.api.serializers import DeclarationInputSerializer
+    from declarations.models import Channel
+    from declarations.services import declaration_lodge
+
+    facility(importer_account, kind=FacilityKind.GUARANTEE, reference="GUA3333333")
+    deferment = facility(importer_account, kind=FacilityKind.DEFERMENT, reference="DAN3333333")
+    serializer = DeclarationInputSerializer(data=_with_tax_lines("SEC-1", ("A00", "50.00", "E")))
+    assert serializer.is_valid(), serializer.errors
+    declaration = declaration_lodge(
+        user=importer, data=serializer.to_declaration_data(), channel=Channel.API_JSON
+    ).declaration
+    assert facilities.declared_methods(declaration) == {"E"}
+    assert declaration_secure(declaration=declaration, amount=Decimal("50.00")).security.facility == deferment

@@ -139,6 +139,10 @@ def test_paying_the_statement_by_transfer_starts_one_payment_and_its_settlement_
     assert response.status_code == 200
     payment = Payment.objects.get()
     assert "quoting the payment reference " + payment.reference in response.content.decode()
+    assert (
+        f"Payment {payment.reference} of 300.00 GBP by bank transfer is under way"
+        in response.content.decode()
+    )
     assert payment.amount == Decimal("300.00") and payment.allocations.count() == 3
     statement.refresh_from_db()
     assert statement.payment_id == payment.pk and statement.status == StatementStatus.OVERDUE
