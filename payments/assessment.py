@@ -70,6 +70,11 @@ def _plain(number: Decimal) -> str:
     return text
 
 
+def _amount(amount: Decimal, currency: str) -> str:
+    """An amount as a string with its currency's minor units (a price of 1000.000 shows 1000.00)."""
+    return str(quantize(amount, currency or home_currency()))
+
+
 def code_shown(code: str) -> str:
     """A commodity code as the tariff prints it: 8509 40 00."""
     if len(code) <= 4:
@@ -418,10 +423,14 @@ def compute(
         line = DraftLine(item_sequence=item.sequence, category=LineCategory.VALUE, kind=RateKind.NONE)
         if item.value_amount is not None:
             price, currency = Decimal(item.value_amount), item.value_currency
-            line.parts.append(["value_price", {"amount": str(price), "currency": currency or "GBP"}])
+            line.parts.append(
+                ["value_price", {"amount": _amount(price, currency), "currency": currency or ctx.home}]
+            )
         elif item.statistical_value is not None:
             price, currency = Decimal(item.statistical_value), item.statistical_currency
-            line.parts.append(["value_statistical", {"amount": str(price), "currency": currency or "GBP"}])
+            line.parts.append(
+                ["value_statistical", {"amount": _amount(price, currency), "currency": currency or ctx.home}]
+            )
         else:
             line.parts.append(["value_missing", {}])
             line.incomplete = True
@@ -563,14 +572,22 @@ def reviewing_agencies(declaration: Declaration) -> dict[Agency, list[int]]:
 # Persistence -------------------------------------------------------------------------------------
 
 
+def _difference_by_code(assessment: Assessment, previous: Assessment | None) -> dict[str, Decimal]:
+    new = assessment.amounts_by_code()
+    old = previous.amounts_by_code() if previous is not None else {}
+    changes = {code: new.get(code, ZERO) - old.get(code, ZERO) for code in sorted(set(new) | set(old))}
+    return {code: amount for code, amount in changes.items() if amount}
+
+
 @dataclass(frozen=True)
 class AssessmentResult:
     assessment: Assessment
     previous: Assessment | None
     # What changed for the trader: the new total less the previous one (the whole total the first
-    # time). The ledger posts it.
+    # time), and the same per revenue code (tax type, FEE:<agency>) as the ledger posts it.
     difference: Decimal
     created: bool
+    difference_by_code: dict[str, Decimal] = field(default_factory=dict)
 
 
 def acceptance_day(declaration: Declaration) -> date:
@@ -604,6 +621,7 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
             previous=previous,
             difference=existing.total - (previous.total if previous else ZERO),
             created=False,
+            difference_by_code=_difference_by_code(existing, previous),
         )
     prefetch_related_objects([locked], "documents")  # one query, not one per item
     draft = compute(locked, items=_items_for_assessment(locked), agencies=agencies, on=acceptance_day(locked))
@@ -657,7 +675,13 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
             "supersedes": previous.pk if previous else None,
         },
     )
-    return AssessmentResult(assessment=assessment, previous=previous, difference=difference, created=True)
+    return AssessmentResult(
+        assessment=assessment,
+        previous=previous,
+        difference=difference,
+        created=True,
+        difference_by_code=_difference_by_code(assessment, previous),
+    )
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,11 @@ _NUMBERS = frozenset(
 )
 
 
+def _plain(number: Decimal) -> str:
+    """A rate or quantity without trailing zeros: 2.000 → "2", 27.2000 → "27.2"."""
+    return format(number.normalize(), "f")
+
+
 def _shown(key: str, value: Any) -> Any:
     if key in _NUMBERS and isinstance(value, str):
         try:
@@ -202,6 +207,15 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.declaration_id} v{self.version}: {self.total} {self.currency}"
 
+    def amounts_by_code(self, lines: list[AssessmentLine] | None = None) -> dict[str, Decimal]:
+        """What is charged per revenue code, as the ledger posts it (``payments.charges``): the tax
+        type, or ``FEE:<agency code>`` for a fee. ``lines`` when already loaded."""
+        amounts: dict[str, Decimal] = {}
+        for line in lines if lines is not None else self.lines.all():
+            if line.is_charged:
+                amounts[line.revenue_code] = amounts.get(line.revenue_code, Decimal("0.00")) + line.amount
+        return amounts
+
 
 class AssessmentLine(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="lines")
@@ -256,3 +270,25 @@ class AssessmentLine(models.Model):
     @property
     def is_charged(self) -> bool:
         return self.category in CHARGED
+
+    @property
+    def revenue_code(self) -> str:
+        return f"FEE:{self.agency_code}" if self.category == LineCategory.FEE else self.tax_type
+
+    @property
+    def base_quantity_shown(self) -> str:
+        return _plain(self.base_quantity) if self.base_quantity is not None else ""
+
+    @property
+    def rate_shown(self) -> str:
+        """The rate as the tariff writes it: "2 %", "27.2 / DTN", "12 % + 2 / KGM" (fees: none)."""
+        parts = []
+        if self.rate_percent is not None:
+            parts.append(f"{_plain(self.rate_percent)} %")
+        if self.specific_rate is not None and self.category != LineCategory.FEE:
+            parts.append(
+                f"{_plain(self.specific_rate)} / {self.base_unit}"
+                if self.base_unit
+                else _plain(self.specific_rate)
+            )
+        return " + ".join(parts)

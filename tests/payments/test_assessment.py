@@ -431,6 +431,8 @@ def test_assess_stores_the_current_assessment_with_its_lines(uk_tariff, trader):
     assert result.difference == stored.total
     assert lines[1].explanation == one(run(declaration), LineCategory.DUTY).explanation
     assert {line.agency_code for line in lines if line.category == "fee"} == {"standards"}
+    assert result.difference_by_code == stored.amounts_by_code()
+    assert result.difference_by_code["FEE:standards"] == Decimal("12.00")
 
 
 def test_assessing_the_same_version_again_returns_the_stored_assessment(uk_tariff, trader):
@@ -452,6 +454,7 @@ def test_an_amendment_reassesses_and_carries_the_difference(uk_tariff, trader):
     assert result.assessment.supersedes == first and result.assessment.version == 2
     # Duty 2 % and VAT 20 % on 500 more: 10.00 + 102.00.
     assert result.difference == Decimal("112.00")
+    assert result.difference_by_code == {"A00": Decimal("10.00"), "B00": Decimal("102.00")}
 
 
 def test_the_database_refuses_a_second_current_assessment(uk_tariff, trader):
