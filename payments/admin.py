@@ -2,5 +2,7 @@
 
 from __future__ import annotations
 
-from . import admin_facilities  # noqa: F401 - registers guarantees, deferment accounts, statements
-from . import admin_tariff  # noqa: F401 - registers tariff measures, exchange rates, fees, assessments
+from . import (
+    admin_facilities,  # noqa: F401 - registers guarantees, deferment accounts, statements
+    admin_tariff,  # noqa: F401 - registers tariff measures, exchange rates, fees, assessments
+)

@@ -39,7 +39,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyReview
-from declarations.models import Declaration, DirectionChoice, GoodsItem
+from declarations.models import Declaration, DirectionChoice, GoodsItem, ItemTaxLine
 from singlewindow.audit import audit_log
 
 from .models.assessment import CHARGED, Assessment, AssessmentLine, LineCategory, RateKind, explain
@@ -140,20 +140,18 @@ class Draft:
         return dict(totals)
 
 
-# Reading the declaration (fields other helpers add are read with fallbacks until they land) -----
+# Reading the declaration ------------------------------------------------------------------------
 
 
-def _preference(item: GoodsItem) -> str:
-    return (getattr(item, "preference", "") or "").strip()
+def _tax_lines(item: GoodsItem) -> list[ItemTaxLine]:
+    """The item's declared tax lines (DE 4/3–4/7): prefetched by ``assess``; none on an unsaved item."""
+    return list(item.tax_lines.all()) if item.pk is not None else []
 
 
-def _declared_tax(item: GoodsItem) -> dict[str, Decimal]:
+def _declared_tax(lines: Iterable[ItemTaxLine]) -> dict[str, Decimal]:
     """What the trader declared per tax type for the item (DE 4/4 assessed, else 4/5 payable)."""
-    lines = getattr(item, "tax_lines", None)
-    if lines is None:
-        return {}
     declared: dict[str, Decimal] = {}
-    for line in lines.all() if hasattr(lines, "all") else lines:
+    for line in lines:
         amount = line.assessed_amount if line.assessed_amount is not None else line.payable_amount
         if amount is None or not line.tax_type:
             continue
@@ -214,20 +212,24 @@ def apportion(
     return [*shares, total - sum(shares, ZERO)]
 
 
-def _quantity(item: GoodsItem, unit: str) -> Decimal | None:
-    """The item's quantity in ``unit``: net mass for mass units, else the supplementary units
+def _quantity(item: GoodsItem, unit: str, declared: Sequence[ItemTaxLine] = ()) -> Decimal | None:
+    """The item's quantity in ``unit``: a tax base the trader declared in that unit (DE 4/6, e.g.
+    litres of pure alcohol), else the net mass for mass units, else the supplementary units
     (declared in the tariff's unit when DE 6/2 names none; litres of alcohol must be named)."""
+    for line in declared:
+        if line.base_unit.upper() == unit and line.base_quantity is not None:
+            return Decimal(line.base_quantity)
     family, factor = UNIT_FAMILY[unit]
     if family == "mass":
         return None if item.net_mass is None else Decimal(item.net_mass) / factor
     if item.quantity is None:
         return None
-    declared = (item.quantity_unit or "").upper()
-    if not declared:
+    stated = (item.quantity_unit or "").upper()
+    if not stated:
         return None if family == "alcohol" else Decimal(item.quantity) / factor
-    if declared not in UNIT_FAMILY or UNIT_FAMILY[declared][0] != family:
+    if stated not in UNIT_FAMILY or UNIT_FAMILY[stated][0] != family:
         return None
-    return Decimal(item.quantity) * UNIT_FAMILY[declared][1] / factor
+    return Decimal(item.quantity) * UNIT_FAMILY[stated][1] / factor
 
 
 def _best(measures: Iterable[TariffMeasure]) -> dict[str, TariffMeasure]:
@@ -246,7 +248,14 @@ def _source(measure: TariffMeasure) -> dict[str, str]:
     }
 
 
-def _apply(measure: TariffMeasure, *, item: GoodsItem, base: Decimal | None, ctx: _Context) -> DraftLine:
+def _apply(
+    measure: TariffMeasure,
+    *,
+    item: GoodsItem,
+    base: Decimal | None,
+    ctx: _Context,
+    declared: Sequence[ItemTaxLine] = (),
+) -> DraftLine:
     """One measure on one item: the line, amount rounded, explained (not yet with preferences)."""
     category = measure.category
     line_category = {
@@ -275,7 +284,7 @@ def _apply(measure: TariffMeasure, *, item: GoodsItem, base: Decimal | None, ctx
             raw += base * measure.rate_percent / 100
     if measure.kind in (MeasureKind.SPECIFIC, MeasureKind.BOTH):
         assert measure.specific_amount is not None
-        quantity = _quantity(item, measure.unit)
+        quantity = _quantity(item, measure.unit, declared)
         line.specific_rate = measure.specific_amount
         line.base_unit = measure.unit
         line.base_quantity = quantity
@@ -320,9 +329,10 @@ def _duty_lines(
     value: Decimal | None,
     documents: set[str],
     ctx: _Context,
+    declared: Sequence[ItemTaxLine] = (),
 ) -> list[DraftLine]:
     origin = item.origin_country
-    claimed = _preference(item)
+    claimed = item.preference.strip()
     claims = bool(claimed) and not claimed.startswith("1")
     duty = measures_for(measures, code=item.commodity_code, category=TaxCategory.DUTY)
     third = _best(m for m in duty if not m.preference_code and m.origin_matches(origin))
@@ -364,7 +374,7 @@ def _duty_lines(
                 parts=[["no_duty_measure", {"code": item.commodity_code, "day": ctx.on.isoformat()}]],
             )
         else:
-            line = _apply(chosen, item=item, base=value, ctx=ctx)
+            line = _apply(chosen, item=item, base=value, ctx=ctx, declared=declared)
         if note is not None:
             line.parts.append(note)
         lines.append(line)
@@ -399,8 +409,8 @@ def compute(
     for doc in declaration.documents.all():
         documents[doc.item_id].add(doc.code)
     fee_rules = fee_rules_in_force((a.pk for a in agencies), on=on)
-    freight_amount = getattr(declaration, "freight_amount", None)
-    freight_currency = getattr(declaration, "freight_currency", "") or declaration.invoice_currency
+    freight_amount = declaration.freight_amount
+    freight_currency = declaration.freight_currency or declaration.invoice_currency
     currencies = {i.value_currency for i in items} | {i.statistical_currency for i in items}
     currencies |= {freight_currency or ""} | {r.currency for r in fee_rules.values()}
     measures = measures_in_force((i.commodity_code for i in items if i.commodity_code), on=on)
@@ -471,21 +481,26 @@ def compute(
 
     # 2–4. Duty, excise and VAT of each item.
     for item, value, value_line in zip(items, values, value_lines, strict=True):
-        declared = _declared_tax(item)
+        tax_lines = _tax_lines(item)
+        declared = _declared_tax(tax_lines)
         for tax_type, amount in sorted(declared.items()):
             declared_rows.append({"item": item.sequence, "tax_type": tax_type, "amount": str(_money(amount))})
         if not importing:
             continue
         lines.append(value_line)
         item_documents = documents.get(item.pk, set()) | documents.get(None, set())
-        item_lines = _duty_lines(item, measures, value=value, documents=item_documents, ctx=ctx)
+        item_lines = _duty_lines(
+            item, measures, value=value, documents=item_documents, ctx=ctx, declared=tax_lines
+        )
         duty_total = sum((line.amount for line in item_lines), ZERO)
         excise = _best(
             m
             for m in measures_for(measures, code=item.commodity_code, category=TaxCategory.EXCISE)
             if m.origin_matches(item.origin_country)
         )
-        excise_lines = [_apply(m, item=item, base=value, ctx=ctx) for _t, m in sorted(excise.items())]
+        excise_lines = [
+            _apply(m, item=item, base=value, ctx=ctx, declared=tax_lines) for _t, m in sorted(excise.items())
+        ]
         excise_total = sum((line.amount for line in excise_lines), ZERO)
         item_lines += excise_lines
         vat = _best(
@@ -495,7 +510,7 @@ def compute(
         )
         vat_base = None if value is None else value + duty_total + excise_total
         for _tax_type, measure in sorted(vat.items()):
-            line = _apply(measure, item=item, base=vat_base, ctx=ctx)
+            line = _apply(measure, item=item, base=vat_base, ctx=ctx, declared=tax_lines)
             line.parts[0][1].update(
                 value=str(value if value is not None else ZERO),
                 duty=str(duty_total),
@@ -597,10 +612,9 @@ def acceptance_day(declaration: Declaration) -> date:
 
 
 def _items_for_assessment(declaration: Declaration) -> list[GoodsItem]:
-    items = GoodsItem.objects.filter(declaration=declaration).order_by("sequence")
-    if hasattr(GoodsItem, "tax_lines"):
-        items = items.prefetch_related("tax_lines")  # type: ignore[misc]
-    return list(items)
+    return list(
+        GoodsItem.objects.filter(declaration=declaration).order_by("sequence").prefetch_related("tax_lines")
+    )
 
 
 @transaction.atomic

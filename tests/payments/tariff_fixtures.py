@@ -16,7 +16,15 @@ import pytest
 from accounts.models import TraderAccount, User
 from agencies.models import Agency
 from declarations.canonical import DocumentKind
-from declarations.models import Channel, Declaration, DirectionChoice, Document, GoodsItem, Status
+from declarations.models import (
+    Channel,
+    Declaration,
+    DirectionChoice,
+    Document,
+    GoodsItem,
+    ItemTaxLine,
+    Status,
+)
 from payments.refdata.loader import DEMO_TARIFF, tariff_load
 from tests.factories import AgencyFactory
 
@@ -57,10 +65,12 @@ def declaration_with(
     account: TraderAccount,
     *items: dict[str, Any],
     documents: tuple[tuple[int | None, str], ...] = (),
+    tax_lines: tuple[tuple[Any, ...], ...] = (),
     **header: Any,
 ) -> Declaration:
-    """An accepted import declaration of ``account`` with these items and (item sequence or None for
-    the header, DE 2/3 code) documents."""
+    """An accepted import declaration of ``account`` with these items, (item sequence or None for
+    the header, DE 2/3 code) documents and the trader's own tax lines (item sequence, tax type,
+    assessed amount[, base quantity, base unit])."""
     fields: dict[str, Any] = {
         "mrn": f"26GB{next(_MRN):014d}",
         "lrn": f"PAY-{next(_MRN)}",
@@ -93,5 +103,14 @@ def declaration_with(
             kind=DocumentKind.ADDITIONAL,
             code=code,
             reference=f"REF-{code}",
+        )
+    for number, (sequence, tax_type, amount, *base) in enumerate(tax_lines, start=1):
+        ItemTaxLine.objects.create(
+            item=stored[sequence],
+            sequence=number,
+            tax_type=tax_type,
+            assessed_amount=Decimal(amount) if amount is not None else None,
+            base_quantity=Decimal(base[0]) if base else None,
+            base_unit=base[1] if base else "",
         )
     return declaration

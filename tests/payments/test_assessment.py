@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -102,47 +101,17 @@ def test_ad_valorem_plus_specific_adds_both_parts_before_rounding(uk_tariff, tra
 
 def test_preference_is_given_when_origin_claim_and_proof_are_all_there(uk_tariff, trader):
     declaration = declaration_with(
-        *trader,
-        item(code="07099310", origin_country="CL", preference="300"),
-        documents=((1, "U096"),),
+        *trader, item(code="07099310", origin_country="CL", preference="300"), documents=((1, "U096"),)
     )
-    # GoodsItem.preference arrives with another change: the engine reads it when present.
-    items = list(GoodsItem.objects.filter(declaration=declaration))
-    for i in items:
-        i.preference = "300"  # type: ignore[attr-defined]
-    draft = compute(declaration, items=items, agencies={}, on=TODAY)
-    duty = one(draft, LineCategory.DUTY)
+    duty = one(run(declaration), LineCategory.DUTY)
     assert duty.amount == Decimal("0.00")
     assert duty.measure is not None and duty.measure.origin == "CL"
     assert "preferential rate: preference 300 claimed for origin CL with proof U096" in duty.explanation
 
 
-def _with_preference(declaration: Declaration, preference: str) -> list[GoodsItem]:
-    items = list(GoodsItem.objects.filter(declaration=declaration))
-    for i in items:
-        i.preference = preference  # type: ignore[attr-defined]
-    return items
-
-
-@pytest.fixture(autouse=True)
-def _preference_column_until_it_lands(monkeypatch):
-    """Until GoodsItem.preference exists, the items built here carry it as an attribute."""
-    if not hasattr(GoodsItem, "preference"):
-        original = GoodsItem.objects.create
-
-        def create(**fields: Any) -> GoodsItem:
-            preference = fields.pop("preference", "")
-            obj = original(**fields)
-            obj.preference = preference  # type: ignore[attr-defined]
-            return obj
-
-        monkeypatch.setattr(GoodsItem.objects, "create", create)
-
-
 def test_preference_without_proof_gives_the_third_country_rate_and_says_why(uk_tariff, trader):
-    declaration = declaration_with(*trader, item(code="07099310", origin_country="CL"))
-    draft = compute(declaration, items=_with_preference(declaration, "300"), agencies={}, on=TODAY)
-    duty = one(draft, LineCategory.DUTY)
+    declaration = declaration_with(*trader, item(code="07099310", origin_country="CL", preference="300"))
+    duty = one(run(declaration), LineCategory.DUTY)
     assert duty.amount == Decimal("120.00")  # 12 % of 1,000
     assert "preference 300 was not given: no proof of origin declared (one of N954, U096, DE 2/3)" in (
         duty.explanation
@@ -151,33 +120,45 @@ def test_preference_without_proof_gives_the_third_country_rate_and_says_why(uk_t
 
 def test_preference_not_claimed_gives_the_third_country_rate_and_says_why(uk_tariff, trader):
     declaration = declaration_with(
-        *trader, item(code="02071290", origin_country="FR"), documents=((1, "U112"),)
+        *trader, item(code="02071290", origin_country="FR", preference="100"), documents=((1, "U112"),)
     )
-    draft = compute(declaration, items=_with_preference(declaration, "100"), agencies={}, on=TODAY)
-    duty = one(draft, LineCategory.DUTY)
+    duty = one(run(declaration), LineCategory.DUTY)
     assert duty.amount == Decimal("27.20")
     assert (
         "the preferential rate for origin FR (preference 300) was not given: the declaration claims 100"
-        in (duty.explanation)
+        in duty.explanation
     )
 
 
 def test_preference_claimed_for_an_origin_without_one_says_so(uk_tariff, trader):
     declaration = declaration_with(
-        *trader, item(code="07099310", origin_country="US"), documents=((1, "U112"),)
+        *trader, item(code="07099310", origin_country="US", preference="300"), documents=((1, "U112"),)
     )
-    draft = compute(declaration, items=_with_preference(declaration, "300"), agencies={}, on=TODAY)
-    duty = one(draft, LineCategory.DUTY)
+    duty = one(run(declaration), LineCategory.DUTY)
     assert duty.amount == Decimal("120.00")
     assert "the tariff has no preferential rate for 07099310 from origin US" in duty.explanation
 
 
 def test_eu_group_preference_accepts_a_header_level_statement_on_origin(uk_tariff, trader):
     declaration = declaration_with(
-        *trader, item(code="02071290", origin_country="DE"), documents=((None, "U110"),)
+        *trader, item(code="02071290", origin_country="DE", preference="300"), documents=((None, "U110"),)
     )
-    draft = compute(declaration, items=_with_preference(declaration, "300"), agencies={}, on=TODAY)
-    assert one(draft, LineCategory.DUTY).amount == Decimal("0.00")
+    assert one(run(declaration), LineCategory.DUTY).amount == Decimal("0.00")
+
+
+def test_excise_uses_the_litres_of_alcohol_the_trader_declared_as_tax_base(uk_tariff, trader):
+    declaration = declaration_with(
+        *trader,
+        item(code="22042195", quantity=Decimal("1000"), quantity_unit=""),
+        tax_lines=((1, "333", "3600.00", "125", "LPA"),),
+    )
+    excise = one(run(declaration), LineCategory.EXCISE)
+    assert (excise.base_quantity, excise.amount, excise.incomplete) == (
+        Decimal("125"),
+        Decimal("3692.50"),
+        False,
+    )
+    assert excise.declared_amount == Decimal("3600.00")
 
 
 def test_excise_on_wine_is_per_litre_of_pure_alcohol_today(uk_tariff, trader):
@@ -297,8 +278,8 @@ def test_freight_is_added_by_value_when_the_terms_leave_it_out(uk_tariff, trader
         item(3, value_amount=Decimal("100")),
         delivery_terms="FOB",
     )
-    declaration.freight_amount = Decimal("100.00")  # type: ignore[attr-defined]
-    declaration.freight_currency = "GBP"  # type: ignore[attr-defined]
+    declaration.freight_amount = Decimal("100.00")
+    declaration.freight_currency = "GBP"
     draft = run(declaration)
     values = [one(draft, LineCategory.VALUE, s).amount for s in (1, 2, 3)]
     assert values == [Decimal("133.33"), Decimal("133.33"), Decimal("133.34")]
@@ -310,7 +291,7 @@ def test_freight_is_added_by_value_when_the_terms_leave_it_out(uk_tariff, trader
 
 def test_freight_is_not_added_when_the_price_includes_it(uk_tariff, trader):
     declaration = declaration_with(*trader, item(), delivery_terms="CIF")
-    declaration.freight_amount = Decimal("50")  # type: ignore[attr-defined]
+    declaration.freight_amount = Decimal("50")
     value = one(run(declaration), LineCategory.VALUE)
     assert value.amount == Decimal("1000.00")
     assert "freight not added: delivery terms CIF include it in the price" in value.explanation
@@ -391,7 +372,7 @@ def test_total_equals_the_sum_of_rounded_lines_and_shares_sum_to_freight(
     declaration = Declaration.objects.filter(lrn="PROPERTY").first() or declaration_with(
         *trader, item(), lrn="PROPERTY", delivery_terms="FOB"
     )
-    declaration.freight_amount = freight  # type: ignore[attr-defined]
+    declaration.freight_amount = freight
     codes = ["85109000", "02071290", "87032210", "07099310", "22042195", "99999999"]
     items = [
         GoodsItem(
@@ -466,20 +447,13 @@ def test_the_database_refuses_a_second_current_assessment(uk_tariff, trader):
         )
 
 
-def test_declared_differences_list_each_item_and_tax_type_that_differs(uk_tariff, trader, monkeypatch):
-    declaration = declaration_with(*trader, item(1, "02071290", origin_country="FR"), item(2))
-
-    def with_declared(decl: Declaration) -> list[GoodsItem]:
-        items = list(GoodsItem.objects.filter(declaration=decl).order_by("sequence"))
-        declared = {1: [("A00", "200")], 2: [("A00", "20.00"), ("B00", "204.00"), ("A50", "5")]}
-        for i in items:
-            i.tax_lines = [  # type: ignore[attr-defined]
-                SimpleNamespace(tax_type=t, assessed_amount=Decimal(a), payable_amount=None)
-                for t, a in declared[i.sequence]
-            ]
-        return items
-
-    monkeypatch.setattr(engine, "_items_for_assessment", with_declared)
+def test_declared_differences_list_each_item_and_tax_type_that_differs(uk_tariff, trader):
+    declaration = declaration_with(
+        *trader,
+        item(1, "02071290", origin_country="FR"),
+        item(2),
+        tax_lines=((1, "A00", "200"), (2, "A00", "20.00"), (2, "B00", "204.00"), (2, "A50", "5")),
+    )
     assessment = assess(declaration, agencies={}).assessment
     differences = [
         (d.item_sequence, d.tax_type, d.declared, d.assessed) for d in declared_differences(assessment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -16,7 +15,6 @@ from django.utils import timezone
 from agencies.access import agency_add_officer
 from agencies.models import AgencyReview
 from declarations.models import Declaration, GoodsItem, Status
-from payments import assessment as engine
 from payments.assessment import assess
 from tests.factories import UserFactory
 
@@ -29,26 +27,6 @@ def page_of(client, declaration: Declaration) -> str:
     response = client.get(reverse("declarations:detail", args=[declaration.mrn]))
     assert response.status_code == 200
     return response.content.decode()
-
-
-def with_declared_duty(monkeypatch, amounts: dict[int, str]) -> None:
-    """The trader's own DE 4/4 amounts for A00, until the declared tax lines are stored."""
-
-    def items_of(declaration: Declaration) -> list[GoodsItem]:
-        items = list(GoodsItem.objects.filter(declaration=declaration).order_by("sequence"))
-        for i in items:
-            i.tax_lines = (
-                [  # type: ignore[attr-defined]
-                    SimpleNamespace(
-                        tax_type="A00", assessed_amount=Decimal(amounts[i.sequence]), payable_amount=None
-                    )
-                ]
-                if i.sequence in amounts
-                else []
-            )
-        return items
-
-    monkeypatch.setattr(engine, "_items_for_assessment", items_of)
 
 
 def test_the_trader_sees_every_line_explained_with_totals(client, importer, importer_account, uk_tariff):
@@ -74,10 +52,15 @@ def test_the_trader_sees_every_line_explained_with_totals(client, importer, impo
 
 
 def test_declared_amounts_that_differ_are_shown_beside_the_portals(
-    client, importer, importer_account, uk_tariff, monkeypatch
+    client, importer, importer_account, uk_tariff
 ):
-    with_declared_duty(monkeypatch, {1: "200", 2: "20.00"})
-    declaration = declaration_with(importer, importer_account, item(1, "02071290"), item(2))
+    declaration = declaration_with(
+        importer,
+        importer_account,
+        item(1, "02071290"),
+        item(2),
+        tax_lines=((1, "A00", "200"), (2, "A00", "20.00")),
+    )
     assess(declaration, agencies={})
     client.force_login(importer)
     page = page_of(client, declaration)

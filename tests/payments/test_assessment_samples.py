@@ -54,11 +54,12 @@ def test_every_real_import_sample_is_assessed_and_most_items_pay_duty(capsys):
         declared_differences(assessment, lines)  # computes without error
     with capsys.disabled():
         print(f"\nreal import samples {len(IMPORTS + TT1_IMPORTS)}: {items} items, {with_duty} with duty")
-    # 36 goods items; 30 pay duty. The other 6: three items of declarations without a commodity
-    # code (IM005a, IM011a, IM061a), two works of art at 0 % (IM079a, IM124a, price not in DE 4/14)
-    # and natural graphite at 0 % (IM055a). Incomplete lines: those five items' values and VAT,
-    # and the wine's excise (IM116a declares litres, not litres of alcohol).
-    assert (len(IMPORTS + TT1_IMPORTS), items, with_duty) == (30, 36, 30)
+    # 36 goods items; 29 pay duty. The other 7: three items of declarations without a commodity
+    # code (IM005a, IM011a, IM061a), two works of art at 0 % (IM079a, IM124a, price not in DE 4/14),
+    # natural graphite at 0 % (IM055a) and Chilean courgettes at the preferential 0 % (IM030a).
+    # Incomplete lines: those five items' values and VAT, and the wine's excise (IM116a declares
+    # litres, not litres of alcohol).
+    assert (len(IMPORTS + TT1_IMPORTS), items, with_duty) == (30, 36, 29)
     assert incomplete == 14
 
 
@@ -72,3 +73,13 @@ def test_a_sample_with_a_specific_duty_and_a_fee_is_explained_line_by_line():
     assert duty.amount == Decimal("27.20")
     assert "27.2 GBP per 100 kg net mass on 1 DTN" in duty.explanation
     assert assessment.lines.filter(category=LineCategory.FEE).exists()
+
+
+def test_the_chilean_courgettes_of_im030a_get_the_preference_their_eur1_proves():
+    call_command("seed_demo")
+    broker = User.objects.get(username="broker")
+    (path,) = [p for p in IMPORTS if p.name.startswith("TT_IM030a")]
+    assessment = lodge_and_assess(path, broker)
+    duty = assessment.lines.get(category=LineCategory.DUTY, item_sequence=1)
+    assert duty.amount == Decimal("0.00")
+    assert "preferential rate: preference 300 claimed for origin CL with proof U096" in duty.explanation
