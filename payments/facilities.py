@@ -599,22 +599,31 @@ def headroom_warnings(data: DeclarationData, user: Any = None) -> list[Issue]:
     """A warning (never an error) when the estimated duties exceed what the facility asked for has left.
 
     Registered with ``declarations.validation.register_advisor``: the form's submit, the upload's
-    check and ``POST /api/v1/declarations/validate`` answer with it. Nothing estimated, no trader
-    account, or no facility of the kind asked for: no query beyond the estimate, no warning.
+    check and ``POST /api/v1/declarations/validate`` answer with it. One query (the facilities of
+    the trader account named in the declaration, with their use); none when nothing is estimated.
     """
     estimate = estimate_duties(data)
     if estimate is None or estimate <= 0:
         return []
-    from declarations.validation import resolve_accounts
-
-    _declarant, trader = resolve_accounts(data)
-    if trader is None:
+    role = data.trader_role
+    party = data.party(role) if role is not None else None
+    if party is None or not party.eori:
         return []
     kinds, _refusal = kinds_for_methods(data_methods(data))
     if not kinds:
         return []
     currency = home_currency()
-    usages = [u for u in facilities_for(trader) if u.facility.kind in kinds and u.currency == currency]
+    today = timezone.localdate()
+    # One query: the facilities of the registered, active trader account named in the declaration.
+    rows = facilities_with_usage(
+        Facility.objects.filter(
+            trader_account__eori=party.eori,
+            trader_account__is_active=True,
+            kind__in=kinds,
+            currency=currency,
+        )
+    ).order_by("kind", "reference")
+    usages = [FacilityUsage(facility=f, used=Decimal(f.used), today=today) for f in rows]  # type: ignore[attr-defined]
     if not usages:
         return []
     usable = [u for u in usages if u.usable]

@@ -238,3 +238,21 @@ def test_a_settled_payment_of_a_guaranteed_declaration_releases_its_security(
         payment_settle(payment_id=payment.pk, provider_reference="BACS-9", amount=D("120.00"))
     assert Security.objects.get(declaration=declaration).released_reason == ReleaseReason.PAID
     assert facility_headroom(guarantee) == D("500.00")
+
+
+def test_a_notice_is_mailed_to_the_active_members_of_the_trader_account(
+    importer, importer_account, methods, mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.access import account_add_member
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    User.objects.filter(pk=importer.pk).update(email="importer@example.com")
+    gone = UserFactory(username="gone", role="trader", email="gone@example.com", is_active=False)
+    account_add_member(account=importer_account, user=gone)
+    guarantee = facility(importer_account, reference="GUA5555555")
+    with django_capture_on_commit_callbacks(execute=True):
+        facility_suspend(facility=guarantee, reason="checks pending")
+    assert [m.to for m in mailoutbox] == [["importer@example.com"]]
+    assert mailoutbox[0].subject == "Payment facility GUA5555555"
+    assert "guarantee GUA5555555 is suspended: checks pending" in mailoutbox[0].body

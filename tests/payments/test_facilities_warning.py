@@ -146,3 +146,18 @@ def test_a_stored_declarations_method_of_payment_chooses_the_facility(importer, 
     ).declaration
     assert facilities.declared_methods(declaration) == {"E"}
     assert declaration_secure(declaration=declaration, amount=Decimal("50.00")).security.facility == deferment
+
+
+def test_the_advice_costs_one_query_and_none_without_declared_duties(
+    importer, importer_account, django_assert_num_queries
+):
+    from declarations.api.serializers import DeclarationInputSerializer
+
+    facility(importer_account, kind=FacilityKind.DEFERMENT, limit="10.00")
+    with_duties = DeclarationInputSerializer(data=_with_tax_lines("Q-1", ("A00", "50.00", "E")))
+    without = DeclarationInputSerializer(data=import_payload(lrn="Q-2"))
+    assert with_duties.is_valid() and without.is_valid()
+    with django_assert_num_queries(1):
+        assert len(facilities.headroom_warnings(with_duties.to_declaration_data())) == 1
+    with django_assert_num_queries(0):
+        assert facilities.headroom_warnings(without.to_declaration_data()) == []
