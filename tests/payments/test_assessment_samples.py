@@ -54,11 +54,12 @@ def test_every_real_import_sample_is_assessed_and_most_items_pay_duty(capsys):
         declared_differences(assessment, lines)  # computes without error
     with capsys.disabled():
         print(f"\nreal import samples {len(IMPORTS + TT1_IMPORTS)}: {items} items, {with_duty} with duty")
-    # 36 goods items; 29 pay duty. The other 7: three items of declarations without a commodity
-    # code (IM005a, IM011a, IM061a), two works of art at 0 % (IM079a, IM124a, price not in DE 4/14),
-    # natural graphite at 0 % (IM055a) and Chilean courgettes at the preferential 0 % (IM030a).
-    # Incomplete lines: those five items' values and VAT, and the wine's excise (IM116a declares
-    # litres, not litres of alcohol).
+    # 36 goods items with import lines (the three CO declarations, IM059a, IM072a and IM181a, are
+    # read as goods leaving: no import duty); 29 pay duty. The other 7: three items of declarations
+    # without a commodity code (IM005a, IM011a, IM061a), two works of art at 0 % (IM079a, IM124a,
+    # price not in DE 4/14), natural graphite at 0 % (IM055a) and Chilean courgettes at the
+    # preferential 0 % (IM030a). Incomplete lines: those five items' values and VAT, and the wine's
+    # excise (IM116a declares litres, not litres of alcohol).
     assert (len(IMPORTS + TT1_IMPORTS), items, with_duty) == (30, 36, 29)
     assert incomplete == 14
 
