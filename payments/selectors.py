@@ -349,16 +349,17 @@ def _pivot(values: Iterable[dict[str, Any]], *, column: str, currency: str) -> P
         cells[row["day"]][row[column]] = amount
         columns.add(row[column])
     ordered = sorted(columns)
+    zero = quantize(ZERO, currency)  # 0.00: every cell shows the currency's minor unit
     rows = []
     for day in sorted(cells):
-        amounts = [cells[day].get(c, ZERO) for c in ordered]
-        rows.append((day, amounts, sum(amounts, ZERO)))
-    column_totals = [sum((cells[d].get(c, ZERO) for d in cells), ZERO) for c in ordered]
+        amounts = [cells[day].get(c, zero) for c in ordered]
+        rows.append((day, amounts, sum(amounts, zero)))
+    column_totals = [sum((cells[d].get(c, zero) for d in cells), zero) for c in ordered]
     return Pivot(
         columns=ordered,
         rows=rows,
         column_totals=column_totals,
-        total=sum(column_totals, ZERO),
+        total=sum(column_totals, zero),
         currency=currency,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import testpay_views, views, views_account, views_statements
+from . import testpay_views, views, views_account, views_revenue, views_statements
 
 app_name = "payments"
 
@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/testpay/<str:token>/", testpay_views.testpay_checkout, name="testpay-checkout"),
     path("accounts/<int:account_id>/", views_account.account_page, name="account"),
     path("accounts/<int:account_id>/ledger.csv", views_account.account_ledger_csv, name="account_ledger_csv"),
+    path("payments/revenue/", views_revenue.revenue_page, name="revenue"),
+    path("payments/revenue/<slug:table>.csv", views_revenue.revenue_csv, name="revenue_csv"),
     path(
         "accounts/<int:account_id>/statements/<int:statement_id>/",
         views_statements.statement_page,

@@ -9,9 +9,7 @@ account's members and its authorised brokers; customs staff who work on money se
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -32,6 +30,7 @@ from .facilities import facilities_for
 from .ledger import trader_balance
 from .models import TransactionKind
 from .money import home_currency, quantize
+from .spreadsheet import csv_amount, csv_lines, csv_response, csv_text
 from .statements import statements_for
 
 PAGE_SIZE = 25
@@ -150,56 +149,17 @@ def _any(request: HttpRequest, form_class: type[forms.Form]) -> bool:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-# A cell a spreadsheet would read as a formula (CSV injection): =, +, -, @, and tab or carriage
-# return, which some spreadsheets skip before looking for one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def csv_text(value: str) -> str:
-    """A text cell that a spreadsheet shows as text: a leading apostrophe before a formula start.
-
-    Only text is escaped: amounts are written by this module from Decimals (``-12.50`` is a number,
-    and must stay one for the sums in the spreadsheet).
-    """
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def csv_amount(value: Decimal) -> str:
-    """A plain decimal: no grouping, a point, every minor-unit digit (``1234.50``, ``-3.00``)."""
-    return f"{value:f}"
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns the line, for ``csv.writer`` to stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[bytes]:
-    """UTF-8 lines of a CSV, the first prefixed with a byte-order mark (spreadsheets then read
-    accents right)."""
-    writer = csv.writer(_Echo())
-    yield ("\ufeff" + writer.writerow(header)).encode()
+def ledger_csv_rows(rows: Iterable[selectors.LedgerRow], kind_labels: dict[str, str]) -> Iterator[list[str]]:
+    """The CSV's rows; the kinds' labels are translated before streaming starts."""
     for row in rows:
-        yield writer.writerow(row).encode()
-
-
-def csv_response(filename: str, lines: Iterator[bytes]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def ledger_csv_rows(rows: Iterable[selectors.LedgerRow]) -> Iterator[list[str]]:
-    for row in rows:
+        kind = kind_labels.get(row.kind, row.kind)
         yield [
             row.booked_on.isoformat(),
             row.due_on.isoformat() if row.due_on else "",
-            csv_text(row.kind_label),
+            csv_text(kind),
             csv_text(row.reference),
-            csv_text(row.description),
+            csv_text(row.memo or kind),
             csv_amount(row.debit) if row.debit else "",
             csv_amount(row.credit) if row.credit else "",
             csv_amount(row.balance),
@@ -225,6 +185,7 @@ def account_ledger_csv(request: HttpRequest, account_id: int) -> StreamingHttpRe
         _("Balance"),
         _("Currency"),
     ]
-    rows = ledger_csv_rows(selectors.ledger_rows(entries.iterator(chunk_size=2000)))
+    kind_labels = {kind.value: str(kind.label) for kind in TransactionKind}
+    rows = ledger_csv_rows(selectors.ledger_rows(entries.iterator(chunk_size=2000)), kind_labels)
     filename = f"ledger-{account.eori}-{timezone.localdate().isoformat()}.csv"
     return csv_response(filename, csv_lines(header, rows))

@@ -38,6 +38,8 @@ def portal_identity(context: template.Context) -> dict[str, Any]:
         "is_officer": role is Role.OFFICER,
         "is_supervisor": role in (Role.SUPERVISOR, Role.ADMIN),
         "is_admin": role is Role.ADMIN or user.is_staff,
+        # Customs staff who work on money: the revenue page (payments.selectors.sees_revenue).
+        "sees_revenue": role in (Role.SUPERVISOR, Role.ADMIN, Role.CASHIER),
     }
     if request is not None:
         request._portal_identity = identity

@@ -66,3 +66,39 @@ def test_trader_opens_its_account_sees_the_ledger_and_chart_and_downloads_the_cs
         page.locator(f"#{section}").scroll_into_view_if_needed()
         page.locator(f"#{section}").evaluate("e => e.scrollIntoView()")
         page.screenshot(path=str(SCREENSHOTS / f"trader-account-03-narrow-{section}.png"))
+
+
+def test_a_cashier_reads_revenue_and_opens_a_debtors_account(
+    page: Page, importer_account, password, screenshot
+):
+    from payments.models import LedgerAccountKind
+    from tests.factories import TraderAccountFactory, UserFactory
+
+    UserFactory(username="cashier", role="cashier")
+    today = timezone.localdate()
+    other = TraderAccountFactory(eori="GB777777777777", name="Harbour Fruit Ltd")
+    for days_ago in range(0, 28, 3):
+        day = today - timedelta(days=days_ago)
+        charge_on(
+            importer_account, f"{100 + days_ago * 7}.00", on=day, code="A00", due_on=day + timedelta(days=7)
+        )
+        charge_on(importer_account, f"{40 + days_ago}.00", on=day, code="B00", due_on=day + timedelta(days=7))
+        charge_on(other, "12.50", on=day, code="FEE:plant-health", due_on=day + timedelta(days=7))
+        pay_on(importer_account, "90.00", on=day)
+        pay_on(other, "10.00", on=day, method=LedgerAccountKind.PROVIDER, code="testpay")
+
+    sign_in(page, "cashier", password)
+    page.get_by_role("link", name="Revenue").click()
+    expect(page.get_by_role("heading", name="Revenue", level=1)).to_be_visible()
+    expect(page.get_by_role("img", name="Revenue collected per day")).to_be_visible()
+    expect(page.get_by_role("table", name="Revenue per day and tax type")).to_be_visible()
+    expect(page.get_by_role("table", name="Money received per day and method")).to_be_visible()
+    screenshot("revenue-01-page")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download revenue (CSV)").click()
+    assert download_info.value.suggested_filename.startswith("revenue-")
+
+    page.get_by_role("link", name="Harbour Fruit Ltd").click()
+    expect(page.get_by_role("heading", name="Harbour Fruit Ltd", level=1)).to_be_visible()
+    screenshot("revenue-02-debtor-account")
