@@ -254,6 +254,10 @@ def statements_mark_overdue(*, today: date | None = None) -> list[Statement]:
     marked: list[Statement] = []
     due = Statement.objects.filter(status=StatementStatus.OPEN, due_on__lt=today).select_related("facility")
     for statement in due.order_by("due_on", "pk"):
+        if _nothing_owed(statement):
+            # Everything on it was paid by itself or credited (a cancellation): settled, not overdue.
+            statement_settle(statement=statement)
+            continue
         with transaction.atomic():
             changed = Statement.objects.filter(pk=statement.pk, status=StatementStatus.OPEN).update(
                 status=StatementStatus.OVERDUE
@@ -274,6 +278,14 @@ def statements_mark_overdue(*, today: date | None = None) -> list[Statement]:
             )
         marked.append(statement)
     return marked
+
+
+def _nothing_owed(statement: Statement) -> bool:
+    """Whether none of the statement's declarations owes anything any more (one query)."""
+    from .payments import outstanding_by_declaration
+
+    ids = list(statement.lines.values_list("declaration_id", flat=True).distinct())
+    return all(amount <= 0 for amount in outstanding_by_declaration(ids, statement.currency).values())
 
 
 def statement_allocations(statement: Statement) -> list[tuple[Declaration, Decimal]]:
@@ -384,7 +396,6 @@ def statement_pay_start(*, statement: Statement, user: Any, method: str, return_
 def statements_settled_by(*, declaration_ids: list[int], payment_id: int | None = None) -> list[Statement]:
     """Settle the unpaid statements a settled payment paid: the ones it was started for, and any
     whose declarations now owe nothing at all."""
-    from .ledger import declaration_totals
 
     candidates = (
         Statement.objects.exclude(status=StatementStatus.PAID)
@@ -397,13 +408,7 @@ def statements_settled_by(*, declaration_ids: list[int], payment_id: int | None 
     settled: list[Statement] = []
     for statement in candidates.order_by("pk"):
         paid_for = payment_id is not None and statement.payment_id == payment_id
-        if not paid_for:
-            owed = [
-                declaration_totals(pk, statement.currency)[1]
-                for pk in statement.lines.values_list("declaration_id", flat=True).distinct()
-            ]
-            paid_for = all(amount <= 0 for amount in owed)
-        if paid_for:
+        if paid_for or _nothing_owed(statement):
             settled.append(statement_settle(statement=statement))
     return settled
 

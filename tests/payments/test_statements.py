@@ -243,3 +243,21 @@ def test_the_beat_schedule_runs_the_monthly_statements_and_the_daily_overdue_job
     assert monthly["task"] in app.tasks and daily["task"] in app.tasks
     assert monthly["schedule"] == crontab(minute=15, hour=0, day_of_month=1)
     assert daily["schedule"] == crontab(minute=30, hour=0)
+
+
+def test_a_statement_whose_declarations_owe_nothing_any_more_is_settled_not_made_overdue(
+    importer, importer_account, deferment
+):
+    declaration = _deferred(importer, "40.00", on="2026-10-10")
+    with time_machine.travel(date(2026, 11, 1), tick=False):
+        statement = statement_generate(facility=deferment, period=OCTOBER)
+    with time_machine.travel(date(2026, 11, 3), tick=False):  # cancelled: the charge credited back
+        declaration_charge(
+            declaration=declaration, amounts={"A00": D("-40.00")}, kind=TransactionKind.ADJUSTMENT
+        )
+    with time_machine.travel(date(2026, 11, 16), tick=False):
+        assert statements_mark_overdue() == []
+    statement.refresh_from_db()
+    deferment.refresh_from_db()
+    assert statement.status == StatementStatus.PAID
+    assert deferment.status == FacilityStatus.ACTIVE
