@@ -13,7 +13,7 @@ class PaymentsConfig(AppConfig):
         invalidated declaration paid; mail the notices of guarantees and deferment accounts; after a
         payment, mark the statements it paid and fit its declarations' securities; warn at lodgement
         when the estimated duties exceed the headroom; register the payment providers' checks; show
-        the assessment on the declaration page."""
+        the assessment and the money box on the declaration page."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel, register_detail_section
         from declarations.validation import register_advisor
@@ -23,6 +23,7 @@ class PaymentsConfig(AppConfig):
         from .api.sections import payment_section
         from .assessment_panel import assessment_panel
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
+        from .panels import money_panel
         from .payments import TOPIC_PAYMENT_SETTLED
 
         register_detail_section("payment", payment_section)
@@ -32,3 +33,4 @@ class PaymentsConfig(AppConfig):
         register_handler(TOPIC_PAYMENT_SETTLED, statement_tasks.on_payment_settled)
         register_advisor(headroom_warnings)
         register_detail_panel(assessment_panel)
+        register_detail_panel(money_panel)

@@ -474,6 +474,19 @@ def _settle_locked(
             },
             field="amount",
         )
+    if (
+        provider_reference
+        and Payment.objects.filter(provider=payment.provider, provider_reference=provider_reference)
+        .exclude(pk=payment.pk)
+        .exists()
+    ):
+        return _refuse(
+            "payment_reference_used",
+            _("Reference %(ref)s already confirmed another payment: check the bank statement.")
+            % {"ref": provider_reference},
+            field="provider_reference",
+            status=409,
+        )
     allocations = list(payment.allocations.order_by("declaration_id"))
     if payment.method == PaymentMethod.BANK_TRANSFER:
         received = ledger_account(LedgerAccountKind.BANK, currency=payment.currency)

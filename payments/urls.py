@@ -20,4 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_statements.statement_page,
         name="statement",
     ),
+    path("payments/declarations/<str:mrn>/pay/", views.pay, name="pay"),
+    path("payments/<int:pk>/", views.payment_detail, name="detail"),
+    path("payments/<int:pk>/cancel/", views.payment_cancel, name="cancel"),
+    path("payments/cashier/", views.cashier_transfers, name="cashier"),
+    path("payments/cashier/<int:pk>/", views.cashier_confirm, name="cashier-confirm"),
 ]

@@ -343,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "VersionKindEnum": "declarations.models.VersionKind",
         "RequestKindEnum": "declarations.models.RequestKind",
         "RequestStatusEnum": "declarations.models.RequestStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "PaymentMethodEnum": "payments.models.PaymentMethod",
     },
 }
 

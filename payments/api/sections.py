@@ -6,6 +6,8 @@ from typing import Any
 
 from declarations.models import Declaration
 
+from ..money import quantize
+from ..panels import declaration_payments
 from ..status import money_status
 
 
@@ -23,5 +25,17 @@ def payment_section(declaration: Declaration, user: Any) -> dict[str, Any] | Non
         "currency": status.currency,
         "secured_by": str(status.security.facility) if status.security is not None else None,
         "open_condition": status.open_condition,
-        "payments": [],
+        "payments": [
+            {
+                "id": p.pk,
+                "reference": p.reference,
+                "method": p.method,
+                "status": p.status,
+                "amount": str(quantize(p.allocated, p.currency)),  # type: ignore[attr-defined]
+                "currency": p.currency,
+                "created_at": p.created_at,
+                "settled_at": p.settled_at,
+            }
+            for p in declaration_payments(declaration)
+        ],
     }

@@ -37,6 +37,8 @@ def portal_identity(context: template.Context) -> dict[str, Any]:
         "can_lodge": role in (Role.TRADER, Role.BROKER),
         "is_officer": role is Role.OFFICER,
         "is_supervisor": role in (Role.SUPERVISOR, Role.ADMIN),
+        # Supervisors may act as cashiers (confirm bank transfers) too.
+        "is_cashier": role in (Role.CASHIER, Role.SUPERVISOR, Role.ADMIN),
         "is_admin": role is Role.ADMIN or user.is_staff,
         # Customs staff who work on money: the revenue page (payments.selectors.sees_revenue).
         "sees_revenue": role in (Role.SUPERVISOR, Role.ADMIN, Role.CASHIER),

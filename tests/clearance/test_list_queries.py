@@ -210,8 +210,9 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # attachments, the header's trader accounts, the declaration's DMS responses; the request after
 # release waiting, if any, the accounts the user may act for (whether it may amend or cancel), the
 # versions with their authors; while under review, the money condition of release (one query:
-# nothing owed); the assessment panel's current assessment of the duties.
-TRADER_DECLARATION_PAGE_QUERIES = 20
+# nothing owed); the assessment panel's current assessment of the duties; the money box's money
+# condition and payments (payments.panels: two).
+TRADER_DECLARATION_PAGE_QUERIES = 22
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -241,8 +242,8 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 # its accounts and release decision, its parties, items, the items' tax lines (in the content
 # returned), documents, reviews with agencies, the
 # timeline with actors, its versions with their authors, the money condition (one query: nothing
-# owed). An officer's partial view reads its agency ids once and narrows in SQL.
-DECLARATION_API_QUERIES = 12
+# owed) and its payments (one). An officer's partial view reads its agency ids once and narrows in SQL.
+DECLARATION_API_QUERIES = 13
 
 
 @pytest.mark.parametrize("persona", ["importer", "supervisor", "plant_officer"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
 from payments import payments
 from payments.models import (
@@ -97,3 +100,68 @@ def test_two_payments_started_at_once_for_one_declaration_only_one_is_accepted(i
     assert len(results) == 1 and len(failures) == 3
     assert all(isinstance(f, PaymentError) and f.code == "payment_in_progress" for f in failures)
     assert Payment.objects.count() == 1
+
+
+# PostgreSQL serves 100 connections to the whole suite (and the other test worker): 40 requests
+# hold one at a time, far more than it takes for the reservation of the key to be raced.
+CONNECTIONS = threading.BoundedSemaphore(40)
+
+
+def post_retrying(user, url: str, payload: dict, key: str):
+    """What a client does: POST with the key, and again after Retry-After while told to (409)."""
+    with CONNECTIONS:
+        try:
+            api = APIClient()
+            api.force_authenticate(user)
+            for _attempt in range(30):
+                answer = api.post(url, payload, format="json", headers={"Idempotency-Key": key})
+                if (
+                    answer.status_code != 409
+                    or answer.json()["errors"][0]["code"] != "idempotency_in_progress"
+                ):
+                    return answer
+                time.sleep(0.2)
+            return answer
+        finally:
+            connection.close()
+
+
+def test_one_payment_posted_100_times_at_once_with_one_key_is_made_once_and_answered_alike(importer, charged):
+    url = f"/api/v1/declarations/{charged.mrn}/payments"
+
+    answers, failures = run_together(
+        [lambda: post_retrying(importer, url, {"method": "card"}, "pay-race") for _ in range(100)]
+    )
+
+    assert failures == []
+    assert len(answers) == 100
+    assert {a.status_code for a in answers} == {201}
+    bodies = [a.json() for a in answers]
+    assert all(body == bodies[0] for body in bodies)
+    assert sum(a.has_header("Idempotent-Replayed") for a in answers) == 99
+    assert Payment.objects.count() == 1
+    payment = Payment.objects.get()
+    assert bodies[0]["id"] == payment.pk and bodies[0]["reference"] == payment.reference
+    assert AuditEvent.objects.filter(action="payments.payment.initiated").count() == 1
+
+    # Settled by duplicate confirmations: still one ledger transaction.
+    for _ in range(3):
+        payments.payment_settle(payment_id=payment.pk, provider_reference="ch_race", amount=D("232.40"))
+    assert booked(payment) == 1
+
+
+def test_the_same_key_with_another_body_is_refused_while_the_first_stands(importer, charged):
+    url = f"/api/v1/declarations/{charged.mrn}/payments"
+    first = post_retrying(importer, url, {"method": "bank_transfer", "amount": "100.00"}, "pay-other")
+    answers, failures = run_together(
+        [
+            lambda n=n: post_retrying(
+                importer, url, {"method": "bank_transfer", "amount": f"{n}.00"}, "pay-other"
+            )
+            for n in range(1, 11)
+        ]
+    )
+    assert first.status_code == 201 and failures == []
+    assert {a.status_code for a in answers} == {422}
+    assert {a.json()["errors"][0]["code"] for a in answers} == {"idempotency_key_reused"}
+    assert Payment.objects.get().amount == D("100.00")
