@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -305,6 +305,10 @@ def _apply(
             line.incomplete = True
             if quantity is None:
                 line.parts.insert(0, ["quantity_missing", {**values, "category": line_category.value}])
+            if measure.kind == MeasureKind.BOTH and category is not TaxCategory.VAT:
+                # The ad valorem part stands; only the specific part waits for customs.
+                prefix = "duty" if category is TaxCategory.DUTY else "excise"
+                line.parts.insert(0, [f"{prefix}_ad_valorem", values])
             line.amount = _money(raw)
             return line
         raw += quantity * per_unit
@@ -698,8 +702,9 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
     )
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):
+    """(item, tax type, declared, assessed): a tuple, with names."""
+
     item_sequence: int
     tax_type: str
     declared: Decimal

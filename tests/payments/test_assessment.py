@@ -464,3 +464,28 @@ def test_declared_differences_list_each_item_and_tax_type_that_differs(uk_tariff
     ]
     duty = assessment.lines.get(item_sequence=1, tax_type="A00")
     assert duty.declared_amount == Decimal("200.00") and duty.amount == Decimal("27.20")
+
+
+def test_ad_valorem_plus_specific_without_the_quantity_keeps_the_ad_valorem_part(uk_tariff, trader):
+    TariffMeasure.objects.create(
+        code_prefix="99020000",
+        tax_type="A00",
+        kind="both",
+        rate_percent=Decimal("10"),
+        specific_amount=Decimal("3"),
+        unit="NAR",
+        valid_from=date(2021, 1, 1),
+    )
+    declaration = declaration_with(*trader, item(code="99020000", value_amount=Decimal("50"), quantity=None))
+    duty = one(run(declaration), LineCategory.DUTY)
+    assert (duty.amount, duty.incomplete) == (Decimal("5.00"), True)
+    assert duty.explanation.startswith("Customs duty 10 % of customs value 50.00 GBP")
+    assert "gives no quantity in items" in duty.explanation
+
+
+def test_a_difference_reads_as_item_tax_type_declared_assessed(uk_tariff, trader):
+    declaration = declaration_with(*trader, item(), tax_lines=((1, "B00", "1.00"),))
+    (difference,) = declared_differences(assess(declaration, agencies={}).assessment)
+    item_sequence, tax_type, declared, assessed = difference
+    assert (item_sequence, tax_type, declared, assessed) == (1, "B00", Decimal("1.00"), Decimal("204.00"))
+    assert difference.delta == Decimal("203.00")

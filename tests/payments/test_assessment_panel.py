@@ -15,7 +15,9 @@ from django.utils import timezone
 from agencies.access import agency_add_officer
 from agencies.models import AgencyReview
 from declarations.models import Declaration, GoodsItem, Status
+from declarations.selectors import declaration_with_details
 from payments.assessment import assess
+from payments.assessment_panel import assessment_panel
 from tests.factories import UserFactory
 
 from .tariff_fixtures import declaration_with, item
@@ -138,3 +140,16 @@ def test_an_agency_officer_sees_its_items_and_its_fee_but_no_total(
     assert "UK Global Tariff 8510" not in page  # item 2 is not routed to plant health
     assert "Plant Health fee for its review" in page and "Standards fee" not in page
     assert "Total to pay or secure" not in page
+
+
+def test_the_panel_itself_reads_two_queries(
+    rf, importer, importer_account, uk_tariff, django_assert_num_queries
+):
+    declaration = declaration_with(importer, importer_account, *[item(n) for n in range(1, 6)])
+    assess(declaration, agencies={uk_tariff["standards"]: [1, 2, 3, 4, 5]})
+    loaded = declaration_with_details(declaration, user=importer)
+    request = rf.get("/")
+    request.user = importer
+    with django_assert_num_queries(2):  # the current assessment (with the superseded one), its lines
+        html = assessment_panel(request, loaded)
+    assert html.count('class="assessment-line ') == 5 * 3 + 5
