@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from payments import facilities
+from payments.facilities import declaration_secure
+from payments.models import FacilityKind
+from payments.statements import Period, statement_generate
+from tests.payments.facilities_support import charged, facility
+from tests.payments.facilities_support import lodged as support_lodged
 from tests.payments.ledger_data import charge, charge_on, lodged, pay_on
 
 from .conftest import SCREENSHOTS, sign_in
@@ -18,7 +26,7 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_trader_opens_its_account_sees_the_ledger_and_chart_and_downloads_the_csv(
-    page: Page, importer, importer_account, customs, password, screenshot
+    page: Page, importer, importer_account, customs, password, screenshot, monkeypatch
 ):
     today = timezone.localdate()
     declaration = lodged(importer)
@@ -33,16 +41,30 @@ def test_trader_opens_its_account_sees_the_ledger_and_chart_and_downloads_the_cs
         charge_on(importer_account, f"{months_ago * 150}.00", on=day, code="A00", memo="Customs duty")
         pay_on(importer_account, f"{months_ago * 120}.00", on=day + timedelta(days=3), memo="Bank transfer")
 
+    # A deferment account with last month's statement, and a guarantee.
+    monkeypatch.setattr(facilities, "declared_methods", lambda declaration: {"E"})
+    deferment = facility(
+        importer_account, kind=FacilityKind.DEFERMENT, reference="DAN1234567", limit="5000.00"
+    )
+    facility(importer_account, kind=FacilityKind.GUARANTEE, reference="GUA7654321", limit="2000.00")
+    last_month = today.replace(day=1) - timedelta(days=1)
+    with time_machine.travel(last_month.replace(day=10), tick=False):
+        deferred = charged(support_lodged(importer), "300.00")
+        assert declaration_secure(declaration=deferred, amount=Decimal("300.00")).secured
+    assert statement_generate(facility=deferment, period=Period.month(last_month.year, last_month.month))
+
     sign_in(page, "importer", password)
     page.get_by_role("link", name="Clippers Import Ltd").first.click()
     expect(page.get_by_role("heading", name="Clippers Import Ltd", level=1)).to_be_visible()
-    expect(page.locator(".balance")).to_have_text("682.40 GBP owed")
-    ledger = page.get_by_role("table", name="11 entries, newest first")
+    expect(page.locator(".balance")).to_have_text("982.40 GBP owed")
+    ledger = page.get_by_role("table", name="12 entries, newest first")
     expect(ledger).to_be_visible()
     expect(ledger.get_by_role("link", name=declaration.mrn)).to_be_visible()
     chart = page.get_by_role("img", name="Charges and payments, last 12 months")
     expect(chart).to_be_visible()
     expect(page.get_by_role("table", name="Per month, in GBP")).to_be_visible()
+    expect(page.get_by_role("meter", name="Use of DAN1234567")).to_have_attribute("value", "6")
+    expect(page.get_by_role("link", name=last_month.strftime("%B %Y"))).to_be_visible()
     screenshot("trader-account-01-page")
 
     with page.expect_download() as download_info:
@@ -52,7 +74,7 @@ def test_trader_opens_its_account_sees_the_ledger_and_chart_and_downloads_the_cs
     body = download.path().read_bytes()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Date", "Due", "Kind"] and len(rows) == 12
+    assert rows[0][:3] == ["Date", "Due", "Kind"] and len(rows) == 13
     assert rows[1][4] == "Duties and VAT" and rows[1][5] == "232.40"
 
     page.set_viewport_size({"width": 390, "height": 844})

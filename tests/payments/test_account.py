@@ -318,3 +318,85 @@ def test_a_negative_balance_stays_a_number_in_the_csv(client, importer, importer
     client.force_login(importer)
     _header, row = _csv(client.get(_csv_url(importer_account)))
     assert row[7] == "-12.00"
+
+
+# --- The chart --------------------------------------------------------------------------------
+
+
+def test_the_chart_is_an_svg_image_with_a_title_and_a_description_and_the_table_beside_it(
+    client, importer, importer_account
+):
+    charge_on(importer_account, "300.00", on=date(2026, 10, 5))
+    pay_on(importer_account, "120.00", on=date(2026, 10, 20))
+    charge_on(importer_account, "45.00", on=date(2025, 12, 31))  # thirteen months ago: left out
+    client.force_login(importer)
+    response = client.get(_url(importer_account))
+    text = response.text
+    svg = text[text.index('<svg class="chart"') : text.index("</svg>") + 6]
+    assert 'role="img"' in svg and 'aria-labelledby="monthly-chart-title monthly-chart-desc"' in svg
+    assert '<title id="monthly-chart-title">Charges and payments, last 12 months</title>' in svg
+    assert "from January 2026 to December 2026" in svg and "300.00 charged and 120.00 paid" in svg
+    assert "style=" not in svg and "<script" not in svg  # the site's CSP allows neither
+    assert svg.count("<rect") == 2 * 12 + 2  # two bars a month and the legend's two swatches
+    chart = response.context["chart"]
+    assert chart.table_rows[9] == ("Oct", [D("300.00"), D("120.00")])
+    assert chart.totals == [D("300.00"), D("120.00")]
+    table = text[text.index("<caption>Per month, in GBP</caption>") :]
+    assert '<th scope="row">Jan 2026</th>' in table and "300.00" in table
+
+
+# --- Declarations and their money -------------------------------------------------------------
+
+
+def test_each_declaration_shows_the_money_status_money_status_gives_it(
+    client, importer, importer_account, monkeypatch
+):
+    """Paid, due, secured, nothing to pay: the page reads them in one query, and agrees with
+    ``payments.status.money_status`` for each."""
+    from payments.ledger import Leg, ledger_account, post, trader_ledger_account
+    from payments.models import LedgerAccountKind
+    from payments.status import money_status
+
+    monkeypatch.setattr(facilities, "declared_methods", lambda declaration: {"R"})
+    facility(importer_account, kind=FacilityKind.GUARANTEE, reference="GUA1234567", limit="500.00")
+    due = charged(support_lodged(importer), "40.00")
+    paid = charged(support_lodged(importer), "25.00")
+    post(
+        kind=TransactionKind.PAYMENT,
+        trader_account=importer_account,
+        legs=[
+            Leg(ledger_account(LedgerAccountKind.BANK), debit=D("25.00")),
+            Leg(trader_ledger_account(importer_account), credit=D("25.00"), declaration_id=paid.pk),
+        ],
+    )
+    secured = charged(support_lodged(importer), "60.00")
+    assert declaration_secure(declaration=secured, amount=D("60.00")).secured
+    nothing = support_lodged(importer)
+    client.force_login(importer)
+    response = client.get(_url(importer_account))
+    states = {d.pk: money.state.value for d, money in response.context["declaration_rows"]}
+    assert states == {due.pk: "due", paid.pk: "paid", secured.pk: "secured", nothing.pk: "nothing_due"}
+    for declaration, money in response.context["declaration_rows"]:
+        assert money.state is money_status(declaration).state
+        assert money.outstanding == money_status(declaration).outstanding
+    assert "Payment due" in response.text and "Secured" in response.text and "Nothing to pay" in response.text
+    assert response.context["headroom"][0].used == D("60.00")
+
+
+def test_the_declarations_are_filtered_and_paginated_apart_from_the_ledger(
+    client, importer, importer_account
+):
+    from payments.views_account import DECLARATIONS_PAGE_SIZE
+
+    lodged_ones = [charged(support_lodged(importer), "1.00") for _ in range(DECLARATIONS_PAGE_SIZE + 2)]
+    client.force_login(importer)
+    second = client.get(_url(importer_account), {"dpage": 2})
+    assert len(second.context["declaration_rows"]) == 2
+    assert second.context["ledger_page"].number == 1  # the ledger stays on its first page
+    assert len(second.context["rows"]) == DECLARATIONS_PAGE_SIZE + 2
+    assert 'href="?dpage=1#declarations"' in second.text
+    one = lodged_ones[0]
+    narrowed = client.get(_url(importer_account), {"mrn": one.mrn[-8:]})
+    assert [d.pk for d, _money in narrowed.context["declaration_rows"]] == [one.pk]
+    refused = client.get(_url(importer_account), {"status": "refused"})
+    assert refused.context["declaration_rows"] == [] and "No declaration matches." in refused.text
