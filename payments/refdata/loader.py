@@ -256,7 +256,7 @@ def tariff_load(text: str, *, source: str, actor: Any = None) -> LoadSummary:
 
     Checks each row as the admin does (fields, rules, no overlap with a stored row or an earlier
     row of the file), in memory, then writes in bulk. Side effects: the rows created or updated,
-    and one audit event ``payments.tariff.loaded``.
+    and one audit event ``payments.tariff.loaded`` when anything changed.
     """
     rows = read_rows(text)
     agencies = {a.code: a for a in Agency.objects.all()}
@@ -325,6 +325,8 @@ def tariff_load(text: str, *, source: str, actor: Any = None) -> LoadSummary:
         if to_update[record]:
             fields = [f for f in _VALUE_FIELDS[record]]
             model._default_manager.bulk_update(to_update[record], fields)
+    if not any(summary.created.values()) and not any(summary.updated.values()):
+        return summary  # nothing changed (the demo seeded again): nothing to audit
     audit_log(
         action="payments.tariff.loaded",
         obj=None,

@@ -47,6 +47,7 @@ def test_loading_the_same_file_again_changes_nothing(uk_tariff):
     summary = tariff_load(DEMO_TARIFF.read_text(encoding="utf-8"), source="again")
     assert sum(summary.created.values()) == sum(summary.updated.values()) == 0
     assert list(TariffMeasure.objects.order_by("pk").values()) == before
+    assert AuditEvent.objects.filter(action="payments.tariff.loaded").count() == 1  # the first load
 
 
 def test_a_changed_rate_updates_the_row_it_names(db):
