@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from singlewindow.admin import AuditedAdminMixin
 
-from .facilities import facilities_with_usage, facility_close, facility_reactivate, facility_suspend
+from .facilities import (
+    facilities_with_usage,
+    facility_close,
+    facility_reactivate,
+    facility_suspend,
+    money_text,
+)
 from .models import Facility, Security, Statement, StatementLine
 from .money import home_currency
 
@@ -62,8 +68,17 @@ class SecurityInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    verbose_name_plural = _("open securities (what the headroom is used by)")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Security]:
-        return super().get_queryset(request).select_related("declaration").order_by("-created_at")
+        # Only the open ones: a facility's released securities grow without end.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(released_at__isnull=True)
+            .select_related("declaration")
+            .order_by("-created_at")
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -80,11 +95,9 @@ class FacilityAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "reference",
         "trader_account",
         "kind",
-        "limit",
+        "limit_shown",
         "used_shown",
         "headroom_shown",
-        "currency",
-        "valid_from",
         "valid_to",
         "status",
     )
@@ -99,13 +112,17 @@ class FacilityAdmin(AuditedAdminMixin, admin.ModelAdmin):
         # One query for the list, whatever the number of facilities: use summed in the database.
         return facilities_with_usage(super().get_queryset(request).select_related("trader_account"))
 
+    @admin.display(description=_("limit"), ordering="limit")
+    def limit_shown(self, obj: Facility) -> str:
+        return money_text(Decimal(obj.limit), obj.currency)
+
     @admin.display(description=_("used"))
-    def used_shown(self, obj: Facility) -> Decimal:
-        return Decimal(getattr(obj, "used", 0))
+    def used_shown(self, obj: Facility) -> str:
+        return money_text(Decimal(getattr(obj, "used", 0)), obj.currency)
 
     @admin.display(description=_("headroom"))
-    def headroom_shown(self, obj: Facility) -> Decimal:
-        return Decimal(obj.limit) - Decimal(getattr(obj, "used", 0))
+    def headroom_shown(self, obj: Facility) -> str:
+        return money_text(Decimal(obj.limit) - Decimal(getattr(obj, "used", 0)), obj.currency)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # securities and statements refer to it: close it instead

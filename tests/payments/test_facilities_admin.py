@@ -62,7 +62,7 @@ def test_the_list_shows_used_and_headroom_in_fixed_queries(
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == 200
     row = response.content.decode()
-    assert "GUA0000001" in row and "250" in row and "750" in row
+    assert "GUA0000001" in row and "250.00 GBP" in row and "750.00 GBP" in row
 
     def count() -> int:
         from django.db import connection
