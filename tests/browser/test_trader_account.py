@@ -116,6 +116,12 @@ def test_a_cashier_reads_revenue_and_opens_a_debtors_account(
     expect(page.get_by_role("table", name="Revenue per day and tax type")).to_be_visible()
     expect(page.get_by_role("table", name="Money received per day and method")).to_be_visible()
     screenshot("revenue-01-page")
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    page.locator("#revenue").evaluate("e => e.scrollIntoView()")
+    page.screenshot(path=str(SCREENSHOTS / "revenue-03-narrow.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download revenue (CSV)").click()

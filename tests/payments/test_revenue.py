@@ -256,3 +256,22 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_number_of_rows(
     # (count, page), their debits, the header's accounts.
     with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("traders", [1, 30])
+@pytest.mark.parametrize("table", ["revenue", "received", "debts"])
+def test_each_csv_takes_the_same_number_of_queries_whatever_the_number_of_rows(
+    client, supervisor, django_assert_num_queries, traders, table
+):
+    for i in range(traders):
+        account = TraderAccountFactory(eori=f"GB5{i:011d}")
+        charge_on(account, f"{i + 1}.00", on=_days(i % 20), due_on=_days(1))
+        pay_on(account, "0.50", on=_days(i % 20))
+    client.force_login(supervisor)
+    client.get(URL)
+    # The session, the user, its second factor, its groups, then one query (two for the debts:
+    # the debtors and their debits).
+    with django_assert_num_queries(6 if table == "debts" else 5):
+        response = client.get(reverse("payments:revenue_csv", args=[table]))
+        lines = b"".join(response.streaming_content).count(b"\r\n")
+    assert lines == (traders + 1 if table == "debts" else min(traders, 20) + 1)
