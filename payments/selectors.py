@@ -34,6 +34,7 @@ from django.http import Http404
 from accounts.access import accounts_actable
 from accounts.models import Role, TraderAccount, User
 from declarations.models import Declaration, Status
+from declarations.selectors import declarations_visible_to
 
 from .models import Entry, LedgerAccountKind, Security, TransactionKind
 from .money import home_currency, quantize
@@ -96,6 +97,7 @@ class LedgerRow:
     reference: str
     memo: str
     mrn: str
+    declaration_id: int | None
     debit: Decimal
     credit: Decimal
     balance: Decimal
@@ -119,6 +121,7 @@ LEDGER_FIELDS = (
     "reference",
     "memo",
     "mrn",
+    "declaration_id",
     "debit",
     "credit",
     "running_balance",
@@ -189,6 +192,7 @@ def ledger_row(values: dict[str, Any]) -> LedgerRow:
         reference=values["reference"],
         memo=values["memo"],
         mrn=values["mrn"] or "",
+        declaration_id=values["declaration_id"],
         debit=quantize(values["debit"], currency),
         credit=quantize(values["credit"], currency),
         balance=quantize(values["running_balance"] or ZERO, currency),
@@ -325,6 +329,16 @@ def money_of(declaration: Declaration, currency: str = "") -> MoneyStatus:
     else:
         state = MoneyState.DUE
     return MoneyStatus(state=state, charged=charged, outstanding=outstanding, currency=currency)
+
+
+def declarations_openable(user: User, declaration_ids: Iterable[int | None]) -> set[int]:
+    """Which of these declarations the user may open (``declarations_visible_to``): a broker sees
+    an account it represents, but only the declarations it lodged for it. One query (none for
+    no ids)."""
+    ids = {pk for pk in declaration_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(declarations_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 # --- Revenue, money received and debts (customs) ----------------------------------------------

@@ -113,6 +113,10 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
     )
     declarations_page = Paginator(declarations, DECLARATIONS_PAGE_SIZE).get_page(request.GET.get("dpage"))
     declaration_rows = [(d, selectors.money_of(d, currency)) for d in declarations_page.object_list]
+    # A link only where the user may open the declaration (a broker: those it lodged).
+    openable = selectors.declarations_openable(
+        user, [r.declaration_id for r in rows] + [d.pk for d, _money in declaration_rows]
+    )
 
     months = selectors.monthly_charges_and_payments(
         account, today=today, months=CHART_MONTHS, currency=currency
@@ -137,6 +141,7 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
             "declaration_form": declaration_form,
             "declarations_page": declarations_page,
             "declaration_rows": declaration_rows,
+            "openable": openable,
             "declarations_query": _query_without(request, "dpage"),
         },
     )

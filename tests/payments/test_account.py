@@ -204,6 +204,19 @@ def test_the_page_balance_equals_trader_balance_and_the_sum_of_its_rows(
         transaction.set_rollback(True)
 
 
+def test_a_broker_sees_the_mrns_of_declarations_it_did_not_lodge_without_a_link(
+    client, importer, broker, importer_account
+):
+    declaration = lodged(importer)
+    charge(declaration, {"A00": "27.00"})
+    detail = reverse("declarations:detail", args=[declaration.mrn])
+    client.force_login(broker)
+    response = client.get(_url(importer_account))
+    assert declaration.mrn in response.text and f'href="{detail}"' not in response.text
+    client.force_login(importer)
+    assert f'href="{detail}"' in client.get(_url(importer_account)).text
+
+
 def test_an_mrn_links_to_the_declaration_and_the_memo_is_the_description(client, importer, importer_account):
     declaration = lodged(importer)
     charge(
@@ -223,8 +236,9 @@ def test_an_mrn_links_to_the_declaration_and_the_memo_is_the_description(client,
 # --- Query counts -----------------------------------------------------------------------------
 
 # The session, the user, its groups, the account, the ledger (count, page), the declarations (count,
-# page), the chart, the balance, the facilities, the statements, the header's accounts.
-PAGE_QUERIES = 13
+# page), which of them the user may open, the chart, the balance, the facilities, the statements,
+# the header's accounts.
+PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("entries", [3, PAGE_SIZE + 5])
