@@ -26,8 +26,12 @@ SUBMITTED_SECONDS = 24 * 3600
 class CardForm(forms.Form):
     card_number = forms.CharField(
         label=gettext_lazy("Card number"),
-        help_text=gettext_lazy("Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined."),
+        help_text=gettext_lazy(
+            "Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, "
+            "4000 0000 0000 0119 is never answered (the payment times out)."
+        ),
         max_length=30,
+        error_messages={"required": gettext_lazy("Enter the card number.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
         ),
