@@ -9,12 +9,13 @@ class ClearanceConfig(AppConfig):
     verbose_name = _("Clearance")
 
     def ready(self) -> None:
-        """Listen to the outbox: accepted declarations are routed, decided reviews consolidated; add
-        the clearance panel to the declaration page."""
+        """Listen to the outbox: accepted declarations are routed, decided reviews and settled
+        payments consolidated; add the clearance panel to the declaration page."""
         from agencies.services import TOPIC_REVIEW_DECIDED
         from declarations.amendments import TOPIC_AMENDED, TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel
         from declarations.services import TOPIC_ACCEPTED
+        from payments.payments import TOPIC_PAYMENT_SETTLED
         from singlewindow.outbox import register_handler
 
         from . import tasks
@@ -26,3 +27,4 @@ class ClearanceConfig(AppConfig):
         register_handler(TOPIC_AMENDED, tasks.on_declaration_amended)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
+        register_handler(TOPIC_PAYMENT_SETTLED, tasks.on_payment_settled)

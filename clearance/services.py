@@ -10,7 +10,7 @@ or after a crash changes nothing more. ``_decision_record`` is the only writer o
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +38,7 @@ from declarations.models import (
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
 from payments import status as payments_status
+from payments.pipeline import declaration_assess
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
@@ -72,6 +73,10 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     documents = list(declaration.documents.all())
     routes = routing_plan(declaration, items=items, documents=documents)
     reviews = reviews_open(declaration=declaration, routes=routes)
+    # Duties, taxes and fees: assessed, charged to the trader's account, secured where a guarantee or
+    # deferment account covers them (in this transaction: an accepted declaration is never routed
+    # without its charge).
+    declaration_assess(declaration=declaration, agencies=_routed_items(routes))
     declaration_transition(
         declaration_id=declaration.pk,
         expected={DeclarationStatus.ACCEPTED},
@@ -86,6 +91,11 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
         # The reviews were just written in this transaction under the lock: no need to read them.
         decision = _consolidate(declaration, reviews=sorted(reviews, key=lambda r: r.agency.name))
     return RouteResult(declaration=declaration, reviews=reviews, decision=decision)
+
+
+def _routed_items(routes: Iterable[AgencyRoute]) -> dict[Agency, list[int]]:
+    """Each agency routed to with the goods item numbers it reviews: what its fee is charged on."""
+    return {route.agency: sorted(item.sequence for item in route.items) for route in routes}
 
 
 @dataclass
@@ -221,6 +231,8 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
             data={"version": declaration.version},
             locked=declaration,
         )
+    # The amended version is assessed again: the difference is charged or credited, the security fitted.
+    declaration_assess(declaration=declaration, agencies=_routed_items(routes.values()))
     decision = _consolidate(declaration)
     return ReplanResult(
         kept=sorted(kept),

@@ -37,6 +37,13 @@ def declaration_consolidate(self: Any, declaration_id: int) -> None:
     services.declaration_consolidate(declaration_id=declaration_id)
 
 
+def on_payment_settled(payment_id: int, payload: dict[str, Any]) -> None:
+    """A payment settled: each declaration it paid may now be released (payments fits the
+    security on the same topic; consolidation reads the ledger, so the order does not matter)."""
+    for declaration_id in payload.get("declarations", []):
+        declaration_consolidate.delay(int(declaration_id))
+
+
 @shared_task(**_RETRY)
 def declaration_replan(self: Any, declaration_id: int, payload: dict[str, Any]) -> None:
     """Route an amended declaration again (``services.declaration_replan``)."""

@@ -621,7 +621,7 @@ def _items_for_assessment(declaration: Declaration) -> list[GoodsItem]:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int]]) -> AssessmentResult:
     """Store the assessment of the declaration's current version and make it the current one.
 

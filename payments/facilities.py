@@ -432,7 +432,7 @@ def declaration_secure(
     amount = _amount(amount, currency)
     if amount <= 0:
         return Securing(None, _("nothing to secure"))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _lock_declaration(declaration)
         existing = _open_security(declaration)
         if existing is not None and existing.amount == amount and existing.currency == currency:
@@ -455,7 +455,7 @@ def security_resize(
     """
     currency = (currency or home_currency()).upper()
     amount = _amount(amount, currency)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _lock_declaration(declaration)
         existing = _open_security(declaration)
         if amount <= 0:
@@ -474,7 +474,7 @@ def security_release(*, declaration: Declaration, reason: str, actor: Any = None
 
     Idempotent: nothing open, nothing done. Audited as ``payments.security.released``.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         security = (
             Security.objects.select_for_update(of=("self",))
             .select_related("facility", "declaration")

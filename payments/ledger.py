@@ -114,7 +114,7 @@ def post(
     already (the database's unique ``reverses`` holds that too).
     """
     _checked(legs)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         txn = LedgerTransaction.objects.create(
             kind=kind,
             trader_account=trader_account,

@@ -210,9 +210,9 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # attachments, the header's trader accounts, the declaration's DMS responses; the request after
 # release waiting, if any, the accounts the user may act for (whether it may amend or cancel), the
 # versions with their authors; while under review, the money condition of release (one query:
-# nothing owed); the assessment panel's current assessment of the duties; the money box's money
-# condition and payments (payments.panels: two).
-TRADER_DECLARATION_PAGE_QUERIES = 22
+# nothing owed); the assessment panel's current assessment of the duties and its lines (routing
+# assesses every declaration); the money box's money condition and payments (payments.panels: two).
+TRADER_DECLARATION_PAGE_QUERIES = 23
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(

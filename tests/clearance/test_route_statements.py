@@ -25,7 +25,7 @@ def _lodged(importer, capture):
     return Declaration.objects.get(mrn=response.json()["mrn"])
 
 
-def test_routing_three_auto_approved_agencies_and_releasing_takes_seventeen_statements(
+def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_twenty_nine_statements(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     Agency.objects.update(auto_decide=True)
@@ -40,11 +40,14 @@ def test_routing_three_auto_approved_agencies_and_releasing_takes_seventeen_stat
     assert result is not None and result.decision is not None
     # Lock, items, documents, rules' stamp; reviews, their items, the audit chain's head (lock and
     # read, once per transaction: singlewindow.auditchain), 6 review events; routed (update, event);
-    # the money condition (one query: nothing charged); decision, released (update, event), the
-    # DMS response to the trader and whether its accounts
+    # the assessment (the declaration locked again, the version's assessment if any, documents,
+    # items, their tax lines, fee rules, tariff measures, the current assessment, the assessment,
+    # its lines, its event: nothing to pay, so nothing posted or secured); the money condition (one
+    # query: nothing charged); decision, released (update, event), the DMS response to the trader
+    # and whether its accounts
     # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
     # instead of stamped (two queries instead of one).
-    assert len(statements) == (18 if connection.vendor == "postgresql" else 19), statements
+    assert len(statements) == (29 if connection.vendor == "postgresql" else 30), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )
