@@ -591,8 +591,10 @@ def reviewing_agencies(declaration: Declaration) -> dict[Agency, list[int]]:
 # Persistence -------------------------------------------------------------------------------------
 
 
-def _difference_by_code(assessment: Assessment, previous: Assessment | None) -> dict[str, Decimal]:
-    new = assessment.amounts_by_code()
+def _difference_by_code(
+    assessment: Assessment, previous: Assessment | None, lines: list[AssessmentLine] | None = None
+) -> dict[str, Decimal]:
+    new = assessment.amounts_by_code(lines)
     old = previous.amounts_by_code() if previous is not None else {}
     changes = {code: new.get(code, ZERO) - old.get(code, ZERO) for code in sorted(set(new) | set(old))}
     return {code: amount for code, amount in changes.items() if amount}
@@ -656,7 +658,7 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
         supersedes=previous,
         is_current=True,
     )
-    AssessmentLine.objects.bulk_create(
+    lines = AssessmentLine.objects.bulk_create(
         AssessmentLine(
             assessment=assessment,
             position=position,
@@ -698,7 +700,7 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
         previous=previous,
         difference=difference,
         created=True,
-        difference_by_code=_difference_by_code(assessment, previous),
+        difference_by_code=_difference_by_code(assessment, previous, lines),
     )
 
 
