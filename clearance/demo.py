@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +25,7 @@ from accounts.models import Role, TraderAccount, User
 from accounts.two_factor import DEMO_DEVICE_NAME, user_requires_2fa
 from agencies.access import agency_add_officer
 from agencies.models import Agency, RoutingRule, RuleDirection
+from payments.models import Facility, FacilityKind
 from payments.refdata.loader import DEMO_TARIFF, tariff_load
 from singlewindow.errors import DomainError
 
@@ -77,6 +80,14 @@ ACCOUNTS = [
     ("GB575456994000", "Kestrel Electronics Ltd", False),
     ("GB417869120000", "Wessex Art Dealers Ltd", False),
     ("GB000700000001234", "Downs Aggregated Imports Ltd", False),
+]
+
+# Guarantees and deferment accounts: the importer (GB553202734852) has none, so its declarations wait
+# for payment (card or transfer); the exporter's guarantee secures its duties; the wine merchant
+# defers and pays by monthly statement.
+FACILITIES = [
+    ("GB427168118378", FacilityKind.GUARANTEE, "GBGUA427168118378", "20000"),
+    ("GB021111236000", FacilityKind.DEFERMENT, "DAN1234567", "50000"),
 ]
 
 DEMO_PASSWORD_SUFFIX = "-demo-2026"  # noqa: S105 - demo passwords are published in the README
@@ -184,6 +195,17 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
         listing.append(entry)
     # The demo tariff, exchange rates and agency fees (idempotent: unchanged rows stay as they are).
     tariff_load(DEMO_TARIFF.read_text(encoding="utf-8"), source=DEMO_TARIFF.name)
+    for eori, kind, reference, limit in FACILITIES:
+        Facility.objects.get_or_create(
+            reference=reference,
+            defaults={
+                "trader_account": accounts[eori],
+                "kind": kind,
+                "limit": Decimal(limit),
+                "currency": "GBP",
+                "valid_from": date(2026, 1, 1),
+            },
+        )
     return listing
 
 
