@@ -20,13 +20,14 @@ class PaymentsConfig(AppConfig):
         from singlewindow.outbox import register_handler
 
         from . import checks, statement_tasks, tasks  # noqa: F401 (checks register themselves)
-        from .api.sections import payment_section
+        from .api.sections import assessment_section, payment_section
         from .assessment_panel import assessment_panel
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
         from .panels import money_panel
         from .payments import TOPIC_PAYMENT_SETTLED
 
         register_detail_section("payment", payment_section)
+        register_detail_section("assessment", assessment_section)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
         register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)

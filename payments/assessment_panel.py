@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -30,6 +31,27 @@ def _tax_label(tax_type: str) -> str:
     return f"{tax_category(tax_type).label} ({tax_type})"
 
 
+def lines_as_seen(
+    assessment: Assessment, declaration: Declaration, user: Any
+) -> tuple[list[AssessmentLine], bool]:
+    """The lines ``user`` may see, and whether that is only part of them (one query).
+
+    ``declaration`` comes from ``declaration_with_details(…, user=user)``. An officer who sees only
+    part of the declaration sees the lines of the items routed to it and its own agency's fees.
+    """
+    lines = list(assessment.lines.all())
+    visible = visible_agencies(user, declaration)
+    if visible is None:
+        return lines, False
+    sequences = {item.sequence for item in declaration.items.all()}
+    return [
+        line
+        for line in lines
+        if (line.item_sequence in sequences and line.category != LineCategory.FEE)
+        or (line.category == LineCategory.FEE and line.agency_code in visible)
+    ], True
+
+
 def assessment_panel(request: HttpRequest, declaration: Declaration) -> SafeString:
     """The panel's HTML, or nothing while the declaration has no assessment."""
     assessment = (
@@ -39,17 +61,7 @@ def assessment_panel(request: HttpRequest, declaration: Declaration) -> SafeStri
     )
     if assessment is None:
         return SafeString("")
-    lines = list(assessment.lines.all())
-    visible = visible_agencies(request.user, declaration)  # type: ignore[arg-type]
-    partial = visible is not None
-    if partial:
-        sequences = {item.sequence for item in declaration.items.all()}
-        lines = [
-            line
-            for line in lines
-            if (line.item_sequence in sequences and line.category != LineCategory.FEE)
-            or (line.category == LineCategory.FEE and line.agency_code in (visible or set()))
-        ]
+    lines, partial = lines_as_seen(assessment, declaration, request.user)
     by_item: dict[int | None, list[AssessmentLine]] = defaultdict(list)
     for line in lines:
         by_item[line.item_sequence].append(line)

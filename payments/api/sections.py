@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from declarations.models import Declaration
 
+from ..assessment import declared_differences
+from ..assessment_panel import lines_as_seen
+from ..models import Assessment
 from ..money import quantize
 from ..panels import declaration_payments
 from ..status import money_status
@@ -39,3 +44,59 @@ def payment_section(declaration: Declaration, user: Any) -> dict[str, Any] | Non
             for p in declaration_payments(declaration)
         ],
     }
+
+
+def assessment_section(declaration: Declaration, user: Any) -> dict[str, Any] | None:
+    """The current assessment as ``user`` may see it: every line explained, totals per tax type,
+    differences with the declared amounts (shape: ``declarations.api.serializers.
+    AssessmentSummarySerializer``). None before the declaration is assessed. An officer who sees
+    part of the declaration gets its lines only, and their sum as the total."""
+    assessment = Assessment.objects.filter(declaration=declaration, is_current=True).first()
+    if assessment is None:
+        return None
+    lines, partial = lines_as_seen(assessment, declaration, user)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.is_charged:
+            totals[line.revenue_code] += line.amount
+    shown = {line.item_sequence for line in lines}
+    differences = [
+        d for d in declared_differences(assessment, lines) if not partial or d.item_sequence in shown
+    ]
+    return {
+        "version": assessment.version,
+        "currency": assessment.currency,
+        "total": str(sum(totals.values(), Decimal("0.00")) if partial else assessment.total),
+        "assessed_at": assessment.created_at,
+        "totals": [{"tax_type": code, "amount": str(amount)} for code, amount in sorted(totals.items())],
+        "lines": [
+            {
+                "item": line.item_sequence,
+                "tax_type": line.tax_type or "FEE",
+                "agency": line.agency_code,
+                "base_amount": _text(line.base_amount),
+                "base_quantity": _text(line.base_quantity),
+                "base_unit": line.base_unit,
+                "rate": _text(line.rate_percent if line.rate_percent is not None else line.specific_rate),
+                "rate_kind": line.kind,
+                "amount": str(line.amount),
+                "explanation": line.explanation,
+                "declared_amount": _text(line.declared_amount),
+            }
+            for line in lines
+            if line.is_charged
+        ],
+        "differences": [
+            {
+                "item": d.item_sequence,
+                "tax_type": d.tax_type,
+                "declared": str(d.declared),
+                "assessed": str(d.assessed),
+            }
+            for d in differences
+        ],
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -242,8 +242,9 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 # its accounts and release decision, its parties, items, the items' tax lines (in the content
 # returned), documents, reviews with agencies, the
 # timeline with actors, its versions with their authors, the money condition (one query: nothing
-# owed) and its payments (one). An officer's partial view reads its agency ids once and narrows in SQL.
-DECLARATION_API_QUERIES = 13
+# owed) and its payments (one), the current assessment and its lines (two). An officer's partial
+# view reads its agency ids once and narrows in SQL.
+DECLARATION_API_QUERIES = 15
 
 
 @pytest.mark.parametrize("persona", ["importer", "supervisor", "plant_officer"])

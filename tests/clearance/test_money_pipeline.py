@@ -124,3 +124,21 @@ def test_an_amendment_lowering_the_price_is_reassessed_and_the_difference_credit
     assert kinds == ["charge", "adjustment"]
     assert declaration_totals(declaration.pk) == (second.total, second.total)
     assert trader_balance(declaration.trader_account) == second.total
+
+
+def test_the_declaration_api_carries_the_assessment_lines_totals_and_payment_status(
+    importer, standards_officer, tariff, django_capture_on_commit_callbacks
+):
+    declaration = _lodge(importer, django_capture_on_commit_callbacks, _payload(lrn="PAY-API"))
+    assessment = Assessment.objects.get(declaration=declaration, is_current=True)
+    body = client_for(importer).get(f"/api/v1/declarations/{declaration.mrn}").json()
+    section = body["assessment"]
+    assert section["version"] == 1 and section["total"] == str(assessment.total)
+    assert sum(Decimal(line["amount"]) for line in section["lines"]) == assessment.total
+    assert sum(Decimal(t["amount"]) for t in section["totals"]) == assessment.total
+    duty = next(line for line in section["lines"] if line["tax_type"] == "A00")
+    assert duty["item"] == 1 and duty["rate_kind"] and duty["explanation"]
+    assert body["payment"]["state"] == "due" and body["payment"]["outstanding"] == str(assessment.total)
+    # The standards officer sees its item's lines and its own fee, not the other agencies' fees.
+    seen = client_for(standards_officer).get(f"/api/v1/declarations/{declaration.mrn}").json()["assessment"]
+    assert {line["agency"] for line in seen["lines"] if line["tax_type"] == "FEE"} <= {"standards"}
