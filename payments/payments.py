@@ -15,6 +15,8 @@ Every status change is a compare-and-set update with an audit event (``payments.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -648,7 +650,7 @@ def provider_callback_receive(
         logger.warning("payments: a callback for %s with a bad or old signature was refused", provider.code)
         raise _refuse("callback_signature_invalid", "The callback's signature does not verify.", status=403)
     try:
-        callback = provider.callback_parse(body=body)
+        callback = _callback_checked(provider.callback_parse(body=body))
     except CallbackInvalid as exc:
         raise _refuse("callback_invalid", f"Not a callback: {exc}", status=400) from None
     payment_id = (
@@ -676,6 +678,36 @@ def provider_callback_receive(
     if refused is not None:
         logger.warning("payments: callback %s refused: %s", callback.event_id, refused.code)
     return CallbackResult(outcome, payment)
+
+
+# The longest event id kept as it is; a longer one is kept as its digest (the replay check still works).
+EVENT_ID_MAX = 100
+
+
+def _callback_checked(callback: Callback) -> Callback:
+    """What any provider's parser answered, made safe to look up and store (whatever the provider):
+    no NUL (PostgreSQL refuses one), a finite amount, a currency code, ids of bounded length."""
+    texts = (
+        callback.event_id,
+        callback.checkout_id,
+        callback.provider_reference,
+        callback.currency,
+        callback.reason,
+    )
+    if any("\x00" in text for text in texts):
+        raise CallbackInvalid("a field holds a NUL character")
+    if not isinstance(callback.amount, Decimal) or not callback.amount.is_finite():
+        raise CallbackInvalid("the amount is not a finite number")
+    if not (len(callback.currency) == 3 and callback.currency.isascii() and callback.currency.isalpha()):
+        raise CallbackInvalid("the currency is not an ISO 4217 code")
+    if not callback.event_id or not callback.checkout_id or len(callback.checkout_id) > 100:
+        raise CallbackInvalid("no event id, or no (or too long a) checkout id")
+    if len(callback.provider_reference) > 100:
+        raise CallbackInvalid("the provider's reference is longer than 100 characters")
+    event_id = callback.event_id
+    if len(event_id) > EVENT_ID_MAX:
+        event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+    return dataclasses.replace(callback, event_id=event_id, reason=callback.reason[:300])
 
 
 def _callback_apply(payment: Payment | None, callback: Callback) -> str | PaymentError:

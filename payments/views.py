@@ -43,7 +43,10 @@ def provider_callback(request: HttpRequest, code: str) -> HttpResponse:
     provider = provider_by_code(code) if len(code) <= 30 else None
     if provider is None:
         raise Http404
-    if int(request.headers.get("Content-Length") or 0) > CALLBACK_MAX_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not (length.isascii() and length.isdigit()):
+        return JsonResponse({"errors": [{"code": "callback_invalid"}]}, status=400)
+    if len(length) > 12 or int(length) > CALLBACK_MAX_BYTES:
         return JsonResponse({"errors": [{"code": "callback_too_large"}]}, status=413)
     body = request.body
     try:

@@ -47,7 +47,10 @@ def signature_verify(
         return False
     if age > tolerance:
         return False
-    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+    # compare_digest refuses (TypeError) a str with non-ASCII characters: a forged header may hold any
+    return hmac.compare_digest(
+        signature_for(secret, timestamp, body).encode(), signature.encode(errors="replace")
+    )
 
 
 def signed_headers(

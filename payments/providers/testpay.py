@@ -122,16 +122,25 @@ class TestPay:
         if not isinstance(data, dict):
             raise CallbackInvalid("the body is not a JSON object")
         try:
-            outcome = Outcome(data["outcome"])
-            amount = Decimal(str(data["amount"]))
+            outcome = Outcome(_text(data, "outcome"))
+            # TestPay writes amounts as strings: a JSON number would be read as a float
+            amount = Decimal(_text(data, "amount"))
             return Callback(
-                event_id=str(data["event_id"]),
-                checkout_id=str(data["checkout_id"]),
+                event_id=_text(data, "event_id"),
+                checkout_id=_text(data, "checkout_id"),
                 outcome=outcome,
-                provider_reference=str(data.get("charge_id", "")),
+                provider_reference=_text(data, "charge_id", ""),
                 amount=amount,
-                currency=str(data["currency"]),
-                reason=str(data.get("reason", "")),
+                currency=_text(data, "currency"),
+                reason=_text(data, "reason", ""),
             )
         except (KeyError, ValueError, InvalidOperation) as exc:
             raise CallbackInvalid(f"missing or invalid field: {exc}") from None
+
+
+def _text(data: dict[str, Any], name: str, default: str | None = None) -> str:
+    """A string field of the callback (a number, list or object where a string belongs is refused)."""
+    value = data[name] if default is None else data.get(name, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not a string")
+    return value
