@@ -130,7 +130,8 @@ DEMO_USERS = [
 def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> list[dict[str, str]]:
     """Create (or refresh) the demo data; returns the demo users as the ``--json`` list.
 
-    ``auto_decide`` sets every agency to decide automatically (benchmarks, unattended demos);
+    ``auto_decide`` sets every agency to decide automatically and gives every trader account a
+    deferment account and a guarantee (benchmarks, unattended demos: nothing waits for a person);
     without it the agencies' officers decide (and a second run turns automatic decisions off).
     Outside the embedded mode it raises ``DomainError("demo_outside_embedded")`` unless
     ``outside_embedded`` says the caller means it (a throwaway benchmark database).
@@ -195,7 +196,17 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
         listing.append(entry)
     # The demo tariff, exchange rates and agency fees (idempotent: unchanged rows stay as they are).
     tariff_load(DEMO_TARIFF.read_text(encoding="utf-8"), source=DEMO_TARIFF.name)
-    for eori, kind, reference, limit in FACILITIES:
+    facilities = list(FACILITIES)
+    if auto_decide:
+        # Unattended (benchmarks, demos nobody clicks through): every trader's duties are deferred,
+        # by whichever DE 4/8 method its declarations give, so the goods release without a person.
+        facilities += [
+            (eori, kind, f"{prefix}{eori}", "100000000")
+            for eori, _name, is_broker in ACCOUNTS
+            if not is_broker
+            for kind, prefix in ((FacilityKind.DEFERMENT, "DANAUTO"), (FacilityKind.GUARANTEE, "GUAAUTO"))
+        ]
+    for eori, kind, reference, limit in facilities:
         Facility.objects.get_or_create(
             reference=reference,
             defaults={
