@@ -32,6 +32,7 @@ class PaymentsConfig(AppConfig):
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
         register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)
         register_handler(TOPIC_PAYMENT_SETTLED, statement_tasks.on_payment_settled)
+        register_handler(TOPIC_PAYMENT_SETTLED, tasks.on_payment_settled)
         register_advisor(headroom_warnings)
         register_detail_panel(assessment_panel)
         register_detail_panel(money_panel)

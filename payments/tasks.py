@@ -39,6 +39,17 @@ def on_request_decided(declaration_id: int, payload: dict[str, Any]) -> None:
         declaration_refund.delay(declaration_id)
 
 
+def on_payment_settled(payment_id: int, payload: dict[str, Any]) -> None:
+    """Money that arrives for a declaration cancelled or invalidated meanwhile (a transfer sent
+    before the cancellation, a card confirmed late) is refunded like the rest of what it paid."""
+    from declarations.models import Declaration, Status
+
+    ids = [int(pk) for pk in payload.get("declarations", [])]
+    gone = Declaration.objects.filter(pk__in=ids, status__in=(Status.CANCELLED, Status.INVALIDATED))
+    for declaration_id in gone.values_list("pk", flat=True):
+        declaration_refund.delay(declaration_id)
+
+
 @shared_task(acks_late=True)
 def payment_timeout_sweep() -> int:
     """Beat runs this: card payments unconfirmed for ``SW_PAYMENT_TIMEOUT_MINUTES`` time out.

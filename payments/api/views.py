@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -20,7 +21,7 @@ from singlewindow.api import with_idempotency
 
 from .. import payments
 from ..models import Payment, PaymentMethod, PaymentStatus
-from ..money import quantize
+from ..money import home_currency, quantize
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -32,6 +33,18 @@ class PaymentInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="At most what may be paid now; leave out to pay all of it.",
     )
+    currency = serializers.CharField(
+        required=False,
+        max_length=3,
+        help_text="Optional: the administration's currency, in which every payment is made.",
+    )
+
+    def validate_currency(self, value: str) -> str:
+        if value.upper() != home_currency():
+            raise serializers.ValidationError(
+                _("Payments are made in %(currency)s.") % {"currency": home_currency()}
+            )
+        return value.upper()
 
 
 class AllocationSerializer(serializers.Serializer):
