@@ -51,3 +51,24 @@ def test_payment_provider_switch_is_off(app_configs: Any, **kwargs: Any) -> list
             id="payments.W001",
         )
     ]
+
+
+# The secret the embedded mode signs TestPay's callbacks with: published in the settings.
+EMBEDDED_TESTPAY_SECRET = "testpay-embedded-secret"
+
+
+@register(Tags.security)
+def test_payment_provider_secret_is_not_the_published_one(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Outside the embedded mode, a test provider switched on must sign its callbacks with a secret
+    of the deployment's own: the embedded one is in the source, so anyone could sign a callback."""
+    if settings.SW_EMBEDDED or not _test_providers():
+        return []
+    if settings.SW_TESTPAY_SECRET and settings.SW_TESTPAY_SECRET != EMBEDDED_TESTPAY_SECRET:
+        return []
+    return [
+        Error(
+            "SW_TESTPAY_SECRET is empty or the embedded mode's published secret.",
+            hint="Set SW_TESTPAY_SECRET (or SW_TESTPAY_SECRET_FILE) to a long random value.",
+            id="payments.E002",
+        )
+    ]

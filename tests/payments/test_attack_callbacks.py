@@ -106,3 +106,20 @@ def test_a_replayed_callback_with_a_very_long_event_id_is_a_replay(client, card_
     assert first.status_code == 200 and first.json() == {"outcome": "settled"}
     assert again.status_code == 200 and again.json() == {"outcome": "replayed"}
     assert ProviderEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("secret", ["", "testpay-embedded-secret"])
+def test_a_trial_deployment_with_the_test_provider_must_not_sign_with_the_published_secret(settings, secret):
+    from payments.checks import test_payment_provider_secret_is_not_the_published_one as check
+
+    settings.SW_EMBEDDED = False
+    settings.SW_PAYMENT_TEST_PROVIDER = True
+    settings.SW_PAYMENT_PROVIDERS = {"card": "payments.providers.testpay.TestPay"}
+    settings.SW_TESTPAY_SECRET = secret
+    assert [e.id for e in check(None)] == ["payments.E002"]
+
+    settings.SW_TESTPAY_SECRET = "a-long-random-value-of-this-deployment"
+    assert check(None) == []
+    settings.SW_EMBEDDED = True
+    settings.SW_TESTPAY_SECRET = secret
+    assert check(None) == []
