@@ -54,7 +54,7 @@ def test_payment_provider_switch_is_off(app_configs: Any, **kwargs: Any) -> list
 
 
 # The secret the embedded mode signs TestPay's callbacks with: published in the settings.
-EMBEDDED_TESTPAY_SECRET = "testpay-embedded-secret"
+EMBEDDED_TESTPAY_SECRET = "testpay-embedded-secret"  # noqa: S105 (published on purpose: refused here)
 
 
 @register(Tags.security)
