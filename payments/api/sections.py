@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from accounts.models import Role
 from declarations.models import Declaration
 
 from ..assessment import declared_differences
@@ -18,8 +19,10 @@ from ..status import money_status
 
 def payment_section(declaration: Declaration, user: Any) -> dict[str, Any] | None:
     """The money condition: state, charged, outstanding, what secures it (shape:
-    ``declarations.api.serializers.PaymentStatusSerializer``). None before acceptance."""
-    if declaration.mrn is None:
+    ``declarations.api.serializers.PaymentStatusSerializer``). None before acceptance, and for an
+    agency officer: the trader's money is not its business (as on the page, ``panels.money_panel``),
+    and the charged total would undo the assessment's partial view."""
+    if declaration.mrn is None or getattr(user, "role", None) is Role.OFFICER:
         return None
     status = money_status(declaration)
     return {

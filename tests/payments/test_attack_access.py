@@ -179,3 +179,45 @@ def test_anonymous_users_are_sent_to_sign_in_and_the_api_refuses_them(client, ch
         answer = _call(client, method, url)
         assert answer.status_code in (302, 401, 403), (method, url, answer.status_code)
     assert Payment.objects.count() == 1
+
+
+def test_an_agency_officer_reading_the_declaration_in_the_api_sees_no_money_of_the_trader(
+    client, importer, importer_account, uk_tariff
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agencies.access import agency_add_officer
+    from agencies.models import AgencyReview
+    from declarations.models import GoodsItem, Status
+    from payments.assessment import assess
+    from payments.charges import declaration_charge
+    from tests.payments.tariff_fixtures import declaration_with, item
+
+    plant = uk_tariff["plant-health"]
+    declaration = declaration_with(
+        importer, importer_account, item(1, "07099310"), item(2, "85109000"), status=Status.IN_REVIEW
+    )
+    review = AgencyReview.objects.create(
+        declaration=declaration, agency=plant, due_at=timezone.now() + timedelta(days=1)
+    )
+    review.items.set(GoodsItem.objects.filter(declaration=declaration, sequence=1))
+    officer = UserFactory(username="plant_officer_api", role="officer")
+    agency_add_officer(agency=plant, user=officer)
+    assess(declaration, agencies={plant: [1], uk_tariff["standards"]: [2]})
+    declaration_charge(declaration=declaration, amounts={"A00": Decimal("4321.09")})
+    payment_start(
+        user=importer,
+        trader_account=importer_account,
+        allocations=[(declaration, None)],
+        method="bank_transfer",
+    )
+
+    client.force_login(officer)
+    answer = client.get(f"/api/v1/declarations/{declaration.mrn}")
+
+    assert answer.status_code == 200
+    assert "4321.09" not in answer.content.decode()
+    assert answer.json().get("payment") is None
+    assert "SWP-" not in answer.content.decode()
