@@ -221,3 +221,23 @@ def test_an_agency_officer_reading_the_declaration_in_the_api_sees_no_money_of_t
     assert "4321.09" not in answer.content.decode()
     assert answer.json().get("payment") is None
     assert "SWP-" not in answer.content.decode()
+
+
+def test_every_payments_post_but_the_provider_callback_needs_the_csrf_token(
+    importer, charged, transfer, statement
+):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(importer)
+    for method, url in _pages(charged, transfer, statement):
+        if method != "post":
+            continue
+        answer = _call(client, method, url)
+        assert answer.status_code == 403, (url, answer.status_code)
+    answer = client.post(
+        reverse("payments:provider-callback", args=["testpay"]), b"{}", content_type="application/json"
+    )
+    assert answer.status_code == 403 and answer.json()["errors"][0]["code"] == "callback_signature_invalid"
+    transfer.refresh_from_db()
+    assert transfer.status == PaymentStatus.AWAITING_FUNDS and Payment.objects.count() == 1

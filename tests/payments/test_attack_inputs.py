@@ -96,3 +96,19 @@ def test_odd_methods_on_the_pay_page_start_nothing(client, importer, charged, me
 
     assert answer.status_code in (200, 400)
     assert not charged.payment_allocations.exists()
+
+
+@pytest.mark.parametrize("token", ["abc%00def", "%00", "x" * 101, "..%2F..%2Fadmin"])
+def test_an_odd_testpay_token_is_a_404(client, token):
+    assert client.get(f"/payments/testpay/{token}/").status_code == 404
+    assert client.post(f"/payments/testpay/{token}/", {"card_number": "4242424242424242"}).status_code == 404
+
+
+@pytest.mark.parametrize("mrn", ["abc%00def", "%00", "x" * 300])
+def test_an_odd_mrn_on_the_pay_page_and_the_api_is_a_404(client, importer, mrn):
+    client.force_login(importer)
+    assert client.get(f"/payments/declarations/{mrn}/pay/").status_code == 404
+    answer = client.post(
+        f"/api/v1/declarations/{mrn}/payments", {"method": "bank_transfer"}, content_type="application/json"
+    )
+    assert answer.status_code == 404
