@@ -13,3 +13,5 @@ SHORT_DATETIME_FORMAT = DATETIME_FORMAT
 DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = DATE_FORMAT
 TIME_FORMAT = "H:i T"
+# A month (a statement's period) by its name, which cannot be misread: "November 2026".
+YEAR_MONTH_FORMAT = "F Y"

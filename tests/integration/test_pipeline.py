@@ -10,13 +10,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from accounts.models import TraderAccount
 from agencies.models import (
+    OPEN_STATUSES,
     Agency,
     AgencyReview,
     DeliveryStatus,
@@ -38,8 +42,13 @@ from clearance.models import Notification, Outcome, ReleaseDecision
 from clearance.tasks import declaration_consolidate, declaration_route, information_request_notify
 from declarations.models import Declaration
 from declarations.models import Status as DeclarationStatus
+from payments.facilities import facility_close
+from payments.models import Facility, FacilityKind, PaymentMethod
+from payments.payments import payment_settle, payment_start
+from payments.status import MoneyState, money_status
 from singlewindow.models import AuditEvent, OutboxMessage
 
+from ..conftest import IMPORTER_EORI
 from ..declarations.payloads import import_payload
 from ..two_factor import totp_code
 from .conftest import FAULT_FIGURES, Stack, WebhookReceiver, blocked_backends, in_parallel, table_locked
@@ -67,6 +76,16 @@ def demo(stack: Stack) -> dict[str, str]:
         agency=agencies["food-safety"], name="Clippers from China", hs_prefix="851020", origin_country="CN"
     )
     RoutingRule.objects.create(agency=agencies["veterinary"], name="Live animals", hs_prefix="01")
+    # The importer's duties are secured by a guarantee: here the release waits for the agencies only
+    # (test_a_declaration_owing_duties_waits_for_its_payment… closes it to wait for the money).
+    Facility.objects.create(
+        trader_account=TraderAccount.objects.get(eori=IMPORTER_EORI),
+        kind=FacilityKind.GUARANTEE,
+        reference="GBGUA553202734852",
+        limit=Decimal("10000000"),
+        currency="GBP",
+        valid_from=date(2026, 1, 1),
+    )
     return {u["username"]: u["password"] for u in users}
 
 
@@ -432,3 +451,36 @@ def test_agency_onboarded_after_the_worker_started_gets_its_deliveries(
         signature=arrived.headers[SIGNATURE_HEADER],
     )
     assert review_of(declaration, wildlife.code).items.get().sequence == 1
+
+
+def test_a_declaration_owing_duties_waits_for_its_payment_and_the_worker_releases_it_once_paid(
+    stack: Stack, demo: dict[str, str]
+) -> None:
+    """Every agency decides at once, but the goods wait for the duties; the payment's settlement
+    reaches the worker through the outbox, and the worker releases the declaration."""
+    facility_close(facility=Facility.objects.get(reference="GBGUA553202734852"))
+    auto_decide_everywhere()
+    importer = api_as("importer", demo)
+    declaration = lodge(importer)
+    stack.wait_until(
+        lambda: (
+            money_status(declaration).state is MoneyState.DUE
+            and not AgencyReview.objects.filter(declaration=declaration, status__in=OPEN_STATUSES).exists()
+            and AgencyReview.objects.filter(declaration=declaration).exists()
+        ),
+        what="the declaration routed, decided by every agency and charged",
+    )
+    assert status_of(declaration) == DeclarationStatus.IN_REVIEW  # waiting for the money only
+    owed = money_status(declaration).outstanding
+    assert owed > 0
+
+    payment = payment_start(
+        user=declaration.lodged_by,
+        trader_account=declaration.trader_account,
+        allocations=[(declaration, None)],
+        method=PaymentMethod.BANK_TRANSFER,
+    )
+    payment_settle(payment_id=payment.pk, provider_reference="BANK-IT-1", amount=owed)
+    stack.wait_until(lambda: released(declaration), what="the release after the payment settled")
+    assert money_status(declaration).state is MoneyState.PAID
+    assert ReleaseDecision.objects.get(declaration=declaration).outcome == Outcome.RELEASED

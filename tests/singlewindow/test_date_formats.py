@@ -40,7 +40,14 @@ def test_times_are_shown_in_the_installation_zone_and_name_it():
 
 def test_templates_write_dates_only_in_the_shared_formats():
     """A template that spells its own date format (``"d/m/Y"``, ``"e"``) would break the one format."""
-    allowed = {"DATETIME_FORMAT", "SHORT_DATETIME_FORMAT", "DATE_FORMAT", "SHORT_DATE_FORMAT", "c"}
+    allowed = {
+        "DATETIME_FORMAT",
+        "SHORT_DATETIME_FORMAT",
+        "DATE_FORMAT",
+        "SHORT_DATE_FORMAT",
+        "YEAR_MONTH_FORMAT",
+        "c",
+    }
     found = []
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
