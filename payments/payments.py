@@ -84,8 +84,9 @@ SETTLEABLE = frozenset(
 )
 # What the provider's confirmation step may still decline or the sweep time out.
 UNCONFIRMED = frozenset({PaymentStatus.INITIATED, PaymentStatus.AWAITING_CONFIRMATION})
-# Declarations that can no longer be paid.
-NOT_PAYABLE = frozenset({Status.DRAFT, Status.CANCELLED, Status.REFUSED, Status.INVALIDATED})
+# Declarations that can no longer be paid (their charges are credited back). A refused one can: a
+# refusal credits nothing, so what it still owes (a deferment statement's line) must be payable.
+NOT_PAYABLE = frozenset({Status.DRAFT, Status.CANCELLED, Status.INVALIDATED})
 
 
 class PaymentError(DomainError):
@@ -307,7 +308,7 @@ def payment_start(
     """Start paying ``allocations`` ((declaration, amount or None for all that may be paid), …).
 
     Refuses (``PaymentError`` with a code) a user who may not act for ``trader_account``, a
-    declaration not the account's, one cancelled, refused or invalidated, one with nothing
+    declaration not the account's, one cancelled or invalidated, one with nothing
     outstanding or already being paid, and an amount over what may be paid. Writes the payment,
     its allocations and audit events. A bank transfer then awaits the funds; a card payment opens
     a checkout at the configured provider (called after the payment is committed: call this outside

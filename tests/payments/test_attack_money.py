@@ -91,3 +91,37 @@ def test_a_malformed_json_body_is_a_400(client, importer, charged):
 
     assert answer.status_code == 400
     assert Payment.objects.count() == 0
+
+
+def test_a_statement_with_a_refused_declarations_charge_can_still_be_paid(
+    importer, importer_account, monkeypatch
+):
+    from datetime import date
+
+    import time_machine
+
+    from declarations.models import Declaration, Status
+    from payments import facilities
+    from payments.facilities import declaration_secure
+    from payments.models import FacilityKind
+    from payments.statements import Period, statement_generate, statement_pay_start
+    from tests.payments.facilities_support import charged as charged_with
+    from tests.payments.facilities_support import facility, lodged
+
+    monkeypatch.setattr(facilities, "declared_methods", lambda declaration: {"E"})
+    deferment = facility(
+        importer_account, kind=FacilityKind.DEFERMENT, reference="DAN1112223", limit="1000.00"
+    )
+    with time_machine.travel(date(2026, 10, 12), tick=False):
+        released = charged_with(lodged(importer), "100.00")
+        refused = charged_with(lodged(importer), "50.00")
+        for declaration, amount in ((released, "100.00"), (refused, "50.00")):
+            declaration_secure(declaration=declaration, amount=D(amount))
+    # Secured, so consolidation decided it; an agency rejected the goods: refused, the duty still owed.
+    Declaration.objects.filter(pk=refused.pk).update(status=Status.REFUSED)
+    with time_machine.travel(date(2026, 11, 1), tick=False):
+        statement = statement_generate(facility=deferment, period=Period.month(2026, 10))
+
+    payment = statement_pay_start(statement=statement, user=importer, method=PaymentMethod.BANK_TRANSFER)
+
+    assert payment.amount == D("150.00")

@@ -119,10 +119,17 @@ def test_an_outsider_may_not_pay_for_the_account(outsider, charged):
     assert refused.code == "not_found" and refused.status == 404
 
 
-@pytest.mark.parametrize("status", [Status.CANCELLED, Status.REFUSED, Status.INVALIDATED])
-def test_a_cancelled_refused_or_invalidated_declaration_is_refused(importer, charged, status):
+@pytest.mark.parametrize("status", [Status.CANCELLED, Status.INVALIDATED])
+def test_a_cancelled_or_invalidated_declaration_is_refused(importer, charged, status):
     Declaration.objects.filter(pk=charged.pk).update(status=status)
     assert _refused(lambda: start(importer, charged)).code == "payment_declaration_closed"
+
+
+def test_a_refused_declaration_whose_charges_are_still_owed_may_be_paid(importer, charged):
+    # A refusal credits nothing back: what the ledger says is owed must be payable (on its own or
+    # on a deferment statement), or the statement could never be paid and its facility is suspended.
+    Declaration.objects.filter(pk=charged.pk).update(status=Status.REFUSED)
+    assert start(importer, charged).amount == D("232.40")
 
 
 def test_a_second_payment_while_the_first_is_under_way_is_refused_until_it_is_cancelled(importer, charged):
