@@ -123,3 +123,25 @@ def test_a_trial_deployment_with_the_test_provider_must_not_sign_with_the_publis
     settings.SW_EMBEDDED = True
     settings.SW_TESTPAY_SECRET = secret
     assert check(None) == []
+
+
+def test_a_callback_body_over_64_kb_is_refused_unread_even_when_signed(client, card_payment):
+    body = raw_body(card_payment, reason="x" * 70_000)
+
+    answer = deliver_signed(client, body)
+
+    assert answer.status_code == 413
+    card_payment.refresh_from_db()
+    assert card_payment.status == PaymentStatus.AWAITING_CONFIRMATION and not ProviderEvent.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_the_callback_takes_only_post(client, method):
+    assert getattr(client, method)(CALLBACK).status_code == 405
+
+
+def test_a_callback_for_a_provider_not_configured_is_a_404(client, card_payment):
+    answer = client.post(
+        "/payments/providers/stripe/callback", data=raw_body(card_payment), content_type="application/json"
+    )
+    assert answer.status_code == 404
