@@ -22,14 +22,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration, Status
 
 from .charges import declaration_charge
+from .facilities import security_release
 from .ledger import ZERO, Leg, declaration_balance, ledger_account, post, trader_ledger_account
-from .models import Entry, LedgerAccountKind, LedgerTransaction, Security, TransactionKind
+from .models import Entry, LedgerAccountKind, LedgerTransaction, TransactionKind
+from .models.facilities import ReleaseReason
 from .money import home_currency, quantize
 
 
@@ -96,7 +97,5 @@ def declaration_refund(*, declaration_id: int) -> RefundResult | None:
             memo=_("%(reason)s: payment refunded") % {"reason": reason},
             audit_data={"declaration": declaration.pk},
         )
-    released = Security.objects.filter(declaration=declaration, released_at__isnull=True).update(
-        released_at=timezone.now(), released_reason=reason[:200]
-    )
-    return RefundResult(credited=credited, refunded=refunded, securities_released=released)
+    released = security_release(declaration=declaration, reason=ReleaseReason.CANCELLED)
+    return RefundResult(credited=credited, refunded=refunded, securities_released=int(released is not None))

@@ -99,3 +99,33 @@ def test_an_unpaid_cancelled_declaration_is_only_credited_and_a_live_one_is_left
         "adjustment",
     ]
     assert trader_balance(declaration.trader_account) == 0
+
+
+def test_a_cancelled_declaration_releases_its_security_through_the_facilities_audited(
+    importer, importer_account, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from payments.facilities import declaration_secure
+    from payments.models import Facility, FacilityKind, Security
+    from singlewindow.models import AuditEvent
+
+    facility = Facility.objects.create(
+        trader_account=importer_account,
+        kind=FacilityKind.GUARANTEE,
+        reference="GBGUA-REFUND",
+        limit=D("1000"),
+        currency="GBP",
+        valid_from=date(2026, 1, 1),
+    )
+    declaration = _lodged(importer, django_capture_on_commit_callbacks)
+    declaration_charge(declaration=declaration, amounts={"A00": D("40.00")})
+    assert declaration_secure(declaration=declaration, amount=D("40.00")).secured
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration_cancel(
+            user=importer, declaration=declaration, reason="Not shipped", channel=Channel.WEB_FORM
+        )
+    security = Security.objects.get(facility=facility)
+    assert security.released_at is not None and security.released_reason == "cancelled"
+    released = AuditEvent.objects.filter(action="payments.security.released", object_id=declaration.pk)
+    assert [e.data["security"] for e in released] == [security.pk]  # on the declaration's timeline
