@@ -422,6 +422,19 @@ def _locked(payment_id: int) -> Payment:
         raise _refuse("not_found", _("No such payment."), status=404) from None
 
 
+REFERENCE_UNIQUE = "payments_payment_provider_reference_unique"
+
+
+def _reference_used(provider_reference: str) -> PaymentError:
+    return _refuse(
+        "payment_reference_used",
+        _("Reference %(ref)s already confirmed another payment: check the bank statement.")
+        % {"ref": provider_reference},
+        field="provider_reference",
+        status=409,
+    )
+
+
 def _settle_locked(
     payment: Payment,
     *,
@@ -483,13 +496,7 @@ def _settle_locked(
         .exclude(pk=payment.pk)
         .exists()
     ):
-        return _refuse(
-            "payment_reference_used",
-            _("Reference %(ref)s already confirmed another payment: check the bank statement.")
-            % {"ref": provider_reference},
-            field="provider_reference",
-            status=409,
-        )
+        return _reference_used(provider_reference)
     allocations = list(payment.allocations.order_by("declaration_id"))
     if payment.method == PaymentMethod.BANK_TRANSFER:
         received = ledger_account(LedgerAccountKind.BANK, currency=payment.currency)
@@ -551,16 +558,23 @@ def payment_settle(
     in the audit log.
     """
     currency = currency or home_currency()
-    with transaction.atomic(durable=True):
-        payment = _locked(payment_id)
-        refused = _settle_locked(
-            payment,
-            provider_reference=provider_reference,
-            amount=amount,
-            currency=currency,
-            actor=actor,
-            value_date=value_date,
-        )
+    try:
+        with transaction.atomic(durable=True):
+            payment = _locked(payment_id)
+            refused = _settle_locked(
+                payment,
+                provider_reference=provider_reference,
+                amount=amount,
+                currency=currency,
+                actor=actor,
+                value_date=value_date,
+            )
+    except IntegrityError as exc:
+        # Two payments confirmed at once with one reference: each row lock holds only its own
+        # payment, so the unique constraint decides; the loser is told as if it had come second.
+        if REFERENCE_UNIQUE not in str(exc):
+            raise
+        raise _reference_used(provider_reference) from None
     if refused is not None:
         raise refused
     return payment
