@@ -423,6 +423,7 @@ def _locked(payment_id: int) -> Payment:
 
 
 REFERENCE_UNIQUE = "payments_payment_provider_reference_unique"
+EVENT_UNIQUE = "payments_provider_event_unique"
 
 
 def _reference_used(provider_reference: str) -> PaymentError:
@@ -674,22 +675,29 @@ def provider_callback_receive(
         .first()
     )
     refused: PaymentError | None = None
-    with transaction.atomic(durable=True):
-        # Every delivery for one payment waits here for the one before it: the event check below
-        # then sees the earlier delivery's row.
-        payment = _locked(payment_id) if payment_id is not None else None
-        if ProviderEvent.objects.filter(provider=provider.code, event_id=callback.event_id).exists():
-            return CallbackResult("replayed", payment)
-        outcome = _callback_apply(payment, callback)
-        ProviderEvent.objects.create(
-            provider=provider.code,
-            event_id=callback.event_id[:100],
-            payment=payment,
-            outcome=outcome if not isinstance(outcome, PaymentError) else "refused",
-            body=_callback_record(callback),
-        )
-        if isinstance(outcome, PaymentError):
-            refused, outcome = outcome, "refused"
+    try:
+        with transaction.atomic(durable=True):
+            # Every delivery for one payment waits here for the one before it: the event check
+            # below then sees the earlier delivery's row.
+            payment = _locked(payment_id) if payment_id is not None else None
+            if ProviderEvent.objects.filter(provider=provider.code, event_id=callback.event_id).exists():
+                return CallbackResult("replayed", payment)
+            outcome = _callback_apply(payment, callback)
+            ProviderEvent.objects.create(
+                provider=provider.code,
+                event_id=callback.event_id[:100],
+                payment=payment,
+                outcome=outcome if not isinstance(outcome, PaymentError) else "refused",
+                body=_callback_record(callback),
+            )
+            if isinstance(outcome, PaymentError):
+                refused, outcome = outcome, "refused"
+    except IntegrityError as exc:
+        # Deliveries of one event at once for no payment of ours have no row lock to queue on:
+        # the unique event id lets one in, and the others (rolled back) are replays.
+        if EVENT_UNIQUE not in str(exc):
+            raise
+        return CallbackResult("replayed", None)
     if refused is not None:
         logger.warning("payments: callback %s refused: %s", callback.event_id, refused.code)
     return CallbackResult(outcome, payment)

@@ -60,3 +60,37 @@ def test_a_confirmation_and_a_cancellation_at_once_end_one_way_and_the_money_is_
     assert payment.status == PaymentStatus.SETTLED  # money that arrived is booked whatever came first
     assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYMENT).count() == 1
     assert all(isinstance(f, PaymentError) and f.code == "payment_not_open" for f in failures)
+
+
+def test_one_callback_for_no_payment_of_ours_delivered_ten_times_at_once_is_kept_once():
+    import json
+    import time
+
+    from django.test import Client
+
+    from payments.models import ProviderEvent
+    from payments.providers.testpay import signed_headers
+
+    body = json.dumps(
+        {
+            "event_id": "evt_unknown",
+            "checkout_id": "not-a-checkout-of-ours",
+            "outcome": "approved",
+            "charge_id": "ch_1",
+            "amount": "1.00",
+            "currency": "GBP",
+        }
+    ).encode()
+
+    def deliver():
+        headers = signed_headers(body, timestamp=str(int(time.time())))
+        extra = {k: v for k, v in headers.items() if k != "Content-Type"}
+        return Client().post(
+            "/payments/providers/testpay/callback", data=body, content_type="application/json", headers=extra
+        )
+
+    results, failures = run_together([deliver for _ in range(10)])
+
+    assert not failures and sorted({r.status_code for r in results}) == [200]
+    assert sorted(r.json()["outcome"] for r in results) == ["ignored"] + ["replayed"] * 9
+    assert ProviderEvent.objects.count() == 1
