@@ -112,3 +112,50 @@ def test_an_odd_mrn_on_the_pay_page_and_the_api_is_a_404(client, importer, mrn):
         f"/api/v1/declarations/{mrn}/payments", {"method": "bank_transfer"}, content_type="application/json"
     )
     assert answer.status_code == 404
+
+
+XSS = '<script>alert("x")</script>'
+
+
+def test_a_trader_name_and_a_bank_reference_holding_markup_are_escaped_on_every_money_page(
+    client, importer, importer_account, cashier, charged, supervisor
+):
+    from payments.payments import payment_settle
+
+    importer_account.name = XSS
+    importer_account.save(update_fields=["name"])
+    paid = payment_start(
+        user=importer,
+        trader_account=importer_account,
+        allocations=[(charged, "100.00")],
+        method=PaymentMethod.BANK_TRANSFER,
+    )
+    payment_settle(payment_id=paid.pk, provider_reference=XSS, amount=paid.amount, actor=cashier)
+    waiting = payment_start(
+        user=importer, trader_account=importer_account, allocations=[(charged, None)], method="bank_transfer"
+    )
+    pages = {
+        importer: [
+            reverse("payments:account", args=[importer_account.pk]),
+            reverse("payments:detail", args=[paid.pk]),
+            reverse("payments:pay", args=[charged.mrn]),
+            reverse("declarations:detail", args=[charged.mrn]),
+        ],
+        cashier: [
+            reverse("payments:cashier") + "?status=all",
+            reverse("payments:cashier-confirm", args=[waiting.pk]),
+            reverse("payments:detail", args=[paid.pk]),
+            reverse("payments:revenue"),
+        ],
+    }
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            assert XSS not in answer.content.decode(), url
+    client.force_login(importer)
+    assert (
+        "&lt;script&gt;"
+        in client.get(reverse("payments:account", args=[importer_account.pk])).content.decode()
+    )
