@@ -39,10 +39,17 @@ class LedgerAccount(models.Model):
     class Meta:
         verbose_name = _("ledger account")
         constraints = [
+            # One account per owner, kind, code and currency; the administration's own accounts have no
+            # owner (two constraints: SQLite cannot treat NULLs as equal in one).
             models.UniqueConstraint(
                 fields=["kind", "code", "trader_account", "currency"],
+                condition=Q(trader_account__isnull=False),
                 name="payments_ledger_account_unique",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "code", "currency"],
+                condition=Q(trader_account__isnull=True),
+                name="payments_ledger_account_unique_own",
             ),
             models.CheckConstraint(
                 condition=Q(kind="trader", trader_account__isnull=False)

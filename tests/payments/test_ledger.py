@@ -204,3 +204,12 @@ def test_any_sequence_of_postings_keeps_every_transaction_balanced_and_the_balan
             entries = list(txn.entries.all())
             assert sum(e.debit for e in entries) == sum(e.credit for e in entries) > 0
         transaction.set_rollback(True)
+
+
+def test_the_administrations_own_accounts_exist_once_per_kind_code_and_currency():
+    from payments.models import LedgerAccount
+
+    first = ledger_account(LedgerAccountKind.REVENUE, code="A00")
+    assert ledger_account(LedgerAccountKind.REVENUE, code="A00") == first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerAccount.objects.create(kind=LedgerAccountKind.REVENUE, code="A00", currency="GBP")
