@@ -38,7 +38,8 @@ from declarations.models import (
 from declarations.models import Status as DeclarationStatus
 from declarations.services import declaration_transition
 from payments import status as payments_status
-from payments.pipeline import declaration_assess
+from payments.pipeline import declaration_assess, declaration_recharge
+from payments.refunds import declaration_money_return
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
@@ -351,9 +352,11 @@ def _consolidate(
         )
     if not reviews or any(r.is_open for r in reviews):
         return None
-    if not lane_cleared(declaration) or not paid_or_secured(declaration):
-        return None
     refused = any(r.is_rejected for r in reviews)
+    # A refusal waits for nothing more: goods that will not be released owe no duty (their charges
+    # are credited when the refusal is recorded).
+    if not refused and (not lane_cleared(declaration) or not paid_or_secured(declaration)):
+        return None
     return _decision_record(
         declaration=declaration,
         outcome=Outcome.REFUSED if refused else Outcome.RELEASED,
@@ -426,6 +429,7 @@ def _decision_record(
                 .order_by("agency__name")
             )
     to = DeclarationStatus.RELEASED if outcome == Outcome.RELEASED else DeclarationStatus.REFUSED
+    was_refused = declaration.status == DeclarationStatus.REFUSED
     declaration_transition(
         declaration_id=declaration.pk,
         expected=expected,
@@ -436,6 +440,10 @@ def _decision_record(
         data={"outcome": str(outcome), "agencies": reasons},
         locked=declaration,
     )
+    if to == DeclarationStatus.REFUSED:
+        declaration_money_return(declaration=declaration)  # credited, refunded, security released
+    elif was_refused:
+        declaration_recharge(declaration=declaration)  # released after all: its charges are owed again
     _trader_notify(
         declaration=declaration,
         kind=NotificationKind.RELEASED if outcome == Outcome.RELEASED else NotificationKind.REFUSED,

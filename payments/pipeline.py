@@ -2,7 +2,9 @@
 
 ``declaration_assess`` is called by routing and by re-routing after an amendment: it assesses the
 version in force (``assessment.assess``; nothing new when that version was assessed already),
-posts the charge — or, for a re-assessment, the difference per revenue code as an adjustment —
+posts what the assessment charges less what the ledger already holds per revenue code (the charge
+the first time; an adjustment after an amendment; the whole charge again after a refusal was
+credited) —
 and fits the declaration's security to what is now outstanding (``facilities.security_sync``:
 held against a guarantee or deferment account when one covers it, released when nothing is
 owed).
@@ -21,10 +23,12 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from declarations.models import Declaration
 
-from .assessment import AssessmentResult, assess
+from .assessment import AssessmentResult, assess, reviewing_agencies
 from .charges import declaration_charge
 from .facilities import Securing, security_sync
+from .ledger import ZERO
 from .models import LedgerTransaction, TransactionKind
+from .refunds import revenue_by_code
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,38 @@ def declaration_assess(*, declaration: Declaration, agencies: Mapping[Agency, Co
     if result.created and result.previous is None and not result.assessment.total:
         # A first assessment with nothing to pay: nothing to post, nothing to secure.
         return Assessed(result=result, posted=None, securing=Securing(None))
-    posted = None
-    if result.created:
-        first = result.previous is None
-        posted = declaration_charge(
-            declaration=declaration,
-            amounts=result.difference_by_code,
-            kind=TransactionKind.CHARGE if first else TransactionKind.ADJUSTMENT,
-            memo=(
-                _("Duties, taxes and fees of declaration %(mrn)s")
-                if first
-                else _("Re-assessment of declaration %(mrn)s, version %(version)s")
-            )
-            % {"mrn": declaration.mrn, "version": declaration.version},
+    return Assessed(
+        result=result, posted=_reconcile(declaration, result), securing=security_sync(declaration=declaration)
+    )
+
+
+def declaration_recharge(*, declaration: Declaration) -> Assessed:
+    """Post again what the assessment in force charges, where the ledger no longer holds it (a
+    refused declaration released after all by a supervisor). The caller holds the row lock."""
+    return declaration_assess(declaration=declaration, agencies=reviewing_agencies(declaration))
+
+
+def _reconcile(declaration: Declaration, result: AssessmentResult) -> LedgerTransaction | None:
+    """Post the assessment in force less what the ledger holds per revenue code for the declaration.
+
+    The first time that is the charge; after an amendment the difference (an adjustment); after a
+    refusal credited everything, the whole charge again (a resubmission, a supervisor's release).
+    Nothing to post when the ledger already matches.
+    """
+    wanted = result.assessment.amounts_by_code()
+    held = revenue_by_code(declaration.pk)
+    difference = {code: wanted.get(code, ZERO) - held.get(code, ZERO) for code in wanted.keys() | held.keys()}
+    if not any(difference.values()):
+        return None
+    first = not held
+    return declaration_charge(
+        declaration=declaration,
+        amounts=difference,
+        kind=TransactionKind.CHARGE if first else TransactionKind.ADJUSTMENT,
+        memo=(
+            _("Duties, taxes and fees of declaration %(mrn)s")
+            if first
+            else _("Re-assessment of declaration %(mrn)s, version %(version)s")
         )
-    return Assessed(result=result, posted=posted, securing=security_sync(declaration=declaration))
+        % {"mrn": declaration.mrn, "version": declaration.version},
+    )

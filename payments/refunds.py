@@ -1,4 +1,4 @@
-"""Money back: a cancelled or invalidated declaration's charges are credited and what was paid refunded.
+"""Money back: a cancelled, invalidated or refused declaration's charges credited, what it paid refunded.
 
 ``declaration_refund`` runs after a cancellation (topic ``declarations.declaration.cancelled``) or
 a granted invalidation (``declarations.request.decided``). Under the declaration's row lock it
@@ -64,9 +64,20 @@ def declaration_refund(*, declaration_id: int) -> RefundResult | None:
         .filter(pk=declaration_id)
         .first()
     )
-    if declaration is None or declaration.trader_account is None:
+    if declaration is None or declaration.status not in (Status.CANCELLED, Status.INVALIDATED):
         return None
-    if declaration.status not in (Status.CANCELLED, Status.INVALIDATED):
+    return declaration_money_return(declaration=declaration)
+
+
+def declaration_money_return(*, declaration: Declaration) -> RefundResult | None:
+    """Credit back what the ledger holds charged for the declaration, refund what it paid, release
+    its security: for goods that will not be released (cancelled, invalidated, refused).
+
+    The caller holds the declaration's row lock in its transaction. Posts only what is missing, so
+    it may run any number of times. A refused declaration that is resubmitted, or released by a
+    supervisor after all, is charged again by ``pipeline.declaration_assess``.
+    """
+    if declaration.trader_account is None:
         return None
     reason = _("Declaration %(mrn)s %(status)s") % {
         "mrn": declaration.mrn,
@@ -97,5 +108,6 @@ def declaration_refund(*, declaration_id: int) -> RefundResult | None:
             memo=_("%(reason)s: payment refunded") % {"reason": reason},
             audit_data={"declaration": declaration.pk},
         )
-    released = security_release(declaration=declaration, reason=ReleaseReason.CANCELLED)
+    why = ReleaseReason.CANCELLED if declaration.status != Status.REFUSED else ReleaseReason.CREDITED
+    released = security_release(declaration=declaration, reason=why)
     return RefundResult(credited=credited, refunded=refunded, securities_released=int(released is not None))

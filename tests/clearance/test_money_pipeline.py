@@ -142,3 +142,35 @@ def test_the_declaration_api_carries_the_assessment_lines_totals_and_payment_sta
     # The standards officer sees its item's lines and its own fee, not the other agencies' fees.
     seen = client_for(standards_officer).get(f"/api/v1/declarations/{declaration.mrn}").json()["assessment"]
     assert {line["agency"] for line in seen["lines"] if line["tax_type"] == "FEE"} <= {"standards"}
+
+
+def test_a_refusal_waits_for_no_payment_and_credits_the_charges_and_a_supervisors_release_charges_them_again(
+    importer, supervisor, standards_officer, tariff, django_capture_on_commit_callbacks
+):
+    from agencies.models import AgencyReview
+    from agencies.services import review_decide
+    from clearance.services import release_override
+
+    capture = django_capture_on_commit_callbacks
+    Agency.objects.filter(code="standards").update(auto_decide=False)
+    declaration = _lodge(importer, capture, _payload(lrn="PAY-REFUSED"))
+    charged = Assessment.objects.get(declaration=declaration, is_current=True).total
+    assert declaration_totals(declaration.pk) == (charged, charged)
+
+    review = AgencyReview.objects.get(declaration=declaration, agency__code="standards")
+    with capture(execute=True):
+        review_decide(review=review, officer=standards_officer, outcome="rejected", reason="Prohibited goods")
+    declaration.refresh_from_db()
+    assert declaration.status == Status.REFUSED  # nothing paid, yet refused at once
+    assert declaration_totals(declaration.pk) == (Decimal("0.00"), Decimal("0.00"))
+    assert trader_balance(declaration.trader_account) == 0
+
+    with capture(execute=True):
+        release_override(
+            declaration=declaration, supervisor=supervisor, outcome="released", reason="Licence shown"
+        )
+    declaration.refresh_from_db()
+    assert declaration.status == Status.RELEASED
+    assert declaration_totals(declaration.pk) == (charged, charged)  # owed again
+    kinds = list(LedgerTransaction.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["charge", "adjustment", "adjustment"]
