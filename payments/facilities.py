@@ -49,9 +49,10 @@ logger = logging.getLogger(__name__)
 
 TOPIC_FACILITY_NOTICE = "payments.facility.notice"
 
-# DE 4/8 method of payment (UK CDS codes): E deferment; R, S, T securities (guarantees).
+# DE 4/8 method of payment (UK CDS codes): E deferment; R, S, T securities, Z the importer's individual
+# guarantee (as the HMRC samples annotate it, TT_FI002a).
 METHODS_DEFERMENT = frozenset({"E"})
-METHODS_GUARANTEE = frozenset({"R", "S", "T"})
+METHODS_GUARANTEE = frozenset({"R", "S", "T", "Z"})
 
 # A notice goes to the trader account when securing takes a facility's use past this share.
 HEADROOM_NOTICE_SHARE = Decimal("0.8")

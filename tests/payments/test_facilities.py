@@ -48,6 +48,7 @@ def test_methods_of_payment_ask_for_a_deferment_account_a_guarantee_either_or_no
     assert kinds_for_methods(["E", "A"]) == ([FacilityKind.DEFERMENT], "")
     assert kinds_for_methods(["R"]) == ([FacilityKind.GUARANTEE], "")
     assert kinds_for_methods(["s", "T"]) == ([FacilityKind.GUARANTEE], "")
+    assert kinds_for_methods(["Z"]) == ([FacilityKind.GUARANTEE], "")  # importer's individual guarantee
     assert kinds_for_methods(["", " "]) == ([FacilityKind.GUARANTEE, FacilityKind.DEFERMENT], "")
     kinds, reason = kinds_for_methods(["A"])
     assert kinds == [] and "(A) asks for payment" in reason
