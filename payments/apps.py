@@ -16,6 +16,7 @@ class PaymentsConfig(AppConfig):
         the assessment and the money box on the declaration page."""
         from declarations.amendments import TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel, register_detail_section
+        from declarations.selectors import register_timeline_source
         from declarations.validation import register_advisor
         from singlewindow.outbox import register_handler
 
@@ -25,9 +26,11 @@ class PaymentsConfig(AppConfig):
         from .facilities import TOPIC_FACILITY_NOTICE, headroom_warnings
         from .panels import money_panel
         from .payments import TOPIC_PAYMENT_SETTLED
+        from .timeline import payment_events
 
         register_detail_section("payment", payment_section)
         register_detail_section("assessment", assessment_section)
+        register_timeline_source(payment_events)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)
         register_handler(TOPIC_FACILITY_NOTICE, statement_tasks.on_facility_notice)

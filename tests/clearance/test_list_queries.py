@@ -211,8 +211,9 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # release waiting, if any, the accounts the user may act for (whether it may amend or cancel), the
 # versions with their authors; while under review, the money condition of release (one query:
 # nothing owed); the assessment panel's current assessment of the duties and its lines (routing
-# assesses every declaration); the money box's money condition and payments (payments.panels: two).
-TRADER_DECLARATION_PAGE_QUERIES = 23
+# assesses every declaration); the money box's money condition and payments (payments.panels: two);
+# the ids of the payments on the declaration, for the timeline (payments.timeline).
+TRADER_DECLARATION_PAGE_QUERIES = 24
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -244,8 +245,9 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 # timeline with actors, its versions with their authors, the money condition (one query: nothing
 # owed) and its payments (one), the current assessment and its lines (two). An officer's partial
 # view reads its agency ids once and narrows in SQL; an officer gets no money condition and no
-# payments (the trader's money is not an agency's business): two fewer.
-DECLARATION_API_QUERIES = 15
+# payments (the trader's money is not an agency's business): two fewer; the ids of the payments on
+# the declaration for the timeline (not for an officer): one more, three fewer for an officer.
+DECLARATION_API_QUERIES = 16
 OFFICER_DECLARATION_API_QUERIES = 13
 
 

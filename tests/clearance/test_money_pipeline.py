@@ -174,3 +174,29 @@ def test_a_refusal_waits_for_no_payment_and_credits_the_charges_and_a_supervisor
     assert declaration_totals(declaration.pk) == (charged, charged)  # owed again
     kinds = list(LedgerTransaction.objects.order_by("pk").values_list("kind", flat=True))
     assert kinds == ["charge", "adjustment", "adjustment"]
+
+
+def test_the_declarations_timeline_shows_its_payment_to_the_trader_and_not_to_an_agency_officer(
+    importer, standards_officer, tariff, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    Agency.objects.filter(code="standards").update(auto_decide=False)  # the officer still sees it
+    declaration = _lodge(importer, capture, _payload(lrn="PAY-TIMELINE"))
+    owed = money_status(declaration).outstanding
+    payment = payment_start(
+        user=importer,
+        trader_account=declaration.trader_account,
+        allocations=[(declaration, None)],
+        method=PaymentMethod.BANK_TRANSFER,
+    )
+    with capture(execute=True):
+        payment_settle(payment_id=payment.pk, provider_reference="BANK-TL", amount=owed)
+
+    def actions(user):
+        timeline = client_for(user).get(f"/api/v1/declarations/{declaration.mrn}").json()["timeline"]
+        return [entry["action"] for entry in timeline]
+
+    seen = actions(importer)
+    assert "payments.payment.initiated" in seen and "payments.payment.settled" in seen
+    assert seen.index("payments.payment.initiated") < seen.index("payments.payment.settled")
+    assert not [a for a in actions(standards_officer) if a.startswith("payments.payment.")]
