@@ -43,7 +43,7 @@ from singlewindow.outbox import outbox_put
 
 from .ledger import ZERO, declaration_totals
 from .models import Facility, FacilityKind, FacilityStatus, ReleaseReason, Security, SuspensionCause
-from .money import home_currency, quantize, to_decimal
+from .money import Money, home_currency, quantize, to_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ HEADROOM_NOTICE_SHARE = Decimal("0.8")
 
 def money_text(amount: Decimal, currency: str) -> str:
     """``1,234.00 GBP``: rounded to the currency's minor unit, thousands grouped."""
-    return f"{quantize(amount, currency):,} {currency}"
+    return str(Money(amount, currency))
 
 
 def facility_label(facility: Facility) -> str:

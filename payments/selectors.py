@@ -38,7 +38,7 @@ from declarations.selectors import declarations_visible_to
 
 from .models import Entry, LedgerAccountKind, Security, TransactionKind
 from .money import home_currency, quantize
-from .status import MoneyState, MoneyStatus
+from .status import MoneyStatus, money_state
 
 ZERO = Decimal(0)
 AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=3)
@@ -316,18 +316,12 @@ def declarations_with_money(
 
 
 def money_of(declaration: Declaration, currency: str = "") -> MoneyStatus:
-    """The money status of a declaration annotated by ``declarations_with_money``: the rules of
-    ``payments.status.money_status`` (the tests check both agree), without its queries."""
+    """The money status of a declaration annotated by ``declarations_with_money``: the one rule
+    (``status.money_state``) on the annotated sums, without ``money_status``'s queries."""
     currency = (currency or home_currency()).upper()
     charged = quantize(declaration.charged, currency)  # type: ignore[attr-defined]
     outstanding = quantize(declaration.outstanding, currency)  # type: ignore[attr-defined]
-    secured = declaration.secured  # type: ignore[attr-defined]
-    if outstanding <= 0:
-        state = MoneyState.PAID if charged > 0 else MoneyState.NOTHING_DUE
-    elif secured is not None and secured >= outstanding:
-        state = MoneyState.SECURED
-    else:
-        state = MoneyState.DUE
+    state = money_state(charged=charged, outstanding=outstanding, secured=declaration.secured)  # type: ignore[attr-defined]
     return MoneyStatus(state=state, charged=charged, outstanding=outstanding, currency=currency)
 
 

@@ -59,27 +59,37 @@ class MoneyStatus:
         }
 
 
+def money_state(*, charged: Decimal, outstanding: Decimal, secured: Decimal | None) -> MoneyState:
+    """The one rule: nothing outstanding is paid (or nothing due, when nothing was charged); an
+    open security covering what is outstanding secures it; anything else is due."""
+    if outstanding <= 0:
+        return MoneyState.PAID if charged > 0 else MoneyState.NOTHING_DUE
+    if secured is not None and secured >= outstanding:
+        return MoneyState.SECURED
+    return MoneyState.DUE
+
+
 def money_status(declaration: Declaration) -> MoneyStatus:
     """The declaration's money condition: one query, and one more for its security when money is owed."""
     currency = home_currency()
     charged, outstanding = declaration_totals(declaration.pk, currency)
-    if outstanding <= 0:
-        state = MoneyState.PAID if charged > 0 else MoneyState.NOTHING_DUE
-        return MoneyStatus(state=state, charged=charged, outstanding=outstanding, currency=currency)
-    security = (
-        Security.objects.filter(declaration=declaration, released_at__isnull=True)
-        .select_related("facility")
-        .first()
-    )
-    if security is not None and security.amount >= outstanding:
-        return MoneyStatus(
-            state=MoneyState.SECURED,
-            charged=charged,
-            outstanding=outstanding,
-            currency=currency,
-            security=security,
+    security = None
+    if outstanding > 0:
+        security = (
+            Security.objects.filter(declaration=declaration, released_at__isnull=True)
+            .select_related("facility")
+            .first()
         )
-    return MoneyStatus(state=MoneyState.DUE, charged=charged, outstanding=outstanding, currency=currency)
+    state = money_state(
+        charged=charged, outstanding=outstanding, secured=security.amount if security is not None else None
+    )
+    return MoneyStatus(
+        state=state,
+        charged=charged,
+        outstanding=outstanding,
+        currency=currency,
+        security=security if state is MoneyState.SECURED else None,
+    )
 
 
 def paid_or_secured(declaration: Declaration) -> bool:
