@@ -591,10 +591,7 @@ def reviewing_agencies(declaration: Declaration) -> dict[Agency, list[int]]:
 # Persistence -------------------------------------------------------------------------------------
 
 
-def _difference_by_code(
-    assessment: Assessment, previous: Assessment | None, lines: list[AssessmentLine] | None = None
-) -> dict[str, Decimal]:
-    new = assessment.amounts_by_code(lines)
+def _difference_by_code(new: dict[str, Decimal], previous: Assessment | None) -> dict[str, Decimal]:
     old = previous.amounts_by_code() if previous is not None else {}
     changes = {code: new.get(code, ZERO) - old.get(code, ZERO) for code in sorted(set(new) | set(old))}
     return {code: amount for code, amount in changes.items() if amount}
@@ -609,6 +606,8 @@ class AssessmentResult:
     difference: Decimal
     created: bool
     difference_by_code: dict[str, Decimal] = field(default_factory=dict)
+    # What the assessment charges per revenue code (read from the lines already at hand).
+    charged_by_code: dict[str, Decimal] = field(default_factory=dict)
 
 
 def acceptance_day(declaration: Declaration) -> date:
@@ -636,12 +635,14 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
     existing = Assessment.objects.filter(declaration=locked, version=locked.version).first()
     if existing is not None:
         previous = existing.supersedes
+        charged = existing.amounts_by_code()
         return AssessmentResult(
             assessment=existing,
             previous=previous,
             difference=existing.total - (previous.total if previous else ZERO),
             created=False,
-            difference_by_code=_difference_by_code(existing, previous),
+            difference_by_code=_difference_by_code(charged, previous),
+            charged_by_code=charged,
         )
     prefetch_related_objects([locked], "documents")  # one query, not one per item
     draft = compute(locked, items=_items_for_assessment(locked), agencies=agencies, on=acceptance_day(locked))
@@ -695,12 +696,14 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
             "supersedes": previous.pk if previous else None,
         },
     )
+    charged = assessment.amounts_by_code(lines)
     return AssessmentResult(
         assessment=assessment,
         previous=previous,
         difference=difference,
         created=True,
-        difference_by_code=_difference_by_code(assessment, previous, lines),
+        difference_by_code=_difference_by_code(charged, previous),
+        charged_by_code=charged,
     )
 
 

@@ -62,7 +62,7 @@ def _reconcile(declaration: Declaration, result: AssessmentResult) -> LedgerTran
     refusal credited everything, the whole charge again (a resubmission, a supervisor's release).
     Nothing to post when the ledger already matches.
     """
-    wanted = result.assessment.amounts_by_code()
+    wanted = result.charged_by_code
     held = revenue_by_code(declaration.pk)
     difference = {code: wanted.get(code, ZERO) - held.get(code, ZERO) for code in wanted.keys() | held.keys()}
     if not any(difference.values()):
