@@ -46,7 +46,7 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
 class TraderAccountAdmin(AuditedAdminMixin, GuardedModelAdmin):  # type: ignore[misc]
     audit_name = "accounts.trader_account"
     form = TraderAccountAdminForm
-    list_display = ("eori", "name", "country", "is_broker", "aeo_status", "is_active")
+    list_display = ("eori", "name", "country", "is_broker", "aeo_tier", "aeo_valid_until", "is_active")
     list_filter = ("is_active", "is_broker", "country")
     search_fields = ("eori", "name")
 

@@ -127,7 +127,18 @@ class TraderAccountAdminForm(forms.ModelForm):
     class Meta:
         model = TraderAccount
         # Not the secret itself: it is written through new_response_secret and never rendered.
-        fields = ("eori", "name", "country", "is_active", "is_broker", "aeo_status", "response_url")
+        fields = (
+            "eori",
+            "name",
+            "country",
+            "is_active",
+            "is_broker",
+            "aeo_tier",
+            "aeo_reference",
+            "aeo_valid_from",
+            "aeo_valid_until",
+            "response_url",
+        )
 
     def clean_response_url(self) -> str:
         return endpoint_url_clean(self.cleaned_data.get("response_url") or "")
@@ -140,6 +151,11 @@ class TraderAccountAdminForm(forms.ModelForm):
             self.add_error(
                 "new_response_secret", gettext("An endpoint needs a secret to sign what is pushed to it.")
             )
+        since, until = cleaned.get("aeo_valid_from"), cleaned.get("aeo_valid_until")
+        if since and until and until < since:
+            self.add_error("aeo_valid_until", gettext("The authorisation cannot end before it starts."))
+        if (since or until or cleaned.get("aeo_reference")) and not cleaned.get("aeo_tier"):
+            self.add_error("aeo_tier", gettext("Choose the AEO tier the authorisation grants."))
         return cleaned
 
     def save(self, commit: bool = True) -> TraderAccount:

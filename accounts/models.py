@@ -8,6 +8,7 @@ account are guardian object permissions held in direct foreign-key tables
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -77,6 +78,12 @@ eori_validator = RegexValidator(
 )
 
 
+class AeoTier(models.TextChoices):
+    AEOC = "AEOC", _("AEO customs simplifications (AEOC)")
+    AEOS = "AEOS", _("AEO security and safety (AEOS)")
+    AEOF = "AEOF", _("AEO full (AEOC and AEOS)")
+
+
 class TraderAccount(models.Model):
     """A legal entity that trades: importer, exporter or customs broker, identified by its EORI."""
 
@@ -85,7 +92,12 @@ class TraderAccount(models.Model):
     country = models.CharField(_("country"), max_length=2, default="GB")
     is_active = models.BooleanField(_("active"), default=True)
     is_broker = models.BooleanField(_("customs broker"), default=False)
-    aeo_status = models.CharField(_("AEO status"), max_length=10, blank=True)
+    # Authorised economic operator: tier and validity (``aeo_valid_on``). AEOs score lower in risk
+    # assessment and their reviews come first in agency queues.
+    aeo_tier = models.CharField(_("AEO tier"), max_length=4, choices=AeoTier.choices, blank=True)
+    aeo_reference = models.CharField(_("AEO authorisation number"), max_length=35, blank=True)
+    aeo_valid_from = models.DateField(_("AEO valid from"), null=True, blank=True)
+    aeo_valid_until = models.DateField(_("AEO valid until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The account's own system: WCO DMS responses about its declarations are pushed here, signed
     # with the secret (``declarations.push``; set by a member on the endpoint page or in the admin).
@@ -103,6 +115,14 @@ class TraderAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.eori})"
+
+    def aeo_valid_on(self, day: date) -> bool:
+        """Whether the account holds an AEO authorisation in force on ``day``."""
+        if not self.aeo_tier:
+            return False
+        if self.aeo_valid_from is not None and day < self.aeo_valid_from:
+            return False
+        return self.aeo_valid_until is None or day <= self.aeo_valid_until
 
 
 class TraderAccountUserObjectPermission(UserObjectPermissionBase):
