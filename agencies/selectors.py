@@ -94,8 +94,10 @@ def review_queue(
 ) -> QuerySet[AgencyReview]:
     """A page of the officer's queue: two queries whatever the page size (reviews, then items).
 
-    Open views (pending, mine, overdue) put the most urgent first (earliest due, so overdue first)
-    and leave out declarations already closed by a supervisor; ``decided`` shows the latest first.
+    Open views (pending, mine, overdue) and ``all`` put the reviews of authorised economic operators
+    first (``AgencyReview.priority``), then the most urgent (earliest due, so overdue first); the
+    open views leave out declarations already closed by a supervisor; ``decided`` shows the latest
+    first.
     Filters: ``status``, ``mrn`` (exact), ``trader`` (EORI, or part of the name), ``hs_prefix``
     (any routed item's commodity code starts with it), ``min_age_hours`` (waiting at least that
     long), ``agency`` (code; for supervisors). Prefetches the routed items (``items_count`` uses them).
@@ -136,7 +138,9 @@ def review_queue(
         )
     if min_age_hours is not None:
         reviews = reviews.filter(created_at__lte=now - timedelta(hours=min_age_hours))
-    ordering = ["-decided_at", "-pk"] if view is QueueView.DECIDED else ["due_at", "pk"]
+    # AEOs first: served by the (agency, status, -priority, due_at) and (agency, -priority, due_at)
+    # indexes (AgencyReview.Meta).
+    ordering = ["-decided_at", "-pk"] if view is QueueView.DECIDED else ["-priority", "due_at", "pk"]
     return (
         reviews.select_related("agency", "declaration__trader_account", "claimed_by", "decided_by")
         .prefetch_related(Prefetch("items", queryset=GoodsItem.objects.order_by("position")))

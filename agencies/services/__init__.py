@@ -41,7 +41,7 @@ from .common import (
 )
 from .deliveries import webhook_send
 from .information import ATTACHMENT_TYPES, MAX_ATTACHMENTS, information_answer
-from .reviews import review_claim, review_decide, review_release_claim, reviews_open
+from .reviews import review_claim, review_decide, review_priority, review_release_claim, reviews_open
 from .sweeps import deliveries_stuck, delivery_replay
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "review_claim",
     "review_decide",
     "review_release_claim",
+    "review_priority",
     "reviews_open",
     "webhook_send",
 ]

@@ -19,7 +19,7 @@ from singlewindow.errors import DomainError
 from singlewindow.outbox import outbox_put
 
 from ..errors import ReviewConflict
-from ..models import HOLDER_DECIDES, AgencyReview, InformationRequest, ReviewStatus
+from ..models import AEO_PRIORITY, HOLDER_DECIDES, AgencyReview, InformationRequest, ReviewStatus
 from ..routing import AgencyRoute
 from ..webhooks import review_payload
 from .common import (
@@ -32,12 +32,27 @@ from .common import (
 )
 
 
+def review_priority(declaration: Declaration) -> int:
+    """The queue priority of the declaration's reviews: ``AEO_PRIORITY`` when its trader account
+    holds an AEO authorisation in force on the acceptance date (today if not yet accepted), else 0.
+
+    Reads the trader account (one query, none when the declaration already holds it).
+    """
+    account = declaration.trader_account if declaration.trader_account_id is not None else None
+    if account is None:
+        return 0
+    accepted = declaration.accepted_at
+    day = timezone.localdate(accepted) if accepted is not None else timezone.localdate()
+    return AEO_PRIORITY if account.aeo_valid_on(day) else 0
+
+
 def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> list[AgencyReview]:
     """Open one review per route (the caller holds the declaration's row lock, in its transaction).
 
     Side effects: the reviews with their items, reasons and due time (created + the agency's
-    service level); reviews the system may decide are written approved automatically at once
-    (status, time, reason: no waiting state to move out of, nobody else can see them yet); the
+    service level) and queue priority (``review_priority``: AEOs first); reviews the system may
+    decide are written approved automatically at once (status, time, reason: no waiting state to
+    move out of, nobody else can see them yet); the
     audit events (``agencies.review.created`` each, then ``agencies.review.auto_approved`` for
     those) in one insert; for agencies with a webhook endpoint, a ``WebhookDelivery`` and an outbox
     row each. A fixed number of statements whatever the number of agencies (plus two per webhook
@@ -45,10 +60,12 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
     duplicate.
     """
     now = timezone.now()
+    priority = review_priority(declaration) if routes else 0
     reviews = AgencyReview.objects.bulk_create(
         AgencyReview(
             declaration=declaration,
             agency=route.agency,
+            priority=priority,
             reasons=route.reasons,
             missing_documents=route.missing_documents,
             created_at=now,

@@ -25,7 +25,7 @@ def _lodged(importer, capture):
     return Declaration.objects.get(mrn=response.json()["mrn"])
 
 
-def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_twenty_nine_statements(
+def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thirty_statements(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     Agency.objects.update(auto_decide=True)
@@ -38,7 +38,8 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_twen
     assert outer[0].startswith("SAVEPOINT") and outer[1].startswith("RELEASE SAVEPOINT")
     statements = [q["sql"] for q in queries.captured_queries[1:-1]]
     assert result is not None and result.decision is not None
-    # Lock, items, documents, rules' stamp; reviews, their items, the audit chain's head (lock and
+    # Lock, items, documents, rules' stamp; the trader account (its AEO status: the reviews' queue
+    # priority, agencies.services.review_priority); reviews, their items, the audit chain's head (lock and
     # read, once per transaction: singlewindow.auditchain), 6 review events; routed (update, event);
     # the assessment (the declaration locked again, the version's assessment if any, documents,
     # items, their tax lines, fee rules, tariff measures, the current assessment, the assessment,
@@ -47,7 +48,7 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_twen
     # and whether its accounts
     # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
     # instead of stamped (two queries instead of one).
-    assert len(statements) == (29 if connection.vendor == "postgresql" else 30), statements
+    assert len(statements) == (30 if connection.vendor == "postgresql" else 31), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )
