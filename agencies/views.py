@@ -37,6 +37,7 @@ from .forms import (
 )
 from .models import AgencyReview, Attachment, ReviewStatus
 from .page_selectors import reasons_by_rule
+from .panels import review_panels
 
 PAGE_SIZE = 25
 
@@ -150,6 +151,7 @@ def _render_review(
             "info_requests": info_requests,
             "answered": bool(info_requests) and not info_requests[-1].is_open,
             "history": list(selectors.trader_history_with_agency(review)),
+            "panels": review_panels(request, review),
             "can_claim": acts and open_declaration and review.can_claim,
             "can_release": acts and review.can_release_claim(user),
             "can_decide": can_decide,

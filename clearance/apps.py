@@ -11,6 +11,7 @@ class ClearanceConfig(AppConfig):
     def ready(self) -> None:
         """Listen to the outbox: accepted declarations are routed, decided reviews and settled
         payments consolidated; add the clearance panel to the declaration page."""
+        from agencies.panels import register_review_panel
         from agencies.services import TOPIC_REVIEW_DECIDED
         from declarations.amendments import TOPIC_AMENDED, TOPIC_CANCELLED, TOPIC_REQUEST_DECIDED
         from declarations.panels import register_detail_panel
@@ -19,11 +20,12 @@ class ClearanceConfig(AppConfig):
         from singlewindow.outbox import register_handler
 
         from . import tasks
-        from .panels import declaration_panel
+        from .panels import declaration_panel, review_inspection_panel
 
         register_handler(TOPIC_ACCEPTED, tasks.on_declaration_accepted)
         register_handler(TOPIC_REVIEW_DECIDED, tasks.on_review_decided)
         register_detail_panel(declaration_panel)
+        register_review_panel(review_inspection_panel)
         register_handler(TOPIC_AMENDED, tasks.on_declaration_amended)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)
         register_handler(TOPIC_REQUEST_DECIDED, tasks.on_request_decided)

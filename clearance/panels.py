@@ -14,18 +14,20 @@ from django.utils.safestring import SafeString
 
 from accounts.models import Role, User
 from agencies.forms import AnswerForm
+from agencies.models import AgencyReview
 from agencies.selectors import information_requests_for_declaration
 from declarations.models import Declaration
 from declarations.selectors import sees_authority_names
 
-from .models import Outcome
+from .inspections.selectors import agency_findings_for_review, inspections_for_trader
+from .models import ControlStatus, ControlTask, Outcome
 from .selectors import release_conditions
 
 
 def declaration_panel(request: HttpRequest, declaration: Declaration) -> SafeString:
     """The panel's HTML. ``declaration`` comes from ``declaration_with_details(…, user=…)``: its
     reviews are already loaded and limited to what the user may see (an officer: its own
-    agency's). Two more queries."""
+    agency's). Two more queries (four with the inspections)."""
     user: User = request.user  # type: ignore[assignment]
     role = user.role
     reviews = list(declaration.reviews.all())
@@ -59,5 +61,29 @@ def declaration_panel(request: HttpRequest, declaration: Declaration) -> SafeStr
         # Traders and brokers see the authority that decided, never an officer's name.
         "show_staff_names": sees_authority_names(user),
         "release_note": decision is not None and decision.outcome == Outcome.RELEASED and not officer,
+        # Where and when the goods are inspected, what to present, and the outcome (not officers:
+        # theirs is on "My inspections").
+        "inspections": [] if officer else inspections_for_trader(declaration),
     }
     return render_to_string("clearance/_declaration_panel.html", context, request=request)
+
+
+def review_inspection_panel(request: HttpRequest, review: AgencyReview) -> SafeString:
+    """On an agency's review page: the inspection its "inspection required" opened (when, where,
+    status) with every attending agency's findings and photos; "" when it required none."""
+    if not review.requires_inspection and not review.is_decided:
+        return SafeString("")
+    task = (
+        ControlTask.objects.filter(review_id=review.pk)
+        .exclude(status=ControlStatus.CANCELLED)
+        .select_related("inspection")
+        .first()
+    )
+    if task is None:
+        return SafeString("")
+    findings = agency_findings_for_review(review.pk)
+    return render_to_string(
+        "clearance/inspections/_review_panel.html",
+        {"task": task, "inspection": task.inspection, "findings": findings},
+        request=request,
+    )

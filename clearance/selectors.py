@@ -18,7 +18,9 @@ from declarations.models import UNDER_REVIEW, Declaration
 from declarations.models import Status as DeclarationStatus
 from payments.status import money_status
 
-from .models import Notification, Outcome, ReleaseDecision
+from .inspections.rules import control_state
+from .inspections.selectors import control_summary
+from .models import ControlOutcome, Lane, Notification, Outcome, ReleaseDecision
 
 
 def _reviews_prefetch() -> Prefetch:
@@ -123,7 +125,7 @@ def release_note_text(declaration: Declaration) -> str:
 class ReleaseCondition:
     """One thing the release waits for, met or not, in plain words."""
 
-    key: str  # "reviews", "money" (and the risk lane once it exists)
+    key: str  # "reviews", "money", "controls" (the risk lane's and agencies' inspections)
     label: str
     met: bool
     detail: str
@@ -152,5 +154,24 @@ def release_conditions(declaration: Declaration, *, reviews: list[AgencyReview])
         money_detail = money.open_condition
     return [
         ReleaseCondition("reviews", _("Agencies' decisions"), bool(standing) and not waiting, reviews_detail),
+        *_controls_condition(declaration),
         ReleaseCondition("money", _("Duties and fees paid or secured"), money.settled, money_detail),
     ]
+
+
+def _controls_condition(declaration: Declaration) -> list[ReleaseCondition]:
+    """The controls (two queries): none for a green declaration without any; else which is open."""
+    controls = control_state(declaration)
+    if controls.lane == Lane.GREEN and not controls.tasks:
+        return []
+    label = _("Controls (lane: %(lane)s)") % {"lane": Lane(controls.lane).label}
+    if controls.refusals:
+        detail = "; ".join(r.reason for r in controls.refusals)
+    elif controls.waiting:
+        detail = _("Waiting for: %(controls)s.") % {"controls": control_summary(controls.waiting)}
+    elif not controls.cleared:
+        detail = _("Waiting for customs' control to be opened.")
+    else:
+        done = [t for t in controls.tasks if t.outcome == ControlOutcome.COMPLIANT]
+        detail = _("Done: compliant.") if done else _("Nothing to check.")
+    return [ReleaseCondition("controls", label, controls.cleared, detail)]

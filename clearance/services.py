@@ -43,7 +43,17 @@ from payments.refunds import declaration_money_return
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
-from .models import Notification, NotificationKind, Outcome, Redrive, RedriveKind, ReleaseDecision
+from .inspections.opening import controls_open
+from .inspections.rules import OPEN_CONTROL, ControlState, control_state
+from .models import (
+    ControlTask,
+    Notification,
+    NotificationKind,
+    Outcome,
+    Redrive,
+    RedriveKind,
+    ReleaseDecision,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +84,8 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     documents = list(declaration.documents.all())
     routes = routing_plan(declaration, items=items, documents=documents)
     reviews = reviews_open(declaration=declaration, routes=routes)
+    # Customs' lane control (yellow: documentary, red: physical) and any agency's inspection.
+    controls_open(declaration=declaration, reviews=reviews)
     # Duties, taxes and fees: assessed, charged to the trader's account, secured where a guarantee or
     # deferment account covers them (in this transaction: an accepted declaration is never routed
     # without its charge).
@@ -234,6 +246,7 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
         )
     # The amended version is assessed again: the difference is charged or credited, the security fitted.
     declaration_assess(declaration=declaration, agencies=_routed_items(routes.values()))
+    controls_open(declaration=declaration)  # a raised lane opens the control it now needs
     decision = _consolidate(declaration)
     return ReplanResult(
         kept=sorted(kept),
@@ -301,11 +314,10 @@ def post_release_request_decide(
 
 
 def lane_cleared(declaration: Declaration) -> bool:
-    """Whether the risk lane lets the goods go (green, or its controls completed).
-
-    Placeholder until the risk-and-inspections issue: every declaration is cleared.
-    """
-    return True
+    """Whether the risk lane lets the goods go: green (or never assessed), a yellow lane's
+    documentary check or a red lane's inspection done compliant, and no control still open
+    (``clearance.inspections.rules``)."""
+    return control_state(declaration).cleared
 
 
 def paid_or_secured(declaration: Declaration) -> bool:
@@ -326,6 +338,10 @@ def declaration_consolidate(*, declaration_id: int) -> ReleaseDecision | None:
     declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
     if declaration is None:
         return None
+    if declaration.is_in_review:
+        # An agency's "inspection required" (consolidation runs after every review decision) opens
+        # its physical control here: agencies know nothing of clearance.
+        controls_open(declaration=declaration)
     return _consolidate(declaration)
 
 
@@ -335,10 +351,11 @@ def _consolidate(
     """The consolidation rule; the caller holds the declaration's row lock in its transaction.
 
     Only a declaration ``in_review`` is consolidated. It waits while any review is open (pending,
-    in review, waiting on the trader, or an inspection required: that one needs a human, the
-    supervisor, until inspections exist), until the lane is cleared and until duties are paid or
-    secured. Then: every review approved (by an officer or automatically) → released; any review
-    rejected → refused, with each agency's reasons. Side effects: the ``ReleaseDecision``
+    in review, waiting on the trader, or an inspection required: its officer decides after the
+    inspection), until the lane is cleared (``lane_cleared``: its controls) and until duties are
+    paid or secured. Then: every review approved (by an officer or automatically) → released; any
+    review rejected, a customs control non-compliant or goods seized → refused, with each agency's
+    reasons and the findings. Side effects: the ``ReleaseDecision``
     (``automatic``: no human overrode), the declaration's transition (audited), the trader's
     portal notifications, and e-mails sent after commit.
     """
@@ -352,17 +369,33 @@ def _consolidate(
         )
     if not reviews or any(r.is_open for r in reviews):
         return None
-    refused = any(r.is_rejected for r in reviews)
+    controls = control_state(declaration)
+    refused = any(r.is_rejected for r in reviews) or bool(controls.refusals)
     # A refusal waits for nothing more: goods that will not be released owe no duty (their charges
     # are credited when the refusal is recorded).
-    if not refused and (not lane_cleared(declaration) or not paid_or_secured(declaration)):
+    if not refused and (not controls.cleared or not paid_or_secured(declaration)):
         return None
     return _decision_record(
         declaration=declaration,
         outcome=Outcome.REFUSED if refused else Outcome.RELEASED,
-        reasons=[_review_reason(r) for r in reviews],
+        reasons=[_review_reason(r) for r in reviews] + _control_reasons(controls),
         expected={DeclarationStatus.IN_REVIEW},
     )
+
+
+def _control_reasons(controls: ControlState) -> list[dict[str, Any]]:
+    """The controls' refusals as decision reasons (status ``rejected``: the trader is told why)."""
+    return [
+        {
+            "agency": refusal.agency_code,
+            "agency_name": refusal.agency_name,
+            "status": ReviewStatus.REJECTED.value,
+            "reason": refusal.reason,
+            "decided_at": None,
+            "control": True,
+        }
+        for refusal in controls.refusals
+    ]
 
 
 def _review_reason(review: AgencyReview) -> dict[str, Any]:
@@ -552,6 +585,12 @@ def _trader_notify(*, declaration: Declaration, kind: str, message: str) -> list
     return notifications
 
 
+def trader_notify(*, declaration: Declaration, kind: str, message: str) -> list[Notification]:
+    """Tell the trader (portal notification now, e-mail after commit): ``_trader_notify`` for the
+    other clearance modules (the inspections)."""
+    return _trader_notify(declaration=declaration, kind=kind, message=message)
+
+
 def _send_mails(mails: list[tuple[str, str, str, list[str]]]) -> None:
     send_mass_mail(tuple(mails), fail_silently=False)
 
@@ -648,9 +687,11 @@ def declarations_stuck(
         .values_list("pk", flat=True)[:limit]
     )
     open_review = AgencyReview.objects.filter(declaration=OuterRef("pk"), status__in=OPEN_STATUSES)
+    # Waiting on a control is not stuck: recording it consolidates (not re-driven on every sweep).
+    open_control = ControlTask.objects.filter(declaration=OuterRef("pk"), status__in=OPEN_CONTROL)
     to_consolidate = list(
         Declaration.objects.filter(status=DeclarationStatus.IN_REVIEW, updated_at__lt=cutoff)
-        .filter(~Exists(open_review), ~requeued(RedriveKind.CONSOLIDATE))
+        .filter(~Exists(open_review), ~Exists(open_control), ~requeued(RedriveKind.CONSOLIDATE))
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import requests_views, views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("declarations/<str:mrn>/release-note/", views.release_note, name="release_note"),
     path("requests/", requests_views.request_list, name="requests"),
     path("requests/<int:pk>/decide/", requests_views.request_decide, name="request_decide"),
+    path("", include("clearance.inspections.urls")),
 ]

@@ -119,6 +119,9 @@ def _render_declaration(
     if outcomes and form is None:
         form = OverrideForm(outcomes=outcomes)
     agency_names = {r.agency.code: r.agency.name for r in reviews}
+    conditions = (
+        selectors.release_conditions(declaration, reviews=reviews) if declaration.is_under_review else []
+    )
     timeline = [
         {
             "event": event,
@@ -138,10 +141,9 @@ def _render_declaration(
             "declaration": declaration,
             "reviews": reviews,
             "decision": _loaded_decision(declaration),
-            "conditions": selectors.release_conditions(declaration, reviews=reviews)
-            if declaration.is_under_review
-            else [],
+            "conditions": conditions,
             "timeline": timeline,
+            "controls": any(c.key == "controls" for c in conditions) or declaration.inspections.exists(),
             "form": form,
             "errors": error_summary(form) if form is not None and form.is_bound else [],
         },

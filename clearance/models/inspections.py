@@ -106,9 +106,20 @@ class ControlTask(models.Model):
         verbose_name_plural = _("control tasks")
         indexes = [models.Index(fields=["status", "kind", "created_at"], name="control_open")]
         constraints = [
+            # Opened once: customs' lane control per kind, an agency's inspection per review.
+            models.UniqueConstraint(
+                fields=["declaration", "kind"],
+                condition=models.Q(review__isnull=True) & ~models.Q(status="cancelled"),
+                name="one_lane_control_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=models.Q(review__isnull=False) & ~models.Q(status="cancelled"),
+                name="one_control_per_review",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="done") | ~models.Q(outcome=""), name="control_done_has_outcome"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

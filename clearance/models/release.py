@@ -57,6 +57,7 @@ class NotificationKind(models.TextChoices):
     RELEASED = "released", _("Released")
     REFUSED = "refused", _("Refused")
     INFO_REQUESTED = "info_requested", _("Information requested")
+    INSPECTION = "inspection", _("Inspection")
 
 
 class Notification(models.Model):

@@ -212,8 +212,9 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # versions with their authors; while under review, the money condition of release (one query:
 # nothing owed); the assessment panel's current assessment of the duties and its lines (routing
 # assesses every declaration); the money box's money condition and payments (payments.panels: two);
-# the ids of the payments on the declaration, for the timeline (payments.timeline).
-TRADER_DECLARATION_PAGE_QUERIES = 24
+# the ids of the payments on the declaration, for the timeline (payments.timeline); the controls
+# condition of release (its lane, its controls: two) and the inspections the trader must attend (one).
+TRADER_DECLARATION_PAGE_QUERIES = 27
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(

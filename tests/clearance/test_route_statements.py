@@ -25,7 +25,7 @@ def _lodged(importer, capture):
     return Declaration.objects.get(mrn=response.json()["mrn"])
 
 
-def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thirty_statements(
+def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thirty_three_statements(
     importer, agencies, django_capture_on_commit_callbacks
 ):
     Agency.objects.update(auto_decide=True)
@@ -47,8 +47,9 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thir
     # query: nothing charged); decision, released (update, event), the DMS response to the trader
     # and whether its accounts
     # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
-    # instead of stamped (two queries instead of one).
-    assert len(statements) == (30 if connection.vendor == "postgresql" else 31), statements
+    # instead of stamped (two queries instead of one). The controls: the risk assessment read to open
+    # its lane's control (none: green), and consolidation's lane and open controls (two).
+    assert len(statements) == (33 if connection.vendor == "postgresql" else 34), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )
