@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
+from accounts.models import Role, User
 from agencies.forms import add_service_errors, error_summary
 from declarations.models import Declaration, Document
 from singlewindow.errors import DomainError
@@ -252,6 +252,8 @@ def inspection_schedule(request: HttpRequest, mrn: str) -> HttpResponse:
 def my_inspections(request: HttpRequest) -> HttpResponse:
     """An officer's inspections: today (and any still open from before), then upcoming."""
     user = _user(request)
+    if user.role is not Role.OFFICER:
+        raise Http404("Agency officers only.")
     days = selectors.inspections_by_day(selectors.inspections_for_officer(user)[:200])
     return render(
         request,
