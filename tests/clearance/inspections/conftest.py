@@ -43,12 +43,27 @@ TEA = "09021000"  # customs alone
 ROSES = "06031100"  # plant health
 WEIGHTS = {Lane.GREEN: 0, Lane.YELLOW: 40, Lane.RED: 80}
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n"
-    + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-    + b"\x00" * 32
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"
+
+def png(width: int = 96, height: int = 64, rgb: tuple[int, int, int] = (29, 53, 87)) -> bytes:
+    """A real PNG image (a plain colour): what a phone's camera sends, in miniature."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = png()
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"  # the magic bytes and an end
 
 
 @pytest.fixture(autouse=True)
