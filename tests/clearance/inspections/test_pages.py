@@ -192,11 +192,10 @@ def test_findings_with_photos_are_stored_and_served_only_to_who_may_see_them(
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert b"".join(served.streaming_content) == PNG
-    served.close()
     client.force_login(supervisor)
     by_supervisor = client.get(reverse("clearance:inspection_photo", args=[photos[0].pk]))
     assert by_supervisor.status_code == 200
-    by_supervisor.close()
+    assert b"".join(by_supervisor.streaming_content) == PNG  # read to the end: the file is closed
     for attacker in (plant_officer, importer):
         client.force_login(attacker)
         assert client.get(reverse("clearance:inspection_photo", args=[photos[0].pk])).status_code == 404
