@@ -141,3 +141,43 @@ def test_red_declaration_inspected_from_a_phone_and_released(
     expect(page.locator(".inspection-panel")).to_contain_text("Compliant")
     screenshot("67-trader-released-after-inspection")
     assert Path(SCREENSHOTS / "65-phone-findings-form.png").exists()
+
+
+def test_yellow_declaration_documentary_check_beside_the_goods_then_released(
+    page: Page,
+    importer,
+    customs_officer,  # noqa: F811 - the fixture
+    password,
+    screenshot,
+):
+    Agency.objects.filter(is_customs=True).update(auto_decide=True)
+    from tests.agencies.fixtures import client_for
+
+    with pytest.MonkeyPatch().context() as patched:
+        patched.setitem(outbox._HANDLERS, "declarations.declaration.accepted", [])
+        response = client_for(importer).post(
+            "/api/v1/declarations", payload_with(item(1, TEA), lrn="BR-YELLOW-1"), format="json"
+        )
+    declaration = Declaration.objects.get(mrn=response.json()["mrn"])
+    set_lane(declaration, Lane.YELLOW)
+    services.declaration_route(declaration_id=declaration.pk)
+
+    sign_in(page, "customs_officer", password)
+    page.get_by_role("link", name="Controls", exact=True).click()
+    page.get_by_role("link", name="Documentary checks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Documentary checks")
+    screenshot("68-documentary-queue")
+    page.get_by_role("link", name=declaration.mrn).click()
+    goods = page.get_by_role("table").first.bounding_box()
+    form = page.locator(".split__aside").bounding_box()
+    assert goods and form and form["x"] > goods["x"] + goods["width"] - 1  # the form beside the goods
+    page.get_by_role("button", name="Record the check").click()
+    expect(page.get_by_role("alert")).to_contain_text("Say whether the documents are compliant.")
+    page.get_by_label("Compliant", exact=True).check()
+    screenshot("69-documentary-check")
+    page.get_by_role("button", name="Record the check").click()
+    expect(page.get_by_role("status").first).to_contain_text("Documentary check of")
+    declaration.refresh_from_db()
+    assert declaration.status == Status.RELEASED
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("70-documentary-check-recorded-phone")
