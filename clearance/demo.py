@@ -217,7 +217,41 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
                 "valid_from": date(2026, 1, 1),
             },
         )
+    seed_oversight_demo(accounts=accounts, agencies=agencies)
     return listing
+
+
+# Oversight: the exporter is an authorised economic operator (its reviews come first in every
+# queue); plant health watches an art dealer whose "art supplies" twice turned out to be plants.
+DEMO_AEO = ("GB427168118378", "AEOF", "GBAEOF427168118378", date(2025, 1, 1), date(2028, 12, 31))
+DEMO_WATCHLIST = (
+    "plant-health",
+    "plant_officer",
+    "GB417869120000",
+    "Live plants declared as art supplies, found at two inspections in 2026.",
+)
+
+
+def seed_oversight_demo(*, accounts: dict[str, TraderAccount], agencies: dict[str, Agency]) -> None:
+    """The demo's AEO authorisation and watchlist entry (idempotent: an active entry stays as it is)."""
+    from clearance.models import WatchlistEntry
+
+    eori, tier, reference, since, until = DEMO_AEO
+    TraderAccount.objects.filter(pk=accounts[eori].pk).update(
+        aeo_tier=tier, aeo_reference=reference, aeo_valid_from=since, aeo_valid_until=until
+    )
+    code, username, watched, reason = DEMO_WATCHLIST
+    if not WatchlistEntry.objects.filter(
+        agency=agencies[code], eori=watched, removed_at__isnull=True
+    ).exists():
+        WatchlistEntry.objects.create(
+            eori=watched,
+            name=accounts[watched].name,
+            trader_account=accounts[watched],
+            agency=agencies[code],
+            reason=reason,
+            added_by=User.objects.get(username=username),
+        )
 
 
 def demo_authenticator_set(*, user: User) -> TOTPDevice:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("requests/", requests_views.request_list, name="requests"),
     path("requests/<int:pk>/decide/", requests_views.request_decide, name="request_decide"),
     path("", include("clearance.inspections.urls")),
+    path("risk/", include("clearance.oversight.urls")),
 ]

@@ -142,6 +142,10 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.routing_rule.created": _("Routing rule created in the admin"),
     "agencies.routing_rule.changed": _("Routing rule changed in the admin"),
     "agencies.routing_rule.deleted": _("Routing rule deleted in the admin"),
+    # Oversight (clearance.oversight.services): watchlists and AEO authorisations.
+    "clearance.watchlist.added": _("Trader or party put on an agency's watchlist"),
+    "clearance.watchlist.removed": _("Trader or party taken off an agency's watchlist"),
+    "accounts.trader_account.aeo_changed": _("AEO authorisation of the trader account changed"),
     "admin.object.created": _("Record created in the admin"),
     "admin.object.changed": _("Record changed in the admin"),
     "admin.object.deleted": _("Record deleted in the admin"),
