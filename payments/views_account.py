@@ -128,6 +128,7 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
         {
             "nav": "trader_account",
             "account": account,
+            "aeo_in_force": account.aeo_valid_on(today),
             "currency": currency,
             "balance": balance,
             "headroom": facilities_for(account),

@@ -94,6 +94,14 @@ class WatchlistAddSerializer(serializers.Serializer):
         return value
 
 
+class WatchlistFilterSerializer(serializers.Serializer):
+    show = serializers.ChoiceField(
+        choices=[v.value for v in selectors.WatchlistShow], required=False, default="active"
+    )
+    eori = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    agency = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
 class WatchlistRemoveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -111,13 +119,11 @@ class WatchlistView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[WatchlistEntry]:
         _user(self.request)
-        params = self.request.query_params
-        show = params.get("show", selectors.WatchlistShow.ACTIVE.value)
-        if show not in selectors.WatchlistShow.__members__.values():
-            raise serializers.ValidationError({"show": ["Choose active, expired, removed or all."]})
-        return selectors.watchlist_entries(
-            show=show, text=params.get("eori", "")[:200], agency=params.get("agency", "")[:40]
-        )
+        # A filter that cannot apply (an unknown ``show``, a NUL character) is a 400.
+        params = WatchlistFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        return selectors.watchlist_entries(show=f["show"], text=f["eori"], agency=f["agency"])
 
     def get_serializer_context(self) -> dict[str, Any]:
         from django.utils import timezone

@@ -133,4 +133,4 @@ def test_account_page_says_an_authorisation_expired(client, importer, importer_a
     importer_account.save()
     client.force_login(importer)
     text = client.get(reverse("payments:account", args=[importer_account.pk])).content.decode()
-    assert "Expired" in text and "GBAEOC1" in text
+    assert "Not in force today" in text and "GBAEOC1" in text

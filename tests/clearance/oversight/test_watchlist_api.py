@@ -119,3 +119,9 @@ def test_watchlist_endpoints_are_in_the_openapi_schema(client, supervisor):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert {"get", "post"} <= set(schema["paths"]["/api/v1/watchlist"])
     assert "post" in schema["paths"]["/api/v1/watchlist/{id}/remove"]
+
+
+def test_a_filter_that_cannot_apply_is_a_400(plant_officer, oversight):
+    client = client_for(plant_officer)
+    assert client.get("/api/v1/watchlist", {"agency": "a\x00b"}).status_code == 400
+    assert client.get("/api/v1/watchlist", {"eori": "x" * 201}).status_code == 400
