@@ -243,7 +243,10 @@ def risk_dashboard(request: HttpRequest) -> HttpResponse:
     """Lane mix per week, hit rate per rule and per lane, the random sample: charts and tables."""
     access.require_oversight(_user(request))
     form = PeriodForm(request.GET or None)
-    figures = dashboard.dashboard_figures(form.period())
+    period = form.period()
+    if not form.is_bound:  # the fields show the period the page shows
+        form = PeriodForm(initial={"date_from": period.first, "date_to": period.last})
+    figures = dashboard.dashboard_figures(period)
     return render(
         request,
         "clearance/oversight/dashboard.html",

@@ -66,7 +66,10 @@ def _table(html: str, table_id: str) -> list[list[str]]:
     body = html.split(f'id="{table_id}"')[1].split("</table>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).replace("&nbsp;", " ").strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
         for r in rows
     ]
 
@@ -136,3 +139,10 @@ def test_bad_period_is_reported_and_the_default_shown(client, supervisor, oversi
     )
     assert response.status_code == 200
     assert "The end date must be the same as or after the start date." in response.content.decode()
+
+
+def test_period_fields_show_the_default_period(client, supervisor, oversight):
+    client.force_login(supervisor)
+    text = client.get(reverse("clearance:risk_dashboard")).content.decode()
+    period = selectors.Period.default()
+    assert f'value="{period.first.isoformat()}"' in text and f'value="{period.last.isoformat()}"' in text
