@@ -6,7 +6,8 @@ Creates a fresh PostgreSQL database of its own, migrates it, seeds the demo, the
 a done control for most yellow and red ones (a fifth non-compliant). Times, in this process, the
 dashboard page (GET as a supervisor through Django's test client: the three GROUP BY queries, the
 charts and the template) and each CSV table, ``--rounds`` times each, and prints milliseconds
-(p50/p95) (the page's query count is pinned in tests/clearance/oversight/test_dashboard.py); compares with the previous run (bench/results/dashboard.json).
+(p50/p95; the page's query count is pinned in tests/clearance/oversight/test_dashboard.py);
+compares with the previous run (bench/results/dashboard.json).
 
     .venv/bin/python bench/dashboard.py [--assessments 20000] [--rounds 20]
 """
