@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from agencies.access import agency_ids_of, may_decide_for
 from agencies.routing import customs_agency
-from declarations.models import Declaration
+from declarations.models import UNDER_REVIEW, Declaration
 
 from ..models import (
     ControlKind,
@@ -64,7 +64,11 @@ def documentary_queue(user: User) -> QuerySet[ControlTask]:
         return ControlTask.objects.none()
     return (
         ControlTask.objects.filter(
-            kind=ControlKind.DOCUMENTARY, status=ControlStatus.OPEN, agency__is_customs=True
+            kind=ControlKind.DOCUMENTARY,
+            status=ControlStatus.OPEN,
+            agency__is_customs=True,
+            # Released or cancelled meanwhile (an override, the trader): nothing left to check.
+            declaration__status__in=UNDER_REVIEW,
         )
         .select_related("declaration__trader_account", "agency")
         .annotate(aeo_rank=_aeo_first())
@@ -95,7 +99,9 @@ def declarations_to_inspect(user: User) -> QuerySet[Declaration]:
         return Declaration.objects.none()
     physical = ControlTask.objects.filter(kind=ControlKind.PHYSICAL, status__in=OPEN_CONTROL)
     return (
-        Declaration.objects.filter(Exists(physical.filter(declaration=OuterRef("pk"))))
+        Declaration.objects.filter(
+            Exists(physical.filter(declaration=OuterRef("pk"))), status__in=UNDER_REVIEW
+        )
         .select_related("trader_account")
         .prefetch_related(
             Prefetch(
@@ -133,7 +139,9 @@ def inspections_for_officer(user: User) -> QuerySet[JointInspection]:
     agencies = agency_ids_of(user)
     attends = ControlTask.objects.filter(inspection=OuterRef("pk"), agency_id__in=agencies)
     return (
-        JointInspection.objects.filter(Exists(attends), status=InspectionStatus.SCHEDULED)
+        JointInspection.objects.filter(
+            Exists(attends), status=InspectionStatus.SCHEDULED, declaration__status__in=UNDER_REVIEW
+        )
         .select_related("declaration__trader_account")
         .prefetch_related(
             Prefetch("tasks", queryset=ControlTask.objects.select_related("agency").order_by("agency__name")),

@@ -332,10 +332,14 @@ def inspection_cancel(*, inspection_id: int, supervisor: User, reason: str) -> J
 
 def attending_agency(user: User, inspection: JointInspection) -> Agency | None:
     """The agency the officer records for at this inspection: one of its attending agencies the
-    officer decides for (customs first), or None."""
+    officer decides for (one that has not recorded yet first, then customs first), or None."""
+    recorded = set(
+        InspectionFinding.objects.filter(inspection=inspection).values_list("agency_id", flat=True)
+    )
+    # An officer of two attending agencies records for one, then for the other (not customs twice).
     agencies = sorted(
         {t.agency for t in inspection.tasks.all() if t.status != ControlStatus.CANCELLED},
-        key=lambda a: (not a.is_customs, a.name),
+        key=lambda a: (a.pk in recorded, not a.is_customs, a.name),
     )
     return next((a for a in agencies if may_decide_for(user, a)), None)
 

@@ -64,7 +64,7 @@ def documentary_task(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     status = 200
     if task.status == ControlStatus.OPEN and task.declaration.is_under_review:
-        form = DocumentaryForm(request.POST or None)
+        form = DocumentaryForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.documentary_decide(
@@ -282,7 +282,10 @@ def inspection_findings(request: HttpRequest, pk: int) -> HttpResponse:
         and inspection.status == InspectionStatus.SCHEDULED
         and inspection.declaration.is_under_review
     )
-    form = FindingForm(request.POST or None, request.FILES or None) if open_to_record else None
+    posted = request.method == "POST"
+    form = None
+    if open_to_record:
+        form = FindingForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if request.method == "POST":
         if form is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -16,6 +16,8 @@ from .selectors import AeoShow, Period, WatchlistShow
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_PERIOD_DAYS = 3 * 366
+PERIOD_EARLIEST = date(1900, 1, 1)
+PERIOD_LATEST = date(2999, 12, 31)
 
 
 class WatchlistFilterForm(forms.Form):
@@ -144,6 +146,16 @@ class PeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Dates at the ends of the calendar would overflow the period's arithmetic.
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day is not None and not PERIOD_EARLIEST <= day <= PERIOD_LATEST:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": PERIOD_EARLIEST.year, "last": PERIOD_LATEST.year},
+                )
+                cleaned.pop(name, None)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date must be the same as or after the start date."))
