@@ -99,4 +99,3 @@ def test_an_empty_post_to_the_control_pages_shows_the_error_summary(
         response = client.post(url, {})
         assert response.status_code == 400
         assert "Say whether" in response.content.decode()
-
