@@ -68,6 +68,12 @@ class DocumentData:
     reference: str = ""
     status: str = ""  # LPCO exemption / document status code (``AC``, ``AE``, ...)
     line: int | None = None  # previous document line number, when given
+    # DE 2/3 writing-off (WCO AdditionalDocument/WriteOff): what this goods item takes off the
+    # licence or permit the document names, as a quantity in a unit and/or an amount in a currency.
+    write_off_quantity: Decimal | None = None
+    write_off_unit: str = ""  # its unitCode as declared (``KGM#G``, ``KGM``)
+    write_off_amount: Decimal | None = None
+    write_off_currency: str = ""
 
 
 @dataclass

@@ -405,6 +405,15 @@ class Document(models.Model):
     reference = models.CharField(_("reference"), max_length=70, blank=True)
     status = models.CharField(_("status"), max_length=2, blank=True)
     line = models.PositiveIntegerField(null=True, blank=True)
+    # DE 2/3 writing-off: what the goods item takes off the licence or permit the document names.
+    write_off_quantity = models.DecimalField(
+        _("quantity written off"), max_digits=22, decimal_places=6, null=True, blank=True
+    )
+    write_off_unit = models.CharField(_("unit written off"), max_length=5, blank=True)
+    write_off_amount = models.DecimalField(
+        _("amount written off"), max_digits=19, decimal_places=3, null=True, blank=True
+    )
+    write_off_currency = models.CharField(_("currency written off"), max_length=3, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -419,6 +428,10 @@ class Document(models.Model):
             reference=self.reference,
             status=self.status,
             line=self.line,
+            write_off_quantity=self.write_off_quantity,
+            write_off_unit=self.write_off_unit,
+            write_off_amount=self.write_off_amount,
+            write_off_currency=self.write_off_currency,
         )
 
 

@@ -313,6 +313,10 @@ def _document_row(
         reference=doc.reference,
         status=doc.status,
         line=doc.line,
+        write_off_quantity=doc.write_off_quantity,
+        write_off_unit=doc.write_off_unit,
+        write_off_amount=doc.write_off_amount,
+        write_off_currency=doc.write_off_currency,
     )
 
 

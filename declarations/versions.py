@@ -70,7 +70,13 @@ def _tax_line(raw: dict[str, Any]) -> TaxLineData:
 
 
 def _document(raw: dict[str, Any]) -> DocumentData:
-    return DocumentData(**{**raw, "kind": DocumentKind(raw["kind"])})
+    values = {**raw, "kind": DocumentKind(raw["kind"])}
+    for name in _DOCUMENT_DECIMALS:  # absent from versions stored before writing-off was kept
+        values[name] = _decimal(values.get(name))
+    return DocumentData(**values)
+
+
+_DOCUMENT_DECIMALS = ("write_off_quantity", "write_off_amount")
 
 
 def _decimal(value: Any) -> Decimal | None:

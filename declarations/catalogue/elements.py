@@ -798,6 +798,43 @@ DOCUMENTS: tuple[Element, ...] = (
         minimum=1,
         mapped_by_code=True,
     ),
+    # Writing-off (DE 2/3): on an item's additional documents only, what it takes off a licence.
+    Element(
+        DocumentData,
+        "write_off_quantity",
+        "2/3",
+        _("quantity written off"),
+        ("WriteOff", "QuantityQuantity"),
+        digits=(16, 6),
+        mapped_by_code=True,
+    ),
+    Element(
+        DocumentData,
+        "write_off_unit",
+        "2/3",
+        _("unit of the quantity written off"),
+        ("WriteOff", "QuantityQuantity", "@unitCode"),
+        text=TextLimit(5),
+        mapped_by_code=True,
+    ),
+    Element(
+        DocumentData,
+        "write_off_amount",
+        "2/3",
+        _("amount written off"),
+        ("WriteOff", "AmountAmount"),
+        digits=(16, 3),
+        mapped_by_code=True,
+    ),
+    Element(
+        DocumentData,
+        "write_off_currency",
+        "2/3",
+        _("currency of the amount written off"),
+        ("WriteOff", "AmountAmount", "@currencyID"),
+        own_format=True,
+        mapped_by_code=True,
+    ),
 )
 
 # --- duties and taxes of a goods item (below its DutyTaxFee) --------------------------------------

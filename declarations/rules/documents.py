@@ -16,6 +16,7 @@ from declarations.canonical import (
 from declarations.models import Document
 
 from .base import DOCUMENT_CODE_PATTERN, MAX_ITEM_DOCUMENTS, _error, _warning
+from .codes import _check_currency
 from .numbers import _check_numbers
 from .texts import _check_texts
 
@@ -49,6 +50,8 @@ def _check_documents(
             _("%(where)s, document %(position)s") % {"where": where, "position": position},
             document,
         )
+        if document.write_off_currency:
+            yield from _check_currency(f"{prefix}.{position}.write_off_currency", document.write_off_currency)
         if not document.code and not code_required:
             continue
         if not DOCUMENT_CODE_PATTERN.fullmatch(document.code):

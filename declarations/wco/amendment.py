@@ -163,7 +163,9 @@ _DOCUMENT_FIELDS = {
     "ID": "reference",
     "LPCOExemptionCode": "status",
     "LineNumeric": "line",
+    "WriteOff": "write_off",  # DE 2/3 writing-off: its quantity, unit, amount and currency together
 }
+_WRITE_OFF_FIELDS = ("write_off_quantity", "write_off_unit", "write_off_amount", "write_off_currency")
 _LOCKED_HEADER = {"type_code", "additional_type", "function_code", "lrn"}
 # Tax line data elements (below DutyTaxFee, attributes dropped) → the canonical fields they hold.
 _TAX_LINE_FIELDS: dict[tuple[str, ...], list[str]] = {}
@@ -601,7 +603,8 @@ class _Applier:
             documents[documents.index(target)] = copy.deepcopy(body)
             return
         name = _DOCUMENT_FIELDS[below[0]]
-        setattr(target, name, getattr(body, name))
+        for field_name in _WRITE_OFF_FIELDS if name == "write_off" else (name,):
+            setattr(target, field_name, getattr(body, field_name))
 
 
 def apply_amendment(

@@ -51,6 +51,7 @@ _GENERIC_HEADER = [
 ]
 _GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
 _TAX_LINE = catalogue.elements_of(TaxLineData)
+_WRITE_OFF = tuple(e for e in catalogue.elements_of(DocumentData) if e.attr.startswith("write_off_"))
 
 
 @dataclass
@@ -384,6 +385,12 @@ class _Mapper:
                 )
                 if kind is DocumentKind.PREVIOUS:
                     document.line = self.integer(element, ("LineNumeric",), f"{field_prefix}.{position}.line")
+                elif allow_status:
+                    # DE 2/3 writing-off: what the item takes off the licence the document names.
+                    for row in _WRITE_OFF:
+                        where = f"{field_prefix}.{position}.{row.attr}"
+                        value = self.value(element, row, where, getattr(document, row.attr))
+                        setattr(document, row.attr, value)
                 documents.append(document)
         return documents
 

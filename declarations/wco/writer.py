@@ -44,6 +44,8 @@ _NATIONAL_ADDITIONAL_CODE = re.compile(r"VAT.|X\d{3}")
 _GENERIC_HEADER = [row for row in catalogue.elements_of(DeclarationData) if not row.mapped_by_code]
 _GENERIC_ITEM = [row for row in catalogue.elements_of(ItemData) if not row.mapped_by_code]
 _TAX_LINE = catalogue.elements_of(TaxLineData)
+# DE 2/3 writing-off, quantity then unit, amount then currency (catalogue order).
+_WRITE_OFF = tuple(e for e in catalogue.elements_of(DocumentData) if e.attr.startswith("write_off_"))
 
 
 def write_declaration(data: DeclarationData, *, envelope: bool = True) -> bytes:
@@ -157,6 +159,8 @@ class _Writer:
             self.set(element, ("ID",), document.reference)
             if with_status and document.kind is DocumentKind.ADDITIONAL:
                 self.set(element, ("LPCOExemptionCode",), document.status)
+                for row in _WRITE_OFF:  # values first: an attribute qualifies a value written
+                    self.set(element, row.wco, getattr(document, row.attr))
             if document.kind is DocumentKind.PREVIOUS:
                 self.set(element, ("LineNumeric",), document.line)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -230,7 +231,11 @@ def test_two_item_export_ex004a_takes_destination_from_the_items_and_the_agent_a
         (Decimal(50000), "GBP")
     ] * 2
     assert [i.procedure_code for i in data.items] == ["1040", "1040"]
-    assert data.items[1].documents[4] == additional("X002", "GBSIEXYK3ZZZPADR-0002", "EA")
+    assert data.items[1].documents[4] == dataclasses.replace(
+        additional("X002", "GBSIEXYK3ZZZPADR-0002", "EA"),
+        write_off_quantity=Decimal("102.00"),
+        write_off_unit="KGM#G",
+    )
 
 
 def test_two_item_export_ex039a_with_different_procedures_per_item():

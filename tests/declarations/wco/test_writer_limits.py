@@ -77,7 +77,17 @@ def full_item(sequence: int, item: ItemData) -> ItemData:
         package_type="ZZ",
         package_marks=text(512),
         documents=[
-            DocumentData(kind=DocumentKind.ADDITIONAL, code="N935", reference=text(70), status="AE"),
+            DocumentData(
+                kind=DocumentKind.ADDITIONAL,
+                code="N935",
+                reference=text(70),
+                status="AE",
+                # DE 2/3 writing-off at its limits (as on a licence; the writer does not ask which).
+                write_off_quantity=Decimal("999999999.999999"),  # 15 digits, six of them decimals
+                write_off_unit="KGM#G",
+                write_off_amount=Decimal("999999999999.999"),
+                write_off_currency="GBP",
+            ),
             DocumentData(kind=DocumentKind.PREVIOUS, code="Z355", reference=text(70), line=99999),
         ],
     )
