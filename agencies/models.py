@@ -232,6 +232,9 @@ class AgencyReview(models.Model):
     # Why the agency got it: [{"rule": id, "rule_name": str, "item": sequence}] ("default" for customs).
     reasons = models.JSONField(default=list, blank=True)
     missing_documents = models.JSONField(default=list, blank=True)  # required codes absent at routing
+    # What the licences on file said of each routed item that declares one (``agencies.licences``):
+    # [{"item", "code", "number", "licence", "covered", "reason", "message", ...}].
+    licence_findings = models.JSONField(default=list, blank=True)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -539,3 +542,159 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.agency_id} ({self.status})"
+
+
+class Licence(models.Model):
+    """A licence, permit or certificate (LPCO) an agency issued to a trader, with what is left of it.
+
+    Shared data: every agency and customs read it (issuer, validity, balance history). Declared in
+    DE 2/3 with ``document_code`` (category + type, ``9100``, ``L001``) and ``number`` as its ID.
+    The balances change only in ``agencies.licences`` under this row's lock, and never go below
+    zero (a check constraint holds that whatever the code does).
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="licences")
+    document_code = models.CharField(_("document code"), max_length=4)
+    number = models.CharField(_("licence number"), max_length=70)
+    holder = models.ForeignKey("accounts.TraderAccount", on_delete=models.PROTECT, related_name="licences")
+    # Commodity code prefixes it covers (``2612``, ``350219``); empty: any goods.
+    hs_prefixes = models.JSONField(_("commodity codes covered"), default=list, blank=True)
+    quantity_allowance = models.DecimalField(
+        _("quantity allowed"), max_digits=22, decimal_places=6, null=True, blank=True
+    )
+    quantity_unit = models.CharField(_("unit"), max_length=5, blank=True)
+    quantity_balance = models.DecimalField(
+        _("quantity left"), max_digits=22, decimal_places=6, null=True, blank=True
+    )
+    value_allowance = models.DecimalField(
+        _("value allowed"), max_digits=19, decimal_places=3, null=True, blank=True
+    )
+    value_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    value_balance = models.DecimalField(
+        _("value left"), max_digits=19, decimal_places=3, null=True, blank=True
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "document_code", "number"], name="licence_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity_balance__isnull=True) | models.Q(quantity_balance__gte=0),
+                name="licence_quantity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_balance__isnull=True) | models.Q(value_balance__gte=0),
+                name="licence_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity_allowance__isnull=False)
+                | models.Q(value_allowance__isnull=False),
+                name="licence_has_an_allowance",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")), name="licence_validity_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["document_code", "number"], name="licence_declared_as")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def state_on(self, day: Any) -> str:
+        """``revoked``, ``not_yet_valid``, ``expired``, ``exhausted`` or ``valid`` on ``day``."""
+        if self.revoked_at is not None:
+            return LicenceState.REVOKED
+        if day < self.valid_from:
+            return LicenceState.NOT_YET_VALID
+        if day > self.valid_until:
+            return LicenceState.EXPIRED
+        if self.is_exhausted:
+            return LicenceState.EXHAUSTED
+        return LicenceState.VALID
+
+    @property
+    def state(self) -> str:
+        return self.state_on(timezone.localdate())
+
+    @property
+    def is_exhausted(self) -> bool:
+        return (self.quantity_balance is not None and self.quantity_balance <= 0) or (
+            self.value_balance is not None and self.value_balance <= 0
+        )
+
+
+class LicenceState(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXHAUSTED = "exhausted", _("Exhausted")
+    EXPIRED = "expired", _("Expired")
+    NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class UsageKind(models.TextChoices):
+    ISSUE = "issue", _("Issued")
+    DECREMENT = "decrement", _("Written off")
+    RESTORE = "restore", _("Restored")
+    REVOKE = "revoke", _("Revoked")
+
+
+class LicenceUsage(models.Model):
+    """One line of a licence's balance history; append-only (rows are never updated or deleted).
+
+    A decrement is for one goods item (its number) of one version of a declaration; a restore
+    gives one decrement back (``reverses``, at most once). Quantities and values are the change
+    (positive), the balances what was left after it.
+    """
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="usages")
+    kind = models.CharField(max_length=10, choices=UsageKind.choices)
+    declaration = models.ForeignKey(
+        "declarations.Declaration", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(null=True, blank=True)
+    item = models.PositiveIntegerField(_("goods item"), null=True, blank=True)
+    quantity = models.DecimalField(max_digits=22, decimal_places=6, null=True, blank=True)
+    value = models.DecimalField(max_digits=19, decimal_places=3, null=True, blank=True)
+    quantity_balance = models.DecimalField(max_digits=22, decimal_places=6, null=True, blank=True)
+    value_balance = models.DecimalField(max_digits=19, decimal_places=3, null=True, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="restored_by"
+    )
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            # The routing task may run twice: one decrement per licence, declaration version and item.
+            models.UniqueConstraint(
+                fields=["licence", "declaration", "version", "item"],
+                condition=models.Q(kind="decrement"),
+                name="licence_decrement_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["issue", "decrement", "restore", "revoke"]),
+                name="licence_usage_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} {self.kind}"

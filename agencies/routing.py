@@ -48,19 +48,31 @@ class AgencyRoute:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     # {"item": sequence, "code": document code, "rule": id}: required by a rule, absent on the item.
     missing_documents: list[dict[str, Any]] = field(default_factory=list)
+    # Set by ``agencies.licences.licences_apply``: what the licences on file said of each item;
+    # True when every item is covered by a valid licence of the agency, False when one is not,
+    # None when no declared document concerns a licence of the agency.
+    licence_findings: list[dict[str, Any]] = field(default_factory=list)
+    licence_covered: bool | None = None
+    licence_reason: str = ""
 
     @property
     def auto_approve(self) -> bool:
-        """The system decides only for an agency that decides automatically, where that is allowed.
+        """The system decides for an agency whose licences on file cover every item of the route,
+        or that decides automatically, where that is allowed; never when a licence declared fails.
 
         ``auto_decide`` serves demonstrations and load tests: outside the embedded mode it counts
         only with ``SW_AUTO_DECIDE_ALLOWED`` set on purpose, so a flag left on in production
-        cannot wave goods through. Documents the trader declares never approve a review.
+        cannot wave goods through. Documents the trader declares never approve a review by
+        themselves: only a licence the agency registered, checked against the goods, does.
         """
+        if self.licence_covered is not None:
+            return self.licence_covered
         return self.agency.auto_decide and settings.SW_AUTO_DECIDE_ALLOWED
 
     @property
     def auto_reason(self) -> str:
+        if self.licence_covered:
+            return self.licence_reason
         return _("The agency decides automatically.")
 
     def add(self, rule: RoutingRule | None, item: GoodsItem, present_codes: set[str]) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccountUserObjectPermission, User
+from agencies.licences import licences_apply, licences_replan, licences_restore
 from agencies.models import OPEN_STATUSES, Agency, AgencyReview, InformationRequest, ReviewStatus
 from agencies.routing import AgencyRoute, customs_agency, routing_plan
 from agencies.services import reviews_open
@@ -83,6 +84,7 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     items = list(declaration.items.all())
     documents = list(declaration.documents.all())
     routes = routing_plan(declaration, items=items, documents=documents)
+    licences_apply(declaration=declaration, routes=routes, documents=documents)  # writes off what they cover
     reviews = reviews_open(declaration=declaration, routes=routes)
     # Customs' lane control (yellow: documentary, red: physical) and any agency's inspection.
     controls_open(declaration=declaration, reviews=reviews)
@@ -194,6 +196,11 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
         )
         for review in withdrawn
     ]
+    licences_replan(  # what the agencies asked again wrote off is given back and checked anew
+        declaration=declaration,
+        routes=[routes[r.agency_id] for r in again] + [r for a, r in routes.items() if a not in reviews],
+        withdrawn_agency_ids=[r.agency_id for r in withdrawn],
+    )
     for review in again:
         route = routes[review.agency_id]
         auto = route.auto_approve
@@ -207,6 +214,7 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
             "withdrawn_at": None,
             "reasons": route.reasons,
             "missing_documents": route.missing_documents,
+            "licence_findings": route.licence_findings,
             "due_at": AgencyReview.due_for(route.agency, now),
             "updated_at": now,
         }
@@ -265,6 +273,7 @@ def declaration_reviews_withdraw(*, declaration_id: int) -> int:
         DeclarationStatus.INVALIDATED,
     ):
         return 0
+    licences_restore(declaration=declaration, reason=str(declaration.status))
     now = timezone.now()
     reviews = list(
         AgencyReview.objects.filter(
@@ -475,6 +484,7 @@ def _decision_record(
     )
     if to == DeclarationStatus.REFUSED:
         declaration_money_return(declaration=declaration)  # credited, refunded, security released
+        licences_restore(declaration=declaration, reason="refused")  # what it wrote off is given back
     elif was_refused:
         declaration_recharge(declaration=declaration)  # released after all: its charges are owed again
     _trader_notify(

@@ -57,6 +57,9 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.review.info_answered": _("The trader answered the agency's question"),
     "agencies.review.inspection_required": _("Agency requires an inspection"),
     "agencies.delivery.replayed": _("Delivery to the agency's system replayed"),
+    # Licences and permits on file (agencies.licences).
+    "agencies.licence.registered": _("Licence registered by the issuing agency"),
+    "agencies.licence.revoked": _("Licence revoked by the issuing agency"),
     "agencies.agency.circuit_closed": _("Deliveries to the agency's system resumed by an administrator"),
     "agencies.agency.webhook_secret_set": _("Webhook secret of the agency's system changed"),
     # The trader ledger (payments.ledger.post): one event per transaction posted.

@@ -68,6 +68,7 @@ def reviews_open(*, declaration: Declaration, routes: Sequence[AgencyRoute]) -> 
             priority=priority,
             reasons=route.reasons,
             missing_documents=route.missing_documents,
+            licence_findings=route.licence_findings,
             created_at=now,
             updated_at=now,
             due_at=AgencyReview.due_for(route.agency, now),
