@@ -35,12 +35,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import TraderAccount, User
+from accounts.access import accounts_member_of
+from accounts.models import Role, TraderAccount, User
 from declarations.canonical import DocumentKind
 from declarations.models import Declaration, Document, GoodsItem
 from singlewindow.audit import audit_log
-from singlewindow.errors import Conflict, DomainError
+from singlewindow.errors import Conflict, DomainError, NotFound
 
+from .access import agencies_of
 from .models import Agency, Licence, LicenceState, LicenceUsage, UsageKind
 
 if TYPE_CHECKING:
@@ -672,3 +674,52 @@ def licences_search(
     elif state == LicenceState.VALID:
         licences = licences.filter(live).exclude(exhausted)
     return licences
+
+
+# --- who may see and act on licences --------------------------------------------------------------
+
+STAFF_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def licences_visible(user: User) -> QuerySet[Licence]:
+    """Licences ``user`` may read: all of them for agency officers, supervisors and administrators
+    (shared data), a trader's own (held by an account it is a member of), nothing for others."""
+    licences = Licence.objects.select_related("agency", "holder")
+    if not user.is_authenticated:
+        return licences.none()
+    if user.role in STAFF_ROLES:
+        return licences
+    if user.role in (Role.TRADER, Role.BROKER):
+        return licences.filter(holder__in=accounts_member_of(user))
+    return licences.none()
+
+
+def access_licence(user: User, pk: int) -> Licence:
+    """One licence ``user`` may read; missing and not visible are the same ``NotFound``."""
+    licence = licences_visible(user).filter(pk=pk).first()
+    if licence is None:
+        raise NotFound(_("No such licence."))
+    return licence
+
+
+def registering_agencies(user: User) -> list[Agency]:
+    """The agencies ``user`` may register and revoke licences for: those it is an officer of."""
+    if not user.is_authenticated or user.role != Role.OFFICER:
+        return []
+    return list(agencies_of(user).order_by("name"))
+
+
+def access_licence_to_revoke(user: User, pk: int) -> Licence:
+    """A licence of one of ``user``'s agencies; any other (another agency's) is ``NotFound``."""
+    agency_ids = [a.pk for a in registering_agencies(user)]
+    licence = (
+        Licence.objects.select_related("agency", "holder").filter(pk=pk, agency_id__in=agency_ids).first()
+    )
+    if licence is None:
+        raise NotFound(_("No such licence."))
+    return licence
+
+
+def licence_history(licence: Licence) -> list[LicenceUsage]:
+    """The balance history, oldest first, with each line's declaration (MRN) and actor."""
+    return list(licence.usages.select_related("declaration", "actor").order_by("at", "pk"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import licence_views, views
 
 app_name = "agencies"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("reviews/<int:pk>/decide/", views.review_decide, name="decide"),
     path("requests/<int:pk>/answer/", views.information_answer, name="answer"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("licences/", licence_views.licence_list, name="licences"),
+    path("licences/new/", licence_views.licence_register, name="licence_new"),
+    path("licences/<int:pk>/", licence_views.licence_detail, name="licence"),
+    path("licences/<int:pk>/revoke/", licence_views.licence_revoke, name="licence_revoke"),
 ]

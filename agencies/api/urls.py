@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import licences, views
 
 urlpatterns = [
     path("reviews", views.ReviewListView.as_view(), name="api-reviews"),
@@ -16,4 +16,7 @@ urlpatterns = [
         name="api-information-answer",
     ),
     path("attachments/<int:pk>", views.AttachmentDownloadView.as_view(), name="api-attachment"),
+    path("licences", licences.LicenceListView.as_view(), name="api-licences"),
+    path("licences/<int:pk>", licences.LicenceDetailView.as_view(), name="api-licence-detail"),
+    path("licences/<int:pk>/revoke", licences.LicenceRevokeView.as_view(), name="api-licence-revoke"),
 ]

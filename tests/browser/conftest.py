@@ -87,3 +87,4 @@ from tests.agencies.fixtures import (  # noqa: E402, F401
     standards,
     standards_officer,
 )
+from tests.agencies.licence_fixtures import licensing, licensing_officer  # noqa: E402, F401
