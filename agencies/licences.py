@@ -96,6 +96,12 @@ def licence_register(*, agency: Agency, actor: User | None, data: LicenceInput) 
     (``licence_exists``) when the agency already has that number under that code. Audited
     (``agencies.licence.registered``).
     """
+    return licence_create(agency=agency, actor=actor, data=data)
+
+
+@transaction.atomic
+def licence_create(*, agency: Agency, actor: User | None, data: LicenceInput) -> Licence:
+    """``licence_register`` inside the caller's transaction (the demo seed's)."""
     holder = TraderAccount.objects.filter(eori=data.holder_eori.strip().upper(), is_active=True).first()
     if holder is None:
         raise LicenceError(

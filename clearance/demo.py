@@ -24,7 +24,8 @@ from accounts.access import account_add_member, account_authorise_representative
 from accounts.models import Role, TraderAccount, User
 from accounts.two_factor import DEMO_DEVICE_NAME, user_requires_2fa
 from agencies.access import agency_add_officer
-from agencies.models import Agency, RoutingRule, RuleDirection
+from agencies.licences import LicenceInput, licence_create
+from agencies.models import Agency, Licence, RoutingRule, RuleDirection
 from payments.models import Facility, FacilityKind
 from payments.refdata.loader import DEMO_TARIFF, tariff_load
 from singlewindow.errors import DomainError
@@ -35,6 +36,7 @@ AGENCIES = [
     ("food-safety", "Food Safety Authority", False, 24),
     ("standards", "Bureau of Standards", False, 48),
     ("veterinary", "Veterinary Border Service", False, 12),
+    ("import-licensing", "Import Licensing Office", False, 24),
 ]
 
 # Agency code, rule name, HS chapter, required DE 2/3 documents (auto-approved when all present).
@@ -56,6 +58,9 @@ ROUTING_RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("standards", "Machinery, chapter 84", "84", ()),
     ("standards", "Electrical equipment, chapter 85", "85", ()),
     ("standards", "Toys, games and sports requisites, chapter 95", "95", ()),
+    # The licences HMRC's Trade Test 4.2 cases declare (LICENCES below).
+    ("import-licensing", "Ores, slag and ash, chapter 26", "26", ()),
+    ("import-licensing", "Albuminoidal substances and glues, chapter 35", "35", ()),
 ]
 
 # EORI, name, is_broker. Every declarant, importer and exporter EORI in the real samples.
@@ -90,6 +95,17 @@ FACILITIES = [
     ("GB021111236000", FacilityKind.DEFERMENT, "DAN1234567", "50000"),
 ]
 
+# Licences on file, as HMRC's Trade Test 4.2 licence cases expect them (shared/data/wco-dms/hmrc-tt1/
+# Trade_Test_4.2_Sample_Messages): TC021 writes off 10.00 GBP of GBCPI000004-0001, which has room;
+# TC020 writes off 100 kg of GBOIL000002-0001, which has 50 kg left (an officer decides); TC041
+# declares GBOIL000011-0001, which is not on file (an officer decides). Agency, document code,
+# number, holder, commodity codes, quantity and unit, value and currency.
+LICENCES = [
+    ("import-licensing", "L001", "GBCPI000004-0001", "GB025115100004", ["3502"], None, "", "1000", "GBP"),
+    ("import-licensing", "9100", "GBOIL000002-0001", "GB025115100007", ["2612"], "50", "KGM", None, ""),
+    ("import-licensing", "9100", "GBOIL000010-0001", "GB025115100006", ["26"], "500", "KGM", None, ""),
+]
+
 DEMO_PASSWORD_SUFFIX = "-demo-2026"  # noqa: S105 - demo passwords are published in the README
 # The authenticator key of every demo user whose role requires two-step verification (officers,
 # supervisors, administrators): published in the README (base32 DEMO_OTP_SECRET), so a person can add
@@ -120,6 +136,7 @@ DEMO_USERS = [
     DemoUser("food_officer", Role.OFFICER, agency="food-safety"),
     DemoUser("standards_officer", Role.OFFICER, agency="standards"),
     DemoUser("vet_officer", Role.OFFICER, agency="veterinary"),
+    DemoUser("licensing_officer", Role.OFFICER, agency="import-licensing"),
     DemoUser("supervisor", Role.SUPERVISOR, agency="customs"),
     DemoUser("cashier", Role.CASHIER),
     DemoUser("admin", Role.ADMIN),
@@ -194,6 +211,26 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
         elif demo.accounts:
             entry["account"] = demo.accounts[0]
         listing.append(entry)
+    for agency_code, code, number, holder, hs, quantity, unit, value, currency in LICENCES:
+        if not Licence.objects.filter(
+            agency=agencies[agency_code], document_code=code, number=number
+        ).exists():
+            licence_create(
+                agency=agencies[agency_code],
+                actor=None,
+                data=LicenceInput(
+                    document_code=code,
+                    number=number,
+                    holder_eori=holder,
+                    valid_from=date(2017, 1, 1),
+                    valid_until=date(2030, 12, 31),
+                    hs_prefixes=hs,
+                    quantity_allowance=Decimal(quantity) if quantity else None,
+                    quantity_unit=unit,
+                    value_allowance=Decimal(value) if value else None,
+                    value_currency=currency,
+                ),
+            )
     # The demo tariff, exchange rates and agency fees (idempotent: unchanged rows stay as they are).
     tariff_load(DEMO_TARIFF.read_text(encoding="utf-8"), source=DEMO_TARIFF.name)
     facilities = list(FACILITIES)

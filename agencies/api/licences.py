@@ -34,7 +34,12 @@ IDEMPOTENCY = OpenApiParameter(
     required=False,
     description="Repeat a request safely: the same key replays the first answer.",
 )
-ERRORS = {400: ErrorResponseSerializer, 404: ErrorResponseSerializer, 409: ErrorResponseSerializer}
+ERRORS = {
+    400: ErrorResponseSerializer,
+    403: ErrorResponseSerializer,  # not an officer of an agency: registers and revokes nothing
+    404: ErrorResponseSerializer,
+    409: ErrorResponseSerializer,
+}
 
 
 class LicenceSerializer(serializers.ModelSerializer):

@@ -154,6 +154,7 @@ class ReviewDetailSerializer(ReviewSummarySerializer):
             "claimed_at",
             "reasons",
             "missing_documents",
+            "licence_findings",
             "decided_by",
             "decision_reason",
             "declaration",

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from agencies.models import LicenceUsage, ReviewStatus, UsageKind
+from agencies.models import Licence, LicenceUsage, ReviewStatus, UsageKind
 from tests.agencies.fixtures import review_of
 
 from .licence_fixtures import (
@@ -81,3 +81,20 @@ def test_tc041_licence_not_on_file_goes_to_an_officer(licensing, django_capture_
     assert finding["reason"] == "not_on_file"
     assert "No such licence on file" in finding["message"]
     assert "GBOIL000011-0001" in finding["message"]
+
+
+def test_the_demo_seed_files_the_tt42_licences_so_tc021_lodged_by_the_broker_is_approved(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: the licences are filed once
+    assert Licence.objects.filter(agency__code="import-licensing").count() == 3
+    broker = User.objects.get(username="broker")
+    declaration = lodge_xml(broker, TC021.read_bytes(), django_capture_on_commit_callbacks)
+    assert review_of(declaration, "import-licensing").status == ReviewStatus.AUTO_APPROVED
+    declaration = lodge_xml(broker, TC020.read_bytes(), django_capture_on_commit_callbacks)
+    assert review_of(declaration, "import-licensing").status == ReviewStatus.PENDING
