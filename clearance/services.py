@@ -55,6 +55,7 @@ from .models import (
     RedriveKind,
     ReleaseDecision,
 )
+from .risk.services import risk_assess
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,10 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     routes = routing_plan(declaration, items=items, documents=documents)
     licences_apply(declaration=declaration, routes=routes, documents=documents)  # writes off what they cover
     reviews = reviews_open(declaration=declaration, routes=routes)
+    # Customs' risk assessment (score, lane, reasons), whatever agencies the goods were routed to.
+    assessment = risk_assess(declaration=declaration, items=items, documents=documents)
     # Customs' lane control (yellow: documentary, red: physical) and any agency's inspection.
-    controls_open(declaration=declaration, reviews=reviews)
+    controls_open(declaration=declaration, assessment=assessment, reviews=reviews)
     # Duties, taxes and fees: assessed, charged to the trader's account, secured where a guarantee or
     # deferment account covers them (in this transaction: an accepted declaration is never routed
     # without its charge).
@@ -141,10 +144,8 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
     if int(payload.get("version", 0)) != declaration.version:
         return None
     items = list(declaration.items.all())
-    routes = {
-        r.agency.pk: r
-        for r in routing_plan(declaration, items=items, documents=list(declaration.documents.all()))
-    }
+    documents = list(declaration.documents.all())
+    routes = {r.agency.pk: r for r in routing_plan(declaration, items=items, documents=documents)}
     changed = set(payload.get("changed_items", [])) | set(payload.get("added_items", []))
     resubmitted = payload.get("kind") == "resubmission"
     if resubmitted:
@@ -252,9 +253,12 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
             data={"version": declaration.version},
             locked=declaration,
         )
+    # The amended version is scored again (its lane does not go down once controls exist).
+    assessment = risk_assess(declaration=declaration, items=items, documents=documents, amended=True)
     # The amended version is assessed again: the difference is charged or credited, the security fitted.
     declaration_assess(declaration=declaration, agencies=_routed_items(routes.values()))
-    controls_open(declaration=declaration)  # a raised lane opens the control it now needs
+    # A raised lane opens the control it now needs.
+    controls_open(declaration=declaration, assessment=assessment)
     decision = _consolidate(declaration)
     return ReplanResult(
         kept=sorted(kept),

@@ -14,4 +14,5 @@ urlpatterns = [
     path("requests/<int:pk>/decide/", requests_views.request_decide, name="request_decide"),
     path("", include("clearance.inspections.urls")),
     path("risk/", include("clearance.oversight.urls")),
+    path("risk/", include("clearance.risk.urls")),
 ]

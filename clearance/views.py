@@ -33,6 +33,7 @@ from . import selectors, services
 from .forms import OverrideForm, OverviewFilterForm
 from .models import Outcome
 from .page_selectors import declarations_overview
+from .risk.selectors import risk_for_page
 
 PAGE_SIZE = 25
 
@@ -144,6 +145,7 @@ def _render_declaration(
             "conditions": conditions,
             "timeline": timeline,
             "controls": any(c.key == "controls" for c in conditions) or declaration.inspections.exists(),
+            "risk": risk_for_page(declaration, user),
             "form": form,
             "errors": error_summary(form) if form is not None and form.is_bound else [],
         },

@@ -107,6 +107,13 @@ ACTION_LABELS: dict[str, Any] = {
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),
+    # Risk management (clearance.risk).
+    "clearance.risk.assessed": _("Risk assessed: score and lane"),
+    "clearance.risk.rule_created": _("Risk rule created"),
+    "clearance.risk.rule_changed": _("Risk rule changed"),
+    "clearance.risk.rule_deactivated": _("Risk rule deactivated"),
+    "clearance.risk.settings_changed": _("Risk thresholds changed"),
+    "clearance.risk.compliance_recorded": _("Compliance history recorded"),
     "agencies.review.withdrawn": _("Left the agency's queue: a supervisor decided the release"),
     # Who may act for what (accounts.access, agencies.access, the admin's object permissions).
     "accounts.trader_account.member_added": _("User made a member of the trader account"),

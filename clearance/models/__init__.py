@@ -20,6 +20,7 @@ from .risk import (
     RiskSettings,
     RuleHit,
     RuleKind,
+    ValueMedian,
     WatchlistEntry,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "RiskSettings",
     "RuleHit",
     "RuleKind",
+    "ValueMedian",
     "WatchlistEntry",
 ]

@@ -104,7 +104,10 @@ class RiskSettings(models.Model):
     yellow_from = models.SmallIntegerField(_("yellow lane from (points)"), default=30)
     red_from = models.SmallIntegerField(_("red lane from (points)"), default=60)
     random_share = models.DecimalField(
-        _("share of green declarations checked at random (%)"), max_digits=5, decimal_places=2, default=2
+        _("share of green declarations checked at random (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,  # a deployment configures it (the demo seed sets 5 %); 0 keeps scoring predictable
     )
     random_lane = models.CharField(
         _("lane of a random selection"), max_length=10, choices=Lane.choices, default=Lane.YELLOW
@@ -234,3 +237,31 @@ class ComplianceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trader_account_id}: {self.kind}"
+
+
+class ValueMedian(models.Model):
+    """The median declared value per unit of an HS subheading: what undervaluation rules compare with.
+
+    Pre-aggregated from accepted declarations' goods items (values converted to the national
+    currency where a rate is known) by ``clearance.risk.medians.medians_refresh`` (a beat job and
+    the ``risk_medians_refresh`` command), so scoring never scans past declarations. ``unit`` is
+    ``kg`` (value per kilogram of net mass) or a supplementary unit's code (value per unit).
+    Only subheadings with at least the minimum sample size are kept.
+    """
+
+    hs_subheading = models.CharField(_("HS subheading"), max_length=6)
+    unit = models.CharField(_("unit"), max_length=10)
+    median = models.DecimalField(_("median value per unit"), max_digits=20, decimal_places=6)
+    currency = models.CharField(max_length=3)
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("median value per unit")
+        verbose_name_plural = _("median values per unit")
+        constraints = [
+            models.UniqueConstraint(fields=["hs_subheading", "unit"], name="valuemedian_once_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hs_subheading} per {self.unit}: {self.median} {self.currency}"

@@ -320,6 +320,32 @@ class PaymentStatusSerializer(serializers.Serializer):
     payments = PaymentSummarySerializer(many=True)
 
 
+class RiskReasonSerializer(serializers.Serializer):
+    rule = serializers.IntegerField(
+        allow_null=True, help_text="The risk rule; null: random selection, a note."
+    )
+    name = serializers.CharField()
+    reason = serializers.CharField()
+    points = serializers.IntegerField()
+    item = serializers.IntegerField(allow_null=True, help_text="The goods item that triggered the rule.")
+    confidential = serializers.BooleanField()
+    detail = serializers.CharField(required=False, help_text="Customs only: what matched (a value, a party).")
+
+
+class RiskSummarySerializer(serializers.Serializer):
+    """Customs' risk assessment (filled by clearance). Customs sees the score and every reason; an
+    agency officer, a trader or a broker sees the lane and the reasons of rules that are not
+    confidential, never the score."""
+
+    version = serializers.IntegerField()
+    lane = serializers.ChoiceField(choices=["green", "yellow", "red"])
+    lane_label = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True, help_text="Null unless you are customs.")
+    random_selected = serializers.BooleanField()
+    assessed_at = serializers.DateTimeField()
+    reasons = RiskReasonSerializer(many=True)
+
+
 class DeclarationDetailSerializer(DeclarationSummarySerializer):
     """The declaration with its content, agencies' reviews, release decision, timeline, warnings.
 
@@ -336,6 +362,7 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     release_decision = serializers.SerializerMethodField()
     assessment = serializers.SerializerMethodField()
     payment = serializers.SerializerMethodField()
+    risk = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     xml_url = serializers.HyperlinkedIdentityField(view_name="api-declaration-xml", lookup_field="mrn")
 
@@ -349,6 +376,7 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
             "release_decision",
             "assessment",
             "payment",
+            "risk",
             "timeline",
             "xml_url",
         ]
@@ -378,6 +406,10 @@ class DeclarationDetailSerializer(DeclarationSummarySerializer):
     @extend_schema_field(PaymentStatusSerializer(allow_null=True))
     def get_payment(self, obj: Declaration) -> dict[str, Any] | None:
         return detail_section("payment", obj, self._user())
+
+    @extend_schema_field(RiskSummarySerializer(allow_null=True))
+    def get_risk(self, obj: Declaration) -> dict[str, Any] | None:
+        return detail_section("risk", obj, self._user())
 
     @extend_schema_field(DeclarationInputSerializer)
     def get_declaration(self, obj: Declaration) -> dict[str, Any]:

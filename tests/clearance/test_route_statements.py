@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies import routing
 from agencies.models import Agency, ReviewStatus
 from clearance import services
+from clearance.risk import cache as risk_cache
 from declarations.models import Status
 from singlewindow.models import AuditEvent
 from tests.agencies.fixtures import client_for, mixed_payload
@@ -31,6 +32,7 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thir
     Agency.objects.update(auto_decide=True)
     declaration = _lodged(importer, django_capture_on_commit_callbacks)
     routing.active_rules()  # the rules are cached: a routing checks their stamp, no more
+    risk_cache.active_risk_rules()  # so are the risk rules and thresholds
     with CaptureQueriesContext(connection) as queries:
         result = services.declaration_route(declaration_id=declaration.pk)
     # In a test the durable transaction is a savepoint (BEGIN and COMMIT in production).
@@ -49,9 +51,11 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thir
     # query: nothing charged); decision, released (update, event), the DMS response to the trader
     # and whether its accounts
     # registered an endpoint, recipients, notification. Without PostgreSQL the rules are read
-    # instead of stamped (two queries instead of one). The controls: the risk assessment read to open
-    # its lane's control (none: green), and consolidation's lane and open controls (two).
-    assert len(statements) == (34 if connection.vendor == "postgresql" else 35), statements
+    # instead of stamped (two queries instead of one). The controls: consolidation's lane and open
+    # controls (two; routing passes the risk assessment to controls_open). Customs' risk
+    # assessment: the risk rules' stamp, the assessment (one upsert) and its audit event (no risk
+    # rule here, so no facts to read).
+    assert len(statements) == (36 if connection.vendor == "postgresql" else 38), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
     )
