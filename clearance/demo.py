@@ -30,6 +30,8 @@ from payments.models import Facility, FacilityKind
 from payments.refdata.loader import DEMO_TARIFF, tariff_load
 from singlewindow.errors import DomainError
 
+from .models import RiskRule, RiskSettings
+
 AGENCIES = [
     ("customs", "Customs and Excise", True, 4),
     ("plant-health", "Plant Health Inspectorate", False, 24),
@@ -62,6 +64,48 @@ ROUTING_RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("import-licensing", "Ores, slag and ash, chapter 26", "26", ()),
     ("import-licensing", "Albuminoidal substances and glues, chapter 35", "35", ()),
 ]
+
+# Customs' risk profile of the demo: name, plain-words reason, kind, weight, conditions, confidential.
+# "Hair clippers from China" sends the real sample IM001a (item 2: 85102000 of Chinese origin) to
+# the red lane. Seeded only when people decide (not with ``auto_decide``: unattended runs and the
+# benchmarks expect goods to release without an inspection).
+RISK_RULES: list[tuple[str, str, str, int, dict[str, object], bool]] = [
+    (
+        "Plants from a high-risk origin",
+        "plants of chapter 06 from a high-risk origin",
+        "goods",
+        30,
+        {"hs_prefix": "06", "origin_country": "CO"},
+        True,
+    ),
+    (
+        "Undervaluation",
+        "declared value per unit below 30 % of the median for its HS subheading",
+        "undervaluation",
+        25,
+        {"undervaluation_ratio": Decimal("0.30")},
+        True,
+    ),
+    (
+        "Seizure in the last 12 months",
+        "importer had a seizure in the last 12 months",
+        "history",
+        40,
+        {"history_event": "seizure", "history_months": 12, "history_min_count": 1},
+        True,
+    ),
+    ("Watchlist", "trader or party on a watchlist", "watchlist", 50, {}, True),
+    ("Authorised economic operator", "authorised economic operator", "aeo", -30, {}, False),
+    (
+        "Hair clippers from China",
+        "counterfeit alert: hair clippers of Chinese origin",
+        "goods",
+        60,
+        {"hs_prefix": "851020", "origin_country": "CN"},
+        True,
+    ),
+]
+DEMO_RANDOM_SHARE = Decimal("5")
 
 # EORI, name, is_broker. Every declarant, importer and exporter EORI in the real samples.
 ACCOUNTS = [
@@ -255,6 +299,7 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
             },
         )
     seed_oversight_demo(accounts=accounts, agencies=agencies)
+    _risk_profile_seed(enabled=not auto_decide)
     return listing
 
 
@@ -289,6 +334,26 @@ def seed_oversight_demo(*, accounts: dict[str, TraderAccount], agencies: dict[st
             reason=reason,
             added_by=User.objects.get(username=username),
         )
+
+
+def _risk_profile_seed(*, enabled: bool) -> None:
+    """The demo's risk rules and a 5 % random share; with ``enabled`` off, rules off and share 0."""
+    for name, reason, kind, weight, conditions, confidential in RISK_RULES:
+        RiskRule.objects.update_or_create(
+            name=name,
+            defaults={
+                "reason": reason,
+                "kind": kind,
+                "weight": weight,
+                "confidential": confidential,
+                "valid_from": date(2026, 1, 1),
+                "is_active": enabled,
+                **conditions,
+            },
+        )
+    row = RiskSettings.objects.order_by("pk").first() or RiskSettings()
+    row.random_share = DEMO_RANDOM_SHARE if enabled else Decimal(0)
+    row.save()
 
 
 def demo_authenticator_set(*, user: User) -> TOTPDevice:

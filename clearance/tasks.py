@@ -90,6 +90,31 @@ def clearance_sweep() -> dict[str, int]:
     return counts
 
 
+@shared_task(acks_late=True)
+def compliance_record() -> dict[str, int]:
+    """Beat: agencies' rejections and late payments not yet on the traders' compliance history."""
+    from .risk.compliance import compliance_record as record
+
+    done = record()
+    return {"rejections": done.rejections, "late_payments": done.late_payments}
+
+
+@shared_task(**_RETRY)
+def compliance_review_record(self: Any, review_id: int) -> None:
+    """A review just decided "rejected" goes on the trader's history at once (idempotent)."""
+    from .risk.compliance import rejections_record
+
+    rejections_record(review_ids=[review_id])
+
+
+@shared_task(acks_late=True)
+def risk_medians_refresh() -> int:
+    """Beat, nightly: the medians of declared value per unit (``clearance.risk.medians``)."""
+    from .risk.medians import medians_refresh
+
+    return medians_refresh().kept
+
+
 # Outbox handlers (registered in ClearanceConfig.ready): enqueue after commit, pk only.
 
 
@@ -111,6 +136,8 @@ def on_request_decided(declaration_id: int, payload: dict[str, Any]) -> None:
 
 
 def on_review_decided(review_id: int, payload: dict[str, Any]) -> None:
+    if payload.get("outcome") == "rejected":
+        compliance_review_record.delay(review_id)
     if payload.get("outcome") == "info_requested":
         from agencies.models import InformationRequest
 

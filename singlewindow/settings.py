@@ -439,6 +439,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clearance.tasks.clearance_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
+    # Agencies' rejections and late payments onto the traders' compliance history (idempotent).
+    "risk-compliance-record": {
+        "task": "clearance.tasks.compliance_record",
+        "schedule": env.float("SW_COMPLIANCE_RECORD_SECONDS", default=300.0),
+    },
+    # The medians of declared value per unit that undervaluation rules compare with, nightly.
+    "risk-medians-refresh": {
+        "task": "clearance.tasks.risk_medians_refresh",
+        "schedule": crontab(minute=45, hour=1),
+    },
     # Re-enqueue pushes of DMS responses to traders' endpoints whose task was lost.
     "response-delivery-sweep": {
         "task": "declarations.tasks.response_delivery_sweep",

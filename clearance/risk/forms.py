@@ -32,7 +32,7 @@ DIRECTIONS = [("", _("Any")), ("import", _("Import")), ("export", _("Export"))]
 class RiskRuleForm(forms.ModelForm):
     """A rule as a supervisor writes it. ``save`` is the view's business (it audits the change)."""
 
-    direction = forms.ChoiceField(label=_("direction"), choices=DIRECTIONS, required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, required=False)
     aeo_tiers = forms.MultipleChoiceField(
         label=_("AEO tiers"),
         choices=AeoTier.choices,
@@ -41,13 +41,13 @@ class RiskRuleForm(forms.ModelForm):
         help_text=_("None ticked: any valid authorisation."),
     )
     weight = forms.IntegerField(
-        label=_("weight"),
+        label=_("Weight"),
         min_value=-WEIGHT_LIMIT,
         max_value=WEIGHT_LIMIT,
         help_text=_("Points added to the score when the rule matches (−100 to 100); negative lowers it."),
     )
     undervaluation_ratio = forms.DecimalField(
-        label=_("share of the median"),
+        label=_("Share of the median"),
         required=False,
         min_value=Decimal("0.01"),
         max_value=Decimal("1.00"),
@@ -55,9 +55,9 @@ class RiskRuleForm(forms.ModelForm):
         decimal_places=2,
         help_text=_("E.g. 0.30: the value per unit is below 30 % of the median of its HS subheading."),
     )
-    history_months = forms.IntegerField(label=_("within months"), required=False, min_value=1, max_value=120)
+    history_months = forms.IntegerField(label=_("Within months"), required=False, min_value=1, max_value=120)
     history_min_count = forms.IntegerField(
-        label=_("at least (events)"), min_value=1, max_value=1000, initial=1
+        label=_("At least (events)"), min_value=1, max_value=1000, initial=1
     )
 
     class Meta:
@@ -143,10 +143,10 @@ class RiskRuleForm(forms.ModelForm):
 
 
 class RiskSettingsForm(forms.ModelForm):
-    yellow_from = forms.IntegerField(label=_("yellow lane from (points)"), min_value=1, max_value=1000)
-    red_from = forms.IntegerField(label=_("red lane from (points)"), min_value=1, max_value=1000)
+    yellow_from = forms.IntegerField(label=_("Yellow lane from (points)"), min_value=1, max_value=1000)
+    red_from = forms.IntegerField(label=_("Red lane from (points)"), min_value=1, max_value=1000)
     random_share = forms.DecimalField(
-        label=_("share of green declarations checked at random (%)"),
+        label=_("Share of green declarations checked at random (%)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
         max_digits=5,

@@ -214,7 +214,8 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # assesses every declaration); the money box's money condition and payments (payments.panels: two);
 # the ids of the payments on the declaration, for the timeline (payments.timeline); the controls
 # condition of release (its lane, its controls: two) and the inspections the trader must attend (one).
-TRADER_DECLARATION_PAGE_QUERIES = 27
+# Customs' risk panel (clearance.risk.panels): the declaration's risk assessment, one more.
+TRADER_DECLARATION_PAGE_QUERIES = 28
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -248,8 +249,11 @@ def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
 # view reads its agency ids once and narrows in SQL; an officer gets no money condition and no
 # payments (the trader's money is not an agency's business): two fewer; the ids of the payments on
 # the declaration for the timeline (not for an officer): one more, three fewer for an officer.
-DECLARATION_API_QUERIES = 16
-OFFICER_DECLARATION_API_QUERIES = 13
+# The risk section (clearance.risk.selectors.risk_section): the risk assessment, one more; an
+# officer's also asks whether it is customs' (the routing cache's stamp for the customs agency and
+# the officer's groups): three more.
+DECLARATION_API_QUERIES = 17
+OFFICER_DECLARATION_API_QUERIES = 16
 
 
 @pytest.mark.parametrize("persona", ["importer", "supervisor", "plant_officer"])
