@@ -266,8 +266,12 @@ def risk_assess(
         RuleHit.objects.filter(assessment=assessment).delete()
     hits = result.hits
     if hits:
+        # An upsert: a hit already recorded for this assessment (a re-run) keeps its outcome.
         RuleHit.objects.bulk_create(
-            [RuleHit(rule_id=rule_id, assessment=assessment, points=points) for rule_id, points in hits]
+            [RuleHit(rule_id=rule_id, assessment=assessment, points=points) for rule_id, points in hits],
+            update_conflicts=True,
+            unique_fields=["rule", "assessment"],
+            update_fields=["points"],
         )
     audit_log(
         action="clearance.risk.assessed",

@@ -204,9 +204,8 @@ def test_replan_scores_the_amended_version_and_keeps_the_higher_lane_once_contro
     make_rule("Roses", hs_prefix="0603", weight=70)
     declaration = lodge(importer, mixed_payload(lrn="RISK-8"), django_capture_on_commit_callbacks)
     assert declaration.risk.lane == Lane.RED
-    ControlTask.objects.create(
-        declaration=declaration, kind="physical", agency=Agency.objects.get(code="customs")
-    )
+    # Red: routing opened the physical inspection (clearance.inspections): controls exist.
+    assert ControlTask.objects.filter(declaration=declaration).exists()
     payload = mixed_payload(lrn="RISK-8")
     payload["items"][0] = item(1, TEA)  # the roses are gone: the score drops to 0
     response = _amend(importer, declaration, payload, django_capture_on_commit_callbacks)
@@ -223,6 +222,8 @@ def test_replan_may_lower_the_lane_while_no_control_exists(
 ):
     make_rule("Roses", hs_prefix="0603", weight=70)
     declaration = lodge(importer, mixed_payload(lrn="RISK-9"), django_capture_on_commit_callbacks)
+    # Say routing's control had not been opened (the lane rule alone is pinned here).
+    ControlTask.objects.filter(declaration=declaration).delete()
     payload = mixed_payload(lrn="RISK-9")
     payload["items"][0] = item(1, TEA)
     _amend(importer, declaration, payload, django_capture_on_commit_callbacks)
