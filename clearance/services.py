@@ -44,7 +44,7 @@ from payments.refunds import declaration_money_return
 from singlewindow.audit import AuditEntry, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
-from .inspections.opening import controls_open
+from .inspections.opening import controls_open, controls_renew_on_resubmission
 from .inspections.rules import OPEN_CONTROL, ControlState, control_state
 from .models import (
     ControlTask,
@@ -151,6 +151,7 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
     if resubmitted:
         # The refusal was of the earlier version (its events keep it): the new one is decided anew.
         ReleaseDecision.objects.filter(declaration=declaration).delete()
+        controls_renew_on_resubmission(declaration=declaration)  # customs checks the new version
     if payload.get("header_changed"):
         customs = customs_agency()
         if customs.pk not in routes:

@@ -18,6 +18,7 @@ from singlewindow.audit import ACTION_LABELS, AuditEntry, audit_log_many
 
 from ..models import (
     ControlKind,
+    ControlOutcome,
     ControlStatus,
     ControlTask,
     InspectionStatus,
@@ -31,6 +32,7 @@ ACTION_LABELS.update(
         "clearance.control.opened": _("Control opened"),
         "clearance.control.superseded": _("Documentary check replaced by a physical inspection"),
         "clearance.control.decided": _("Documentary check recorded"),
+        "clearance.control.renewed": _("Control opened again for the resubmitted declaration"),
         "clearance.inspection.scheduled": _("Joint inspection scheduled"),
         "clearance.inspection.rescheduled": _("Joint inspection rescheduled"),
         "clearance.inspection.cancelled": _("Joint inspection cancelled"),
@@ -158,3 +160,28 @@ def controls_open(
     ]
     audit_log_many(events)
     return created
+
+
+def controls_renew_on_resubmission(*, declaration: Declaration) -> int:
+    """A refused declaration resubmitted: customs' non-compliant lane control judged the earlier
+    version, so it is cancelled (audited) and ``controls_open`` opens a new one for the
+    new version; without this the resubmission is refused again at once, unchecked. Returns the
+    number superseded. (Seized goods stay refused: a seizure is a finding, not a control.)"""
+    stale = list(
+        ControlTask.objects.filter(
+            declaration_id=declaration.pk,
+            review__isnull=True,
+            status=ControlStatus.DONE,
+            outcome=ControlOutcome.NON_COMPLIANT,
+        )
+    )
+    ControlTask.objects.filter(pk__in=[t.pk for t in stale]).update(status=ControlStatus.CANCELLED)
+    audit_log_many(
+        AuditEntry(
+            action="clearance.control.renewed",
+            obj=task,
+            data={"declaration": declaration.pk, "kind": task.kind, "version": declaration.version},
+        )
+        for task in stale
+    )
+    return len(stale)

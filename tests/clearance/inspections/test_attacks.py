@@ -11,9 +11,10 @@ from agencies import services as agency_services
 from agencies.access import agency_add_officer
 from clearance import services
 from clearance.inspections import services as controls
-from clearance.models import ControlTask, InspectionFinding, InspectionStatus, Lane
+from clearance.models import ControlStatus, ControlTask, InspectionFinding, InspectionStatus, Lane
+from declarations.models import Status
 
-from .conftest import ROSES, TEA, in_an_hour, item, routed_in_lane
+from .conftest import ROSES, TEA, client_for, in_an_hour, item, payload_with, routed_in_lane
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,34 @@ def test_an_empty_post_to_the_control_pages_shows_the_error_summary(
         response = client.post(url, {})
         assert response.status_code == 400
         assert "Say whether" in response.content.decode()
+
+
+def test_a_resubmission_after_a_non_compliant_check_gets_a_new_check_instead_of_an_instant_refusal(
+    importer, customs_officer, agencies, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    declaration = routed_in_lane(importer, Lane.YELLOW, lrn="ATK-RS1", capture=capture)
+    task = ControlTask.objects.get(declaration=declaration)
+    with capture(execute=True):
+        controls.documentary_decide(
+            task=task, officer=customs_officer, outcome="non_compliant", findings="Invoice missing."
+        )
+    declaration.refresh_from_db()
+    assert declaration.status == Status.REFUSED
+    resubmitted = item(1, TEA)
+    resubmitted["documents"].append({"code": "N380", "reference": "INV-2026-1", "status": "AC"})
+    with capture(execute=True):
+        response = client_for(importer).post(
+            f"/api/v1/declarations/{declaration.mrn}/amendments",
+            {"declaration": payload_with(resubmitted, lrn="ATK-RS1"), "reason": "Invoice attached"},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    declaration.refresh_from_db()
+    assert (declaration.status, declaration.version) == (Status.IN_REVIEW, 2)
+    fresh = ControlTask.objects.get(declaration=declaration, status=ControlStatus.OPEN)
+    assert fresh.kind == task.kind
+    with capture(execute=True):
+        controls.documentary_decide(task=fresh, officer=customs_officer, outcome="compliant")
+    declaration.refresh_from_db()
+    assert declaration.status == Status.RELEASED
