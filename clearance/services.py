@@ -179,6 +179,8 @@ def declaration_replan(*, declaration_id: int, payload: dict[str, Any]) -> Repla
             or customs_header
             or review.withdrawn_at is not None
             or (resubmitted and review.status == ReviewStatus.REJECTED)
+            # The refusal gave back what its licences wrote off: they are checked and written off anew.
+            or (resubmitted and bool(review.licence_findings))
         ):
             again.append(review)
         else:
