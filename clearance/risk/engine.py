@@ -303,7 +303,8 @@ def random_reason() -> dict[str, Any]:
         "reason": _("selected at random for control"),
         "points": 0,
         "item": None,
-        "confidential": False,
+        # Telling a trader its control is random would tell it that no rule targets its goods.
+        "confidential": True,
         "detail": "",
     }
 

@@ -4,7 +4,8 @@
   reason with its rule, points and detail.
 - Another agency's officer, a trader or a broker: the lane and the reasons of rules that are not
   confidential (without the officers' detail); never the score, never a confidential rule, its
-  name or its points.
+  name or its points, and not whether the declaration was selected at random (that would tell a
+  trader that no rule targets its goods).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def risk_as_seen(assessment: RiskAssessment, user: Any) -> dict[str, Any] | None
         "lane": assessment.lane,
         "lane_label": str(LANE_WORDS.get(assessment.lane, assessment.lane)),
         "score": assessment.score if full else None,
-        "random_selected": assessment.random_selected,
+        "random_selected": assessment.random_selected if full else None,
         "assessed_at": assessment.assessed_at,
         "reasons": reasons,
     }

@@ -341,7 +341,9 @@ class RiskSummarySerializer(serializers.Serializer):
     lane = serializers.ChoiceField(choices=["green", "yellow", "red"])
     lane_label = serializers.CharField()
     score = serializers.IntegerField(allow_null=True, help_text="Null unless you are customs.")
-    random_selected = serializers.BooleanField()
+    random_selected = serializers.BooleanField(
+        allow_null=True, help_text="Selected at random for control; null unless you are customs."
+    )
     assessed_at = serializers.DateTimeField()
     reasons = RiskReasonSerializer(many=True)
 

@@ -110,3 +110,24 @@ def test_watchlist_kind_reason_shows_no_party_to_a_trader(
     declaration = lodge(importer, mixed_payload(lrn="RISK-API-2"), django_capture_on_commit_callbacks)
     _response, risk = _risk(importer, declaration)
     assert risk["reasons"][0]["name"] == "Watched party" and "detail" not in risk["reasons"][0]
+
+
+def test_a_random_selection_is_shown_to_customs_only(
+    importer, supervisor, agencies, django_capture_on_commit_callbacks
+):
+    """A trader (or another agency) told its control is random would learn no rule targets its goods."""
+    from clearance.models import RiskSettings
+
+    row = RiskSettings.objects.order_by("pk").first() or RiskSettings()
+    row.random_share = 100  # every green declaration drawn
+    row.save()
+    declaration = lodge(
+        importer, payload_with(item(1, TEA), lrn="RISK-API-DRAWN"), django_capture_on_commit_callbacks
+    )
+    _response, seen_by_customs = _risk(supervisor, declaration)
+    assert seen_by_customs["random_selected"] is True
+    assert [r["name"] for r in seen_by_customs["reasons"]] == ["Random selection"]
+    response, seen_by_trader = _risk(importer, declaration)
+    assert seen_by_trader["lane"] == seen_by_customs["lane"] != "green"
+    assert seen_by_trader["random_selected"] is None and seen_by_trader["reasons"] == []
+    assert "random" not in response.content.decode().lower().replace("random_selected", "")
