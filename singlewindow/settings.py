@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "declarations.models.RequestStatus",
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "PaymentMethodEnum": "payments.models.PaymentMethod",
+        "LicenceStateEnum": "agencies.models.LicenceState",
+        "MoneyStateEnum": ["nothing_due", "due", "paid", "secured"],
     },
 }
 

@@ -157,7 +157,8 @@ def test_api_reference_renders_and_searches_with_only_the_cdn_logo_refused(page:
     expect(page.get_by_role("heading", level=1)).to_contain_text("National Single Window API", timeout=30_000)
     # The search index is built in a worker started from a blob: URL, which this page's policy admits.
     page.get_by_placeholder("Search...").fill("declaration")
-    expect(page.locator("[data-role='search:results']")).to_be_visible()
+    # The index covers the whole schema (it grows with every endpoint): allow it time to build.
+    expect(page.locator("[data-role='search:results']")).to_be_visible(timeout=30_000)
     page.evaluate("0")
 
     # ReDoc shows its maker's logo from cdn.redoc.ly: refused (no CDN), and the page hides it.
