@@ -398,15 +398,29 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 @pytest.fixture(scope="session")
 def celery_broker(redis_server: RedisServer) -> Iterator[str]:
-    """This process publishes to the private Redis, and tasks no longer run in-process."""
-    keys = ("broker_url", "task_always_eager")
-    saved = {key: celery_app.conf[key] for key in keys}
+    """This process's broker is the private Redis (its tasks still run in-process outside ``stack``)."""
+    saved = celery_app.conf.broker_url
     celery_app.conf.broker_url = redis_server.url
-    celery_app.conf.task_always_eager = False
     _reset_producer_pool()
     yield redis_server.url
-    celery_app.conf.update(saved)
+    celery_app.conf.broker_url = saved
     _reset_producer_pool()
+
+
+@contextlib.contextmanager
+def tasks_published() -> Iterator[None]:
+    """Tasks published in this block go to the broker, for the workers, and no longer run in-process.
+
+    Only for one test: a test of another module that runs later in this process must run its tasks
+    eagerly again, or the session's worker would do its work behind its back, in its database,
+    during the test after it (and hold locks while that test's tables are emptied).
+    """
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = saved
 
 
 @pytest.fixture(scope="session")
@@ -460,7 +474,8 @@ def stack(
     if not delivery_worker_process.running:
         delivery_worker_process.start()
     stack = Stack(redis=redis_server, worker=celery_worker_process, deliveries=delivery_worker_process)
-    yield stack
+    with tasks_published():
+        yield stack
     # Nothing of this test may run in the next one (or hold a lock while the tables are emptied):
     # a worker that does not fall idle at once (retries waiting for their time) is replaced.
     if not (
