@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "agencies",
     "payments",
     "clearance",
+    "support",
+    "insights",
     "portal",
 ]
 

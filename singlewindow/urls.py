@@ -33,6 +33,8 @@ urlpatterns = [
     path("declarations/", include("declarations.urls")),
     path("agencies/", include("agencies.urls")),
     path("clearance/", include("clearance.urls")),
+    path("help/", include("support.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("payments.urls")),
     path("", include("portal.urls")),
     path("", include("accounts.urls")),
