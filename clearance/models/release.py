@@ -32,6 +32,11 @@ class ReleaseDecision(models.Model):
     override = models.BooleanField(_("overridden by a supervisor"), default=False)
     override_reason = models.TextField(_("override reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"))
+    # Printed on the release note; a gate checks it at /verify/<code>. Set when the goods are
+    # released (random, unguessable); null for a refusal.
+    verification_code = models.CharField(
+        _("verification code"), max_length=20, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
@@ -58,6 +63,11 @@ class NotificationKind(models.TextChoices):
     REFUSED = "refused", _("Refused")
     INFO_REQUESTED = "info_requested", _("Information requested")
     INSPECTION = "inspection", _("Inspection")
+    # Issue 11: a review past its service level (to the agency's officers and the supervisors), the
+    # help desk's answer to a service request, a post-clearance audit of the trader's declaration.
+    OVERDUE = "overdue", _("Review overdue")
+    SERVICE_REQUEST = "service_request", _("Service request")
+    AUDIT = "audit", _("Post-clearance audit")
 
 
 class Notification(models.Model):
