@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,13 +156,21 @@ def _answer_record(
         )
         for name, upload, content_type in stored
     )
+    # The service-level clock stops while the agency waits for the trader: the review is due as much
+    # later as the trader took to answer, so the queue's "due" and the overdue alert stay right.
+    waited = max(now - information_request.asked_at, timedelta(0))
     review_transition(
         review_id=review.pk,
         expected={ReviewStatus.INFO_REQUESTED},
         to=ReviewStatus.IN_REVIEW,
         actor=user,
         action="agencies.review.info_answered",
-        data={"request": information_request.pk, "attachments": len(stored)},
+        updates={"due_at": F("due_at") + waited},
+        data={
+            "request": information_request.pk,
+            "attachments": len(stored),
+            "clock_paused_seconds": int(waited.total_seconds()),
+        },
     )
     if review.agency.webhook_url:
         # The agency's own system learns of the answer as it learned of the review.
