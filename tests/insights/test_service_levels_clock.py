@@ -10,17 +10,7 @@ from django.utils import timezone
 from agencies import services
 from agencies.models import InformationRequest
 from singlewindow.models import AuditEvent
-from tests.agencies.fixtures import (  # noqa: F401 - fixtures
-    agencies,
-    customs,
-    food_safety,
-    media_in_tmp,
-    plant_health,
-    plant_officer,
-    review_of,
-    routed,
-    standards,
-)
+from tests.agencies.fixtures import review_of
 
 
 def test_answer_pushes_the_review_due_time_forward_by_the_time_the_trader_took(
