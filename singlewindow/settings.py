@@ -287,6 +287,15 @@ SW_RESPONSE_PULL_SETTLE_SECONDS = env.float("SW_RESPONSE_PULL_SETTLE_SECONDS", d
 # warning. An administration that has loaded its full list (Reference codes in the admin) makes it an
 # error. (The DE 1/11 additional procedure codes are a complete list and always enforced.)
 SW_STRICT_DOCUMENT_CODES = env.bool("SW_STRICT_DOCUMENT_CODES", default=False)
+# The help desk's service level per request category, in hours to the first answer (support.models
+# holds the defaults; e.g. SW_SERVICE_REQUEST_HOURS=access=4,technical=8 changes those two).
+SW_SERVICE_REQUEST_HOURS = env.dict("SW_SERVICE_REQUEST_HOURS", cast={"value": int}, default={})
+for _category, _hours in SW_SERVICE_REQUEST_HOURS.items():
+    if _category not in {"declaration", "payment", "technical", "access", "other"} or _hours < 1:
+        raise environ.ImproperlyConfigured(
+            "SW_SERVICE_REQUEST_HOURS: categories are declaration, payment, technical, access, "
+            "other; hours at least 1"
+        )
 
 SW_LODGE_THROTTLE = env.str("SW_LODGE_THROTTLE", default="600/minute")
 # The browser's bulk upload: files in one batch, and their total size (each file is also held to
