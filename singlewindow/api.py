@@ -83,6 +83,13 @@ IDEMPOTENCY_WAIT_SECONDS = 3.0
 IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=5)
 
 
+def request_fingerprint(request: Request) -> bytes:
+    """What ``with_idempotency`` compares between two uses of one key, for a request whose body is
+    parsed data: the path (one key on two resources is two different requests) and the data as
+    canonical JSON (the order of fields and the client's spacing do not count)."""
+    return request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+
+
 def with_idempotency(request: Request, body: bytes, handler: Callable[[], Response]) -> Response:
     """Run ``handler`` once per (user, Idempotency-Key); a repeat replays the first answer.
 

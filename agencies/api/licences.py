@@ -8,7 +8,6 @@ the same 404 as a licence that does not exist. Only an officer of the issuing ag
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from singlewindow.api import with_idempotency
+from singlewindow.api import request_fingerprint, with_idempotency
 from singlewindow.errors import DomainError
 from singlewindow.serializers import ErrorResponseSerializer
 
@@ -187,7 +186,7 @@ class LicenceListView(generics.ListCreateAPIView):
         responses={201: LicenceDetailSerializer, **ERRORS},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._register(request))
 
     def _register(self, request: Request) -> Response:
@@ -247,7 +246,7 @@ class LicenceRevokeView(generics.GenericAPIView):
         responses={200: LicenceDetailSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._revoke(request, pk))
 
     def _revoke(self, request: Request, pk: int) -> Response:

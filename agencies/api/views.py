@@ -7,7 +7,6 @@ see only their agency's reviews; anything else is the same 404 as a review that 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import django_filters
@@ -24,7 +23,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import User
 from declarations.api.serializers import ErrorResponseSerializer
-from singlewindow.api import answer_after_commit, with_idempotency
+from singlewindow.api import answer_after_commit, request_fingerprint, with_idempotency
 from singlewindow.errors import DomainError
 from singlewindow.parsers import BoundedJSONParser
 
@@ -179,7 +178,7 @@ class ReviewDecisionView(generics.GenericAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         # The path is part of the fingerprint: one key reused for another review is a client error.
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._decide(request, pk))
 
     def _decide(self, request: Request, pk: int) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,7 +16,7 @@ from accounts.models import Role, User
 from declarations.api.serializers import ErrorResponseSerializer
 from declarations.models import PostReleaseRequest, RequestStatus
 from declarations.selectors import access_declaration
-from singlewindow.api import with_idempotency
+from singlewindow.api import request_fingerprint, with_idempotency
 from singlewindow.parsers import BoundedJSONParser
 
 from .. import selectors, services
@@ -49,7 +48,7 @@ class ReleaseOverrideView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, mrn: str) -> Response:
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._override(request, mrn))
 
     def _override(self, request: Request, mrn: str) -> Response:
@@ -129,7 +128,7 @@ class RequestDecisionView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._decide(request, pk))
 
     def _decide(self, request: Request, pk: int) -> Response:

@@ -8,11 +8,11 @@ else gets 404. Writes are for the token user's own agency (customs for a supervi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.models import User, eori_validator
 from declarations.api.serializers import ErrorResponseSerializer
-from singlewindow.api import with_idempotency
+from singlewindow.api import request_fingerprint, with_idempotency
 from singlewindow.errors import DomainError
 from singlewindow.parsers import BoundedJSONParser
 
@@ -126,8 +126,6 @@ class WatchlistView(generics.ListAPIView):
         return selectors.watchlist_entries(show=f["show"], text=f["eori"], agency=f["agency"])
 
     def get_serializer_context(self) -> dict[str, Any]:
-        from django.utils import timezone
-
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     @extend_schema(
@@ -151,7 +149,7 @@ class WatchlistView(generics.ListAPIView):
         responses={201: WatchlistEntrySerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._add(request))
 
     def _add(self, request: Request) -> Response:
@@ -200,12 +198,10 @@ class WatchlistRemoveView(generics.GenericAPIView):
         responses={200: WatchlistEntrySerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        body = request.path.encode() + json.dumps(request.data, sort_keys=True, default=str).encode()
+        body = request_fingerprint(request)
         return with_idempotency(request, body, lambda: self._remove(request, pk))
 
     def _remove(self, request: Request, pk: int) -> Response:
-        from django.utils import timezone
-
         user = _user(request)
         entry = access.access_watchlist_entry_to_remove(user, pk)
         serializer = WatchlistRemoveSerializer(data=request.data)
