@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -75,7 +76,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "hs_prefix": f["hs_prefix"],
             "min_age_hours": float(f["age"]) if f["age"] else None,
         }
-    reviews = selectors.review_queue(user, view=tab, **narrowing)
+    # The declaration's risk lane (clearance's assessment, read by its relation name: agencies
+    # import nothing from clearance) is a tag on each row; agencies may see a declaration's lane.
+    reviews = selectors.review_queue(user, view=tab, **narrowing).annotate(lane=F("declaration__risk__lane"))
     page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.queue_counts(user)
     query = request.GET.copy()

@@ -73,6 +73,16 @@ def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Noti
     return notifications.filter(read_at__isnull=True) if unread_only else notifications
 
 
+# The header's badge stops counting here ("99+"): a user who never reads them costs no more.
+UNREAD_COUNT_CAP = 99
+
+
+def notifications_unread_count(user: User) -> int:
+    """How many of the user's notifications are unread, up to ``UNREAD_COUNT_CAP + 1`` (one query)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).values("pk")
+    return unread[: UNREAD_COUNT_CAP + 1].count()
+
+
 def access_notification(user: User, notification_id: int | str) -> Notification:
     try:
         return Notification.objects.get(pk=int(notification_id), user=user)

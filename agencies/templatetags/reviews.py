@@ -44,27 +44,34 @@ def duration(delta: timedelta) -> str:
 def due(review: Any) -> dict[str, Any]:
     """The review's service-level position: ``overdue`` and the words for it (never colour alone).
 
+    ``text`` says it in one line with the time; ``short`` (``Due in 3 h 20 min``, ``Overdue by
+    2 h 05 min``) is for the queue's cards, which show the exact time (``due_at``) in a ``<time>``.
     Reads ``review.declaration``: load it with the review (``select_related`` or a prefetch).
     """
     if review.is_decided:
-        return {"decided": True, "closed": False, "overdue": False, "text": ""}
+        return {"decided": True, "closed": False, "overdue": False, "text": "", "short": ""}
     if not review.declaration.is_under_review:
         # A supervisor decided the release (or the trader cancelled): the review no longer counts.
-        return {"decided": False, "closed": True, "overdue": False, "text": _("Closed without a decision")}
+        closed = _("Closed without a decision")
+        return {"decided": False, "closed": True, "overdue": False, "text": closed, "short": closed}
     left = review.due_at - timezone.now()
     if left.total_seconds() < 0:
         return {
             "decided": False,
             "closed": False,
             "overdue": True,
+            "due_at": review.due_at,
             "text": _("Overdue by %(span)s (was due %(at)s)")
             % {"span": duration(left), "at": when(review.due_at)},
+            "short": _("Overdue by %(span)s") % {"span": duration(left)},
         }
     return {
         "decided": False,
         "closed": False,
         "overdue": False,
+        "due_at": review.due_at,
         "text": _("Due %(at)s · %(span)s left") % {"at": when(review.due_at), "span": duration(left)},
+        "short": _("Due in %(span)s") % {"span": duration(left)},
     }
 
 
