@@ -43,7 +43,7 @@ from singlewindow.audit import audit_log
 from singlewindow.errors import Conflict, DomainError, NotFound
 
 from .access import agencies_of
-from .models import Agency, Licence, LicenceState, LicenceUsage, UsageKind
+from .models import WRITE_OFF_KINDS, Agency, Licence, LicenceState, LicenceUsage, UsageKind
 
 if TYPE_CHECKING:
     from .routing import AgencyRoute
@@ -582,7 +582,7 @@ def licences_restore(
     twice restores nothing more (a decrement is reversed at most once). Returns how many.
     """
     decrements = LicenceUsage.objects.filter(
-        declaration=declaration, kind=UsageKind.DECREMENT, restored_by__isnull=True
+        declaration=declaration, kind__in=WRITE_OFF_KINDS, restored_by__isnull=True
     )
     if agency_ids is not None:
         decrements = decrements.filter(licence__agency_id__in=list(agency_ids))
@@ -625,6 +625,94 @@ def licences_restore(
         )
     LicenceUsage.objects.bulk_create(rows)
     return len(rows)
+
+
+def licences_reinstate(*, declaration: Declaration, reason: str) -> list[dict[str, Any]]:
+    """Write off again what the refusal of ``declaration`` gave back: it is released after all.
+
+    The caller holds the declaration's row lock. Each restore of the refusal (of the current
+    version, not yet reinstated) gets a ``reinstate`` line naming it, under its licence's lock,
+    where the balance still allows; a licence used up by others meanwhile cannot go below zero,
+    and what it could not take is returned (licence, item, what was wanted and what was left)
+    for the caller to record. Running it twice writes off nothing more.
+    """
+    restores = list(
+        LicenceUsage.objects.filter(
+            declaration=declaration,
+            kind=UsageKind.RESTORE,
+            reason="refused",
+            version=declaration.version,
+            restored_by__isnull=True,
+        ).order_by("licence_id", "pk")
+    )
+    if not restores:
+        return []
+    locked = {
+        lic.pk: lic
+        for lic in Licence.objects.select_for_update()
+        .filter(pk__in={u.licence_id for u in restores})
+        .order_by("pk")
+    }
+    now = timezone.now()
+    rows: list[LicenceUsage] = []
+    shortfalls: list[dict[str, Any]] = []
+    for restore in restores:
+        licence = locked[restore.licence_id]
+        short_quantity = (
+            restore.quantity is not None
+            and licence.quantity_balance is not None
+            and licence.quantity_balance < restore.quantity
+        )
+        short_value = (
+            restore.value is not None
+            and licence.value_balance is not None
+            and licence.value_balance < restore.value
+        )
+        if short_quantity or short_value:
+            shortfalls.append(
+                {
+                    "licence": licence.number,
+                    "item": restore.item,
+                    "wanted": [
+                        shown(restore.quantity, licence.quantity_unit) if short_quantity else "",
+                        shown(restore.value, licence.value_currency) if short_value else "",
+                    ],
+                    "left": [
+                        shown(licence.quantity_balance, licence.quantity_unit) if short_quantity else "",
+                        shown(licence.value_balance, licence.value_currency) if short_value else "",
+                    ],
+                }
+            )
+            continue
+        if restore.quantity is not None and licence.quantity_balance is not None:
+            licence.quantity_balance -= restore.quantity
+        if restore.value is not None and licence.value_balance is not None:
+            licence.value_balance -= restore.value
+        rows.append(
+            LicenceUsage(
+                licence=licence,
+                kind=UsageKind.REINSTATE,
+                declaration=declaration,
+                version=restore.version,
+                item=restore.item,
+                quantity=restore.quantity,
+                value=restore.value,
+                quantity_balance=licence.quantity_balance,
+                value_balance=licence.value_balance,
+                reverses=restore,
+                reason=reason,
+                at=now,
+            )
+        )
+    for licence in locked.values():
+        Licence.objects.filter(pk=licence.pk).update(
+            quantity_balance=licence.quantity_balance, value_balance=licence.value_balance
+        )
+    LicenceUsage.objects.bulk_create(rows)
+    for shortfall in shortfalls:
+        shortfall["wanted"] = " + ".join(w for w in shortfall["wanted"] if w)
+        shortfall["left"] = " + ".join(v for v in shortfall["left"] if v)
+    return shortfalls
 
 
 def licences_replan(

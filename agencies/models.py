@@ -650,15 +650,22 @@ class UsageKind(models.TextChoices):
     ISSUE = "issue", _("Issued")
     DECREMENT = "decrement", _("Written off")
     RESTORE = "restore", _("Restored")
+    # A restore undone: the refused declaration was released by a supervisor after all.
+    REINSTATE = "reinstate", _("Written off again")
     REVOKE = "revoke", _("Revoked")
+
+
+WRITE_OFF_KINDS = (UsageKind.DECREMENT, UsageKind.REINSTATE)
 
 
 class LicenceUsage(models.Model):
     """One line of a licence's balance history; append-only (rows are never updated or deleted).
 
     A decrement is for one goods item (its number) of one version of a declaration; a restore
-    gives one decrement back (``reverses``, at most once). Quantities and values are the change
-    (positive), the balances what was left after it.
+    gives one decrement back (``reverses``, at most once), and a reinstatement takes one restore
+    back when a refused declaration is released after all (``reverses`` the restore; it can be
+    restored in its turn). Quantities and values are the change (positive), the balances what was
+    left after it.
     """
 
     licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="usages")
@@ -691,10 +698,19 @@ class LicenceUsage(models.Model):
                 name="licence_decrement_once",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["issue", "decrement", "restore", "revoke"]),
+                condition=models.Q(kind__in=["issue", "decrement", "restore", "reinstate", "revoke"]),
                 name="licence_usage_kind_known",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.licence_id} {self.kind}"
+
+    @property
+    def is_write_off(self) -> bool:
+        """The balance went down for a declaration's goods (written off, or written off again)."""
+        return self.kind in WRITE_OFF_KINDS
+
+    @property
+    def is_give_back(self) -> bool:
+        return self.kind == UsageKind.RESTORE

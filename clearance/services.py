@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PERM_MEMBER, PERM_REPRESENT, Role, TraderAccountUserObjectPermission, User
-from agencies.licences import licences_apply, licences_replan, licences_restore
+from agencies.licences import licences_apply, licences_reinstate, licences_replan, licences_restore
 from agencies.models import OPEN_STATUSES, Agency, AgencyReview, InformationRequest, ReviewStatus
 from agencies.routing import AgencyRoute, customs_agency, routing_plan
 from agencies.services import reviews_open
@@ -41,7 +41,7 @@ from declarations.services import declaration_transition
 from payments import status as payments_status
 from payments.pipeline import declaration_assess, declaration_recharge
 from payments.refunds import declaration_money_return
-from singlewindow.audit import AuditEntry, audit_log_many
+from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
 
 from .inspections.opening import controls_open, controls_renew_on_resubmission
@@ -494,6 +494,15 @@ def _decision_record(
         licences_restore(declaration=declaration, reason="refused")  # what it wrote off is given back
     elif was_refused:
         declaration_recharge(declaration=declaration)  # released after all: its charges are owed again
+        # and what its licences gave back at the refusal is written off again, as far as it is left.
+        shortfalls = licences_reinstate(declaration=declaration, reason=override_reason)
+        if shortfalls:
+            audit_log(
+                action="clearance.release.licence_shortfall",
+                obj=declaration,
+                actor=supervisor,
+                data={"shortfalls": shortfalls},
+            )
     _trader_notify(
         declaration=declaration,
         kind=NotificationKind.RELEASED if outcome == Outcome.RELEASED else NotificationKind.REFUSED,

@@ -107,6 +107,9 @@ ACTION_LABELS: dict[str, Any] = {
     # Release (clearance.services).
     "clearance.release.decided": _("Release decision recorded"),
     "clearance.release.overridden": _("Release decision overridden by a supervisor"),
+    "clearance.release.licence_shortfall": _(
+        "Released after refusal: a licence no longer had the balance to write the goods off again"
+    ),
     # Risk management (clearance.risk).
     "clearance.risk.assessed": _("Risk assessed: score and lane"),
     "clearance.risk.rule_created": _("Risk rule created"),

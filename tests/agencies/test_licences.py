@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from agencies.licences import LicenceError, licence_revoke, licences_apply
+from agencies.licences import LicenceError, licence_revoke, licences_apply, licences_restore
 from agencies.models import Licence, LicenceUsage, ReviewStatus, UsageKind
 from agencies.routing import routing_plan
 from clearance import services as clearance
 from declarations.amendments import declaration_cancel
 from declarations.models import Channel, Declaration, Status
 from singlewindow.errors import Conflict
+from singlewindow.models import AuditEvent
 from tests.conftest import IMPORTER_EORI
 
 from .fixtures import client_for, item, lodge, payload_with, review_of
@@ -257,6 +258,78 @@ def test_a_refusal_gives_back_what_the_declaration_wrote_off(
         )
     licence.refresh_from_db()
     assert licence.quantity_balance == Decimal(500)
+
+
+def refuse_then_release(supervisor, declaration: Declaration, capture) -> None:
+    with capture(execute=True):
+        clearance.release_override(
+            declaration=declaration, supervisor=supervisor, outcome="refused", reason="Smuggling suspected"
+        )
+    with capture(execute=True):
+        clearance.release_override(
+            declaration=Declaration.objects.get(pk=declaration.pk),
+            supervisor=supervisor,
+            outcome="released",
+            reason="Suspicion cleared on appeal",
+        )
+
+
+def test_a_refused_declaration_released_after_all_writes_its_licence_off_again(
+    importer, licensing, supervisor, django_capture_on_commit_callbacks
+):
+    licence = oil_licence(licensing)
+    review = licensing_review(importer, django_capture_on_commit_callbacks, ore_item(), item(2, "09021000"))
+    declaration = Declaration.objects.get(pk=review.declaration_id)
+
+    refuse_then_release(supervisor, declaration, django_capture_on_commit_callbacks)
+
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.RELEASED
+    licence.refresh_from_db()
+    assert licence.quantity_balance == Decimal(400)
+    again = licence.usages.get(kind=UsageKind.REINSTATE)
+    assert again.reverses.kind == UsageKind.RESTORE and again.reverses.reverses.kind == UsageKind.DECREMENT
+    assert again.quantity == Decimal(100) and again.item == 1
+    assert again.reason == "Suspicion cleared on appeal"
+    # Given back once more if the release is undone later (the reinstatement is a write-off).
+    assert licences_restore(declaration=declaration, reason="invalidated") == 1
+    licence.refresh_from_db()
+    assert licence.quantity_balance == Decimal(500)
+
+
+def test_a_licence_used_up_meanwhile_is_not_overdrawn_by_the_late_release_and_the_shortfall_is_recorded(
+    importer, licensing, supervisor, django_capture_on_commit_callbacks
+):
+    licence = oil_licence(licensing, quantity="150")
+    review = licensing_review(importer, django_capture_on_commit_callbacks, ore_item(), item(2, "09021000"))
+    declaration = Declaration.objects.get(pk=review.declaration_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        clearance.release_override(
+            declaration=declaration, supervisor=supervisor, outcome="refused", reason="Smuggling suspected"
+        )
+    # Another declaration takes what the refusal gave back.
+    other = licensing_review(
+        importer,
+        django_capture_on_commit_callbacks,
+        ore_item(write_off_quantity="120", write_off_unit="KGM#G"),
+        lrn="LIC-2",
+    )
+    assert other.status == ReviewStatus.AUTO_APPROVED
+    with django_capture_on_commit_callbacks(execute=True):
+        clearance.release_override(
+            declaration=Declaration.objects.get(pk=declaration.pk),
+            supervisor=supervisor,
+            outcome="released",
+            reason="Suspicion cleared on appeal",
+        )
+
+    assert Declaration.objects.get(pk=declaration.pk).status == Status.RELEASED
+    licence.refresh_from_db()
+    assert licence.quantity_balance == Decimal(30)
+    assert not licence.usages.filter(kind=UsageKind.REINSTATE).exists()
+    event = AuditEvent.objects.get(action="clearance.release.licence_shortfall", object_id=declaration.pk)
+    assert event.data["shortfalls"] == [
+        {"licence": "GBOIL000002-0001", "item": 1, "wanted": "100 kg", "left": "30 kg"}
+    ]
 
 
 def test_an_amendment_of_the_item_gives_back_the_old_write_off_and_takes_the_new_one(
