@@ -617,7 +617,9 @@ def trader_notify(*, declaration: Declaration, kind: str, message: str) -> list[
     return _trader_notify(declaration=declaration, kind=kind, message=message)
 
 
-def staff_notify(*, users: Iterable[User], declaration: Declaration, kind: str, message: str) -> list[Notification]:
+def staff_notify(
+    *, users: Iterable[User], declaration: Declaration, kind: str, message: str
+) -> list[Notification]:
     """Tell officials (officers, supervisors) about a declaration: a portal notification each, in the
     caller's transaction; e-mails after commit, outside it (a mail server down undoes nothing)."""
     recipients = list(users)

@@ -158,3 +158,8 @@ class StageDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.stage} {self.dimension}={self.key}: {self.count}"
+
+
+# Service levels and trade statistics (their own modules; Django finds an app's models here).
+from insights.service_levels_models import OverdueAlert, ServiceLevelBreach, ServiceLevelDaily  # noqa: E402, F401
+from insights.statistics_models import TradeMonthly  # noqa: E402, F401

@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from agencies.access import agency_ids_of
-from agencies.models import DECIDED_STATUSES, OPEN_STATUSES, Agency, AgencyReview, InformationRequest, ReviewStatus
+from agencies.models import (
+    DECIDED_STATUSES,
+    OPEN_STATUSES,
+    Agency,
+    AgencyReview,
+    InformationRequest,
+    ReviewStatus,
+)
 
 from . import buckets
 from .service_levels_models import ServiceLevelBreach, ServiceLevelDaily
@@ -100,6 +107,8 @@ def service_level_refresh(*, first: date, last: date) -> int:
     for pk, agency_id, declaration_id, created_at, decided_at, due_at in decided.values_list(
         "pk", "agency_id", "declaration_id", "created_at", "decided_at", "due_at"
     ).iterator(chunk_size=5000):
+        if decided_at is None:  # pragma: no cover - the filter above leaves none
+            continue
         counted += 1
         day = timezone.localdate(decided_at)
         row = days.setdefault((day, agency_id), [0, 0, 0.0, buckets.empty()])
@@ -238,4 +247,3 @@ def totals(levels: list[AgencyLevel]) -> AgencyLevel:
 
 def breach_count(levels: list[AgencyLevel]) -> int:
     return sum(level.breached for level in levels)
-

@@ -69,7 +69,10 @@ def overdue_alerts_send(*, limit: int = BATCH) -> int:
     now = timezone.now()
     alerted = OverdueAlert.objects.filter(review_id=OuterRef("pk"))
     candidates = list(
-        overdue_open(now).filter(~Exists(alerted)).order_by("due_at", "pk").values_list("pk", flat=True)[:limit]
+        overdue_open(now)
+        .filter(~Exists(alerted))
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
     claimed = _claim(candidates, now)
     if not claimed:
@@ -80,7 +83,7 @@ def overdue_alerts_send(*, limit: int = BATCH) -> int:
         .order_by("due_at", "pk")
     )
     officers = _officers_by_agency({r.agency_id for r in reviews})
-    supervisors = list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk"))
+    supervisors = list(User.objects.filter(groups__name=Role.SUPERVISOR.value, is_active=True).order_by("pk"))
     counts: dict[int, int] = {}
     for review in reviews:
         recipients = {u.pk: u for u in [*officers.get(review.agency_id, []), *supervisors]}

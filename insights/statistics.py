@@ -23,7 +23,7 @@ from declarations.models import Status as DeclarationStatus
 from .statistics_models import TradeMonthly
 
 ZERO = Decimal(0)
-AMOUNT = DecimalField(max_digits=22, decimal_places=3)
+AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=22, decimal_places=3)
 
 
 def month_start(day: date) -> date:
@@ -169,7 +169,9 @@ def trade_by(f: TradeFilter, dimension: str) -> list[TradeRow]:
     ]
     if dimension == "month":
         by_month = {r.key: r for r in result}
-        return [by_month.get(m.isoformat(), TradeRow(key=m.isoformat())) for m in months_between(f.first, f.last)]
+        return [
+            by_month.get(m.isoformat(), TradeRow(key=m.isoformat())) for m in months_between(f.first, f.last)
+        ]
     return sorted(result, key=lambda r: (-r.value, r.key))
 
 
@@ -207,4 +209,3 @@ def chapters_and_origins() -> tuple[list[str], list[str]]:
     chapters = sorted(set(TradeMonthly.objects.values_list("hs_chapter", flat=True).distinct()))
     origins = sorted(set(TradeMonthly.objects.exclude(origin="").values_list("origin", flat=True).distinct()))
     return chapters, origins
-

@@ -24,7 +24,9 @@ class TradeMonthly(models.Model):
     origin = models.CharField(_("country of origin"), max_length=2, blank=True)
     declarations = models.PositiveIntegerField(_("declarations"), default=0)
     items = models.PositiveIntegerField(_("goods items"), default=0)
-    statistical_value = models.DecimalField(_("statistical value"), max_digits=22, decimal_places=3, default=0)
+    statistical_value = models.DecimalField(
+        _("statistical value"), max_digits=22, decimal_places=3, default=0
+    )
     net_mass = models.DecimalField(_("net mass (kg)"), max_digits=22, decimal_places=3, default=0)
     refreshed_at = models.DateTimeField(_("refreshed"))
 

@@ -487,6 +487,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.payment_timeout_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
+    # Reviews past their service level: their agency's officers and the supervisors, once each.
+    "insights-overdue-alerts": {
+        "task": "insights.service_levels_tasks.overdue_alerts_send",
+        "schedule": env.float("SW_OVERDUE_ALERT_SECONDS", default=300.0),
+    },
+    # The service-level figures of today and yesterday (the pages read these rows).
+    "insights-service-levels-refresh": {
+        "task": "insights.service_levels_tasks.service_level_refresh_recent",
+        "schedule": env.float("SW_SERVICE_LEVEL_REFRESH_SECONDS", default=600.0),
+    },
+    # This month's and last month's trade statistics.
+    "insights-trade-refresh": {
+        "task": "insights.statistics_tasks.trade_monthly_refresh_recent",
+        "schedule": crontab(minute=20),
+    },
 }
 
 LOGGING = {
