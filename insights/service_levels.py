@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -29,6 +30,7 @@ from agencies.models import (
     InformationRequest,
     ReviewStatus,
 )
+from clearance.oversight.selectors import percent
 
 from . import buckets
 from .service_levels_models import ServiceLevelBreach, ServiceLevelDaily
@@ -172,9 +174,9 @@ class AgencyLevel:
     open_overdue: int = 0
 
     @property
-    def within_share(self) -> float | None:
+    def within_share(self) -> Decimal | None:
         """Per cent of the decided reviews decided within the service level (one decimal)."""
-        return round(100 * self.within / self.decided, 1) if self.decided else None
+        return percent(self.within, self.decided)
 
     @property
     def breached(self) -> int:

@@ -13,12 +13,14 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, DecimalField, QuerySet, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
 from declarations.models import GoodsItem
 from declarations.models import Status as DeclarationStatus
+from payments.models import ExchangeRate
+from payments.money import home_currency
 
 from .statistics_models import TradeMonthly
 
@@ -52,8 +54,8 @@ def trade_monthly_refresh(*, first: date, last: date) -> int:
     """Rewrite the statistics of the months from ``first``'s to ``last``'s; returns the rows written.
 
     Counts the goods items of released declarations by the month the declaration was accepted,
-    its direction, the item's HS chapter and origin: items, distinct declarations, statistical
-    value (DE 99/6, the national currency) and net mass. A declaration released after the refresh
+    its direction, the item's HS chapter and origin: items, distinct declarations, value in the
+    administration's currency (``home_value``) and net mass. A declaration released after the refresh
     of its month is counted by the next one (beat refreshes the last two months every hour).
     """
     months = months_between(first, last)
@@ -67,12 +69,13 @@ def trade_monthly_refresh(*, first: date, last: date) -> int:
         .annotate(
             month=TruncMonth("declaration__accepted_at"),
             chapter=Substr("commodity_code", 1, 2),
+            home_value=home_value(),
         )
         .values("month", "declaration__direction", "chapter", "origin_country")
         .annotate(
             declarations=Count("declaration_id", distinct=True),
             items=Count("pk"),
-            value=Coalesce(Sum("statistical_value"), Value(ZERO), output_field=AMOUNT),
+            value=Coalesce(Sum("home_value"), Value(ZERO), output_field=AMOUNT),
             mass=Coalesce(Sum("net_mass"), Value(ZERO), output_field=AMOUNT),
         )
         .order_by()
@@ -102,6 +105,37 @@ def trade_monthly_refresh_recent() -> int:
     today = timezone.localdate()
     first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     return trade_monthly_refresh(first=first, last=today)
+
+
+def home_value() -> Case:
+    """An item's value in the administration's currency, in SQL: the statistical value (DE 99/6)
+    when declared in it, else the item price (DE 4/14) in it, else the price converted at the
+    declaration's own rate (DE 4/15) or the administration's rate of the month of acceptance
+    (``payments.ExchangeRate``: units of the currency for one unit of the home currency); 0 when
+    no rate applies."""
+    home = home_currency()
+    rate = (
+        ExchangeRate.objects.filter(
+            currency=OuterRef("value_currency"),
+            valid_from__lte=OuterRef("declaration__accepted_at"),
+        )
+        .order_by("-valid_from")
+        .values("rate")[:1]
+    )
+    return Case(
+        When(
+            Q(statistical_value__isnull=False) & Q(statistical_currency__in=["", home]),
+            then=F("statistical_value"),
+        ),
+        When(Q(value_amount__isnull=False) & Q(value_currency__in=["", home]), then=F("value_amount")),
+        When(
+            Q(value_amount__isnull=False) & Q(declaration__exchange_rate__gt=0),
+            then=F("value_amount") / F("declaration__exchange_rate"),
+        ),
+        When(value_amount__isnull=False, then=F("value_amount") / Subquery(rate)),
+        default=Value(ZERO),
+        output_field=AMOUNT,
+    )
 
 
 # --- the page's figures --------------------------------------------------------------------------
@@ -184,11 +218,12 @@ def trade_total(rows: list[TradeRow]) -> TradeRow:
 
 def trade_open_data(*, first: date, last: date) -> list[dict[str, object]]:
     """Monthly value and mass per direction and HS chapter, for publication: aggregates only (no
-    origin below a chapter's month, no trader), one query."""
+    origin below a chapter's month, no trader), one query. ``declarations`` sums the cells' counts
+    over origins (an upper bound: the caller suppresses small cells on it)."""
     grouped = (
         TradeMonthly.objects.filter(month__range=(month_start(first), month_start(last)))
         .values("month", "direction", "hs_chapter")
-        .annotate(i=Sum("items"), v=Sum("statistical_value"), m=Sum("net_mass"))
+        .annotate(d=Sum("declarations"), i=Sum("items"), v=Sum("statistical_value"), m=Sum("net_mass"))
         .order_by("month", "direction", "hs_chapter")
     )
     return [
@@ -196,6 +231,7 @@ def trade_open_data(*, first: date, last: date) -> list[dict[str, object]]:
             "month": row["month"].strftime("%Y-%m"),
             "direction": row["direction"],
             "hs_chapter": row["hs_chapter"],
+            "declarations": int(row["d"] or 0),
             "goods_items": int(row["i"] or 0),
             "statistical_value": str(row["v"] or ZERO),
             "net_mass_kg": str(row["m"] or ZERO),
@@ -209,3 +245,9 @@ def chapters_and_origins() -> tuple[list[str], list[str]]:
     chapters = sorted(set(TradeMonthly.objects.values_list("hs_chapter", flat=True).distinct()))
     origins = sorted(set(TradeMonthly.objects.exclude(origin="").values_list("origin", flat=True).distinct()))
     return chapters, origins
+
+
+def last_refreshed() -> str | None:
+    """When the statistics were last rewritten (ISO), None before the first refresh."""
+    at = TradeMonthly.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+    return at.isoformat() if at else None

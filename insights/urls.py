@@ -1,6 +1,18 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401 (the pages come with the issue that builds them)
+from django.urls import path
+
+from . import service_levels_views, statistics_views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("service-levels/", service_levels_views.service_levels_page, name="service_levels"),
+    path(
+        "service-levels/<slug:table>.csv", service_levels_views.service_levels_csv, name="service_levels_csv"
+    ),
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path("statistics/<slug:table>.csv", statistics_views.statistics_csv, name="statistics_csv"),
+    path(
+        "open-data/trade-statistics.json", statistics_views.statistics_open_data, name="statistics_open_data"
+    ),
+]
