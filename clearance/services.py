@@ -617,22 +617,6 @@ def trader_notify(*, declaration: Declaration, kind: str, message: str) -> list[
     return _trader_notify(declaration=declaration, kind=kind, message=message)
 
 
-def staff_notify(
-    *, users: Iterable[User], declaration: Declaration, kind: str, message: str
-) -> list[Notification]:
-    """Tell officials (officers, supervisors) about a declaration: a portal notification each, in the
-    caller's transaction; e-mails after commit, outside it (a mail server down undoes nothing)."""
-    recipients = list(users)
-    notifications = Notification.objects.bulk_create(
-        Notification(user=user, declaration=declaration, kind=kind, message=message) for user in recipients
-    )
-    subject = _("Declaration %(mrn)s") % {"mrn": declaration.mrn}
-    mails = [(subject, message, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in recipients if u.email]
-    if mails:
-        transaction.on_commit(lambda: _send_mails(mails), robust=True)
-    return notifications
-
-
 def _send_mails(mails: list[tuple[str, str, str, list[str]]]) -> None:
     send_mass_mail(tuple(mails), fail_silently=False)
 

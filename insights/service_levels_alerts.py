@@ -10,8 +10,11 @@ written in the same transaction as the claim (both or neither).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
@@ -19,9 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from agencies.models import PERM_OFFICER, AgencyReview, AgencyUserObjectPermission
-from clearance.models import NotificationKind
-from clearance.services import staff_notify
-from singlewindow.audit import audit_log
+from clearance.models import Notification, NotificationKind
 
 from .service_levels import overdue_open
 from .service_levels_models import OverdueAlert
@@ -46,6 +47,26 @@ def _claim(review_ids: list[int], now: Any) -> set[int]:
         return {int(row[0]) for row in cursor.fetchall()}
 
 
+def _send_mails(mails: list[tuple[str, str, str, list[str]]]) -> None:
+    send_mass_mail(tuple(mails), fail_silently=False)
+
+
+def staff_notify(*, users: Iterable[User], declaration: Any, message: str) -> list[Notification]:
+    """An overdue notification to each of these officials (portal, in the caller's transaction);
+    e-mails after commit, outside it (a mail server down undoes nothing), as
+    ``clearance.services.trader_notify`` does for traders."""
+    recipients = list(users)
+    notifications = Notification.objects.bulk_create(
+        Notification(user=user, declaration=declaration, kind=NotificationKind.OVERDUE, message=message)
+        for user in recipients
+    )
+    subject = _("Declaration %(mrn)s: review overdue") % {"mrn": declaration.mrn}
+    mails = [(subject, message, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in recipients if u.email]
+    if mails:
+        transaction.on_commit(lambda: _send_mails(mails), robust=True)
+    return notifications
+
+
 def _officers_by_agency(agency_ids: set[int]) -> dict[int, list[User]]:
     rows = AgencyUserObjectPermission.objects.filter(
         content_object_id__in=agency_ids, permission__codename=PERM_OFFICER, user__is_active=True
@@ -62,8 +83,8 @@ def overdue_alerts_send(*, limit: int = BATCH) -> int:
     time; returns how many reviews were alerted by this call.
 
     Each claimed review: a portal notification (kind ``overdue``, e-mail after commit) to every
-    active officer of its agency and every active customs supervisor, and the audit event
-    ``insights.review.overdue_alerted``. A review waiting for the trader's answer is not overdue
+    active officer of its agency and every active customs supervisor. The ``OverdueAlert`` row is
+    the record (when, to how many). A review waiting for the trader's answer is not overdue
     (its clock is stopped); one decided or withdrawn before the sweep is not alerted.
     """
     now = timezone.now()
@@ -97,21 +118,9 @@ def overdue_alerts_send(*, limit: int = BATCH) -> int:
         staff_notify(
             users=sorted(recipients.values(), key=lambda u: u.pk),
             declaration=review.declaration,
-            kind=NotificationKind.OVERDUE,
             message=message,
         )
         counts[review.pk] = len(recipients)
-        audit_log(
-            action="insights.review.overdue_alerted",
-            obj=OverdueAlert(review_id=review.pk),
-            actor=None,
-            data={
-                "agency": review.agency.code,
-                "declaration": review.declaration_id,
-                "due_at": review.due_at.isoformat(),
-                "recipients": len(recipients),
-            },
-        )
     for review_id, n in counts.items():
         OverdueAlert.objects.filter(pk=review_id).update(recipients=n)
     return len(reviews)

@@ -57,10 +57,6 @@ ACTION_LABELS: dict[str, Any] = {
     "agencies.review.info_answered": _("The trader answered the agency's question"),
     "agencies.review.inspection_required": _("Agency requires an inspection"),
     "agencies.delivery.replayed": _("Delivery to the agency's system replayed"),
-    # Service levels (insights.service_levels_alerts).
-    "insights.review.overdue_alerted": _(
-        "Review overdue: its agency's officers and the supervisors were alerted"
-    ),
     # Licences and permits on file (agencies.licences).
     "agencies.licence.registered": _("Licence registered by the issuing agency"),
     "agencies.licence.revoked": _("Licence revoked by the issuing agency"),

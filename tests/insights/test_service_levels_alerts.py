@@ -16,7 +16,6 @@ from declarations.models import Channel
 from declarations.services import declaration_lodge
 from insights.models import OverdueAlert
 from insights.service_levels_alerts import overdue_alerts_send
-from singlewindow.models import AuditEvent
 from tests.agencies.fixtures import mixed_payload, review_of
 from tests.concurrency import run_together
 
@@ -45,7 +44,6 @@ def test_overdue_review_alerts_its_agency_officers_and_the_supervisors_once(
     assert overdue_notices().count() == 2
     alert = OverdueAlert.objects.get()
     assert alert.recipients == 2
-    assert AuditEvent.objects.filter(action="insights.review.overdue_alerted").count() == 1
 
 
 def test_review_not_yet_due_decided_or_waiting_for_the_trader_is_not_alerted(
