@@ -22,6 +22,7 @@ class ClearanceConfig(AppConfig):
         from singlewindow.outbox import register_handler
 
         from . import tasks
+        from .audits.panels import audit_panel
         from .models import RiskRule, RiskSettings
         from .panels import declaration_panel, review_inspection_panel
         from .risk.cache import risk_cache_reset
@@ -37,6 +38,7 @@ class ClearanceConfig(AppConfig):
         register_detail_panel(declaration_panel)
         register_review_panel(review_inspection_panel)
         register_detail_panel(risk_panel)
+        register_detail_panel(audit_panel)
         register_detail_section("risk", risk_section)
         register_handler(TOPIC_AMENDED, tasks.on_declaration_amended)
         register_handler(TOPIC_CANCELLED, tasks.on_declaration_cancelled)

@@ -115,6 +115,15 @@ def risk_medians_refresh() -> int:
     return medians_refresh().kept
 
 
+@shared_task(acks_late=True)
+def audits_select() -> dict[str, int]:
+    """Beat: released declarations of the look-back window not yet considered for post-clearance audit."""
+    from .audits.selection import audits_select as select
+
+    done = select()
+    return {"considered": done.considered, "opened": len(done.opened)}
+
+
 # Outbox handlers (registered in ClearanceConfig.ready): enqueue after commit, pk only.
 
 

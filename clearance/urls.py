@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("clearance.inspections.urls")),
     path("risk/", include("clearance.oversight.urls")),
     path("risk/", include("clearance.risk.urls")),
+    path("audits/", include("clearance.audits.urls")),
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -28,7 +29,7 @@ from declarations.models import Declaration, Status
 
 from .charges import declaration_charge
 from .facilities import security_release
-from .ledger import ZERO, Leg, declaration_balance, ledger_account, post, trader_ledger_account
+from .ledger import ZERO, LedgerError, Leg, declaration_balance, ledger_account, post, trader_ledger_account
 from .models import Entry, LedgerAccountKind, LedgerTransaction, TransactionKind
 from .models.facilities import ReleaseReason
 from .money import home_currency, quantize
@@ -111,3 +112,59 @@ def declaration_money_return(*, declaration: Declaration) -> RefundResult | None
     why = ReleaseReason.CANCELLED if declaration.status != Status.REFUSED else ReleaseReason.CREDITED
     released = security_release(declaration=declaration, reason=why)
     return RefundResult(credited=credited, refunded=refunded, securities_released=int(released is not None))
+
+
+def declaration_overcharge_refund(
+    *,
+    declaration: Declaration,
+    amounts: dict[str, Decimal],
+    memo: str,
+    actor: Any = None,
+) -> RefundResult:
+    """Give back part of what a released declaration was charged (a post-clearance audit found it
+    overcharged): ``amounts`` (revenue code → positive amount) credited back, then whatever the
+    declaration now holds in credit (it had been paid) refunded from the refunds account.
+
+    The caller holds the declaration's row lock in its transaction and makes sure this runs once
+    (an audit concluded once). Refuses (``LedgerError``) a credit above what the ledger holds
+    charged for a code: revenue never goes below zero for a declaration.
+    """
+    if declaration.trader_account is None:
+        raise LedgerError("refund_no_account", "The declaration has no trader account to credit.")
+    held = revenue_by_code(declaration.pk)
+    for code, amount in amounts.items():
+        if amount <= 0:
+            raise LedgerError("refund_not_positive", f"A refund is a positive amount: {amount}.")
+        if amount > held.get(code, ZERO):
+            raise LedgerError(
+                "refund_above_charged",
+                _("%(amount)s is more than the %(charged)s charged under %(code)s for this declaration.")
+                % {"amount": amount, "charged": held.get(code, ZERO), "code": code},
+            )
+    credited = declaration_charge(
+        declaration=declaration,
+        amounts={code: -amount for code, amount in amounts.items()},
+        kind=TransactionKind.ADJUSTMENT,
+        memo=memo,
+        actor=actor,
+    )
+    refunded = None
+    balance = declaration_balance(declaration.pk)
+    if balance < 0:
+        refunded = post(
+            kind=TransactionKind.REFUND,
+            trader_account=declaration.trader_account,
+            legs=[
+                Leg(
+                    trader_ledger_account(declaration.trader_account),
+                    debit=-balance,
+                    declaration_id=declaration.pk,
+                ),
+                Leg(ledger_account(LedgerAccountKind.REFUNDS, code="main"), credit=-balance),
+            ],
+            reference=declaration.mrn or "",
+            memo=memo,
+            actor=actor,
+            audit_data={"declaration": declaration.pk},
+        )
+    return RefundResult(credited=credited, refunded=refunded, securities_released=0)

@@ -117,6 +117,12 @@ ACTION_LABELS: dict[str, Any] = {
     "clearance.risk.rule_deactivated": _("Risk rule deactivated"),
     "clearance.risk.settings_changed": _("Risk thresholds changed"),
     "clearance.risk.compliance_recorded": _("Compliance history recorded"),
+    # Post-clearance audit (clearance.audits).
+    "clearance.audit.opened": _("Post-clearance audit opened"),
+    "clearance.audit.finding_recorded": _("Post-clearance audit finding recorded"),
+    "clearance.audit.concluded": _("Post-clearance audit concluded"),
+    "clearance.audit.criterion_saved": _("Audit selection criterion saved"),
+    "clearance.audit.settings_changed": _("Audit selection settings changed"),
     "agencies.review.withdrawn": _("Left the agency's queue: a supervisor decided the release"),
     # Who may act for what (accounts.access, agencies.access, the admin's object permissions).
     "accounts.trader_account.member_added": _("User made a member of the trader account"),

@@ -462,6 +462,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clearance.tasks.risk_medians_refresh",
         "schedule": crontab(minute=45, hour=1),
     },
+    # Released declarations considered for post-clearance audit (criteria, random share), once each.
+    "audits-select": {
+        "task": "clearance.tasks.audits_select",
+        "schedule": crontab(minute=20, hour="*/1"),
+    },
     # Re-enqueue pushes of DMS responses to traders' endpoints whose task was lost.
     "response-delivery-sweep": {
         "task": "declarations.tasks.response_delivery_sweep",

@@ -1,5 +1,16 @@
 """Clearance's tables: the release decision and notifications, risk management, and controls."""
 
+from .audits import (
+    AuditCriterion,
+    AuditFinding,
+    AuditOutcome,
+    AuditScreening,
+    AuditSelection,
+    AuditSettings,
+    AuditStatus,
+    FindingKind,
+    PostClearanceAudit,
+)
 from .inspections import (
     ControlKind,
     ControlOutcome,
@@ -25,6 +36,15 @@ from .risk import (
 )
 
 __all__ = [
+    "AuditCriterion",
+    "AuditFinding",
+    "AuditOutcome",
+    "AuditScreening",
+    "AuditSelection",
+    "AuditSettings",
+    "AuditStatus",
+    "FindingKind",
+    "PostClearanceAudit",
     "ComplianceEvent",
     "ComplianceKind",
     "ControlKind",

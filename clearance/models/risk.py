@@ -36,6 +36,9 @@ class ComplianceKind(models.TextChoices):
     FINE = "fine", _("Fine")
     LATE_PAYMENT = "late_payment", _("Late payment")
     AGENCY_REJECTION = "agency_rejection", _("Rejected by an agency")
+    # A post-clearance audit's outcome (clearance.audits).
+    AUDIT_COMPLIANT = "audit_compliant", _("Post-clearance audit: compliant")
+    AUDIT_NON_COMPLIANT = "audit_non_compliant", _("Post-clearance audit: non-compliant")
 
 
 class RiskRule(models.Model):
