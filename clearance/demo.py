@@ -300,6 +300,9 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
         )
     seed_oversight_demo(accounts=accounts, agencies=agencies)
     _risk_profile_seed(enabled=not auto_decide)
+    from .audits.demo import seed_audit_demo
+
+    seed_audit_demo(enabled=not auto_decide)
     return listing
 
 

@@ -164,3 +164,20 @@ def test_the_command_selects_like_the_beat_job(
     assert "1 released declarations considered, 1 audits opened." in capsys.readouterr().out
     call_command("audits_select")
     assert PostClearanceAudit.objects.count() == 1
+
+
+def test_the_demo_seeds_criteria_and_settings_once_and_opens_cases_on_released_declarations(
+    importer, supervisor, agencies, django_capture_on_commit_callbacks, monkeypatch
+):
+    from clearance.audits.demo import DEMO_AUDIT_SHARE, seed_audit_demo
+
+    # The MRN is random: whether the 2 % draw picks it is not this test's business.
+    monkeypatch.setattr(selection, "audit_randomly_selected", lambda *args, **kwargs: False)
+
+    released_green(importer, "AUD-DEMO", django_capture_on_commit_callbacks)
+    opened = seed_audit_demo()
+    assert len(opened) == 1
+    assert PostClearanceAudit.objects.filter(opened_by=supervisor).count() == 1
+    assert seed_audit_demo() == []
+    assert AuditCriterion.objects.count() == 2
+    assert AuditSettings.objects.get().random_share == DEMO_AUDIT_SHARE
