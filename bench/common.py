@@ -98,7 +98,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, port: int) -> Iterator[str]:
+def gunicorn(env: dict[str, str], *, workers: int, port: int, threads: int = 1) -> Iterator[str]:
     proc = subprocess.Popen(
         [
             PYTHON,
@@ -109,6 +109,8 @@ def gunicorn(env: dict[str, str], *, workers: int, port: int) -> Iterator[str]:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
         ],
