@@ -224,14 +224,16 @@ def routing_plan(
 
     Every goods item is on at least one route: an item no rule matches goes to customs (joining
     customs' own route when its rules claimed other items). ``items``, ``documents`` and ``rules``
-    may be passed when the caller already loaded them; otherwise they are read (three queries,
-    plus one for customs when some item is unclaimed).
+    may be passed when the caller already loaded them; otherwise they are read (items, documents,
+    and the rules' freshness check, which also covers the customs agency for unclaimed items).
     """
     items = sorted(
         list(items) if items is not None else list(declaration.items.all()), key=lambda i: i.position
     )
     documents = list(documents) if documents is not None else list(declaration.documents.all())
-    rules = list(rules) if rules is not None else active_rules()
+    # One freshness check for the rules and the customs agency together (one snapshot of both).
+    cached = _routing_data() if rules is None else None
+    rules = list(rules) if rules is not None else list(cached.rules)  # type: ignore[union-attr]
     additional = [d for d in documents if d.kind == DocumentKind.ADDITIONAL]
     header_codes = {d.code for d in additional if d.item_id is None and document_covers_every_item(d.code)}
     codes_by_item: dict[int, set[str]] = {item.pk: set(header_codes) for item in items}
@@ -251,7 +253,8 @@ def routing_plan(
         if not claimed:
             unclaimed.append(item)
     if unclaimed:
-        customs = customs_agency()
+        customs = cached.customs if cached is not None else None
+        customs = customs if customs is not None else customs_agency()
         route = routes.setdefault(customs.pk, AgencyRoute(agency=customs))
         for item in unclaimed:
             route.add(None, item, codes_by_item[item.pk])

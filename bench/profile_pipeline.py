@@ -106,6 +106,7 @@ def main() -> None:
     for n in range(5):  # warm up: imports, schema, caches
         lodge(10_000 + n)
     lodge_counts, lodge_kinds, lodge_s, mrns = [], Counter(), [], []
+    lodge_ms: Counter[str] = Counter()
     profiler = cProfile.Profile()
     example_lodge: list[str] = []
     for n in range(args.declarations):
@@ -118,6 +119,8 @@ def main() -> None:
         mrns.append(mrn)
         lodge_counts.append(len(queries.captured_queries))
         lodge_kinds.update(kind_of(q["sql"]) for q in queries.captured_queries)
+        for q in queries.captured_queries:
+            lodge_ms[kind_of(q["sql"])] += float(q["time"]) * 1000
         if n == 0:
             example_lodge = [q["sql"][:200] for q in queries.captured_queries]
     lodge_profile = io.StringIO()
@@ -130,6 +133,7 @@ def main() -> None:
     for pk in warm:
         clearance_services.declaration_route(declaration_id=pk)
     route_counts, route_kinds, route_s = [], Counter(), []
+    route_ms: Counter[str] = Counter()
     profiler = cProfile.Profile()
     example_route: list[str] = []
     for n, pk in enumerate(ids):
@@ -142,6 +146,8 @@ def main() -> None:
             route_s.append(time.perf_counter() - started)
         route_counts.append(len(queries.captured_queries))
         route_kinds.update(kind_of(q["sql"]) for q in queries.captured_queries)
+        for q in queries.captured_queries:
+            route_ms[kind_of(q["sql"])] += float(q["time"]) * 1000
         if n == 0:
             example_route = [q["sql"][:200] for q in queries.captured_queries]
     route_profile = io.StringIO()
@@ -160,9 +166,16 @@ def main() -> None:
         "routing_queries_mean": round(sum(route_counts) / n, 1),
         "routing_queries_min_max": [min(route_counts), max(route_counts)],
         "routing": percentiles(route_s),
-        "lodgement_queries_by_kind_per_call": {k: round(v / n, 2) for k, v in lodge_kinds.most_common()},
-        "routing_queries_by_kind_per_call": {k: round(v / n, 2) for k, v in route_kinds.most_common()},
+        "lodgement_sql_ms_per_call": round(sum(lodge_ms.values()) / n, 1),
+        "routing_sql_ms_per_call": round(sum(route_ms.values()) / n, 1),
+        "lodgement_queries_by_kind_per_call": {
+            k: [round(v / n, 2), round(lodge_ms[k] / n, 2)] for k, v in lodge_kinds.most_common()
+        },
+        "routing_queries_by_kind_per_call": {
+            k: [round(v / n, 2), round(route_ms[k] / n, 2)] for k, v in route_kinds.most_common()
+        },
     }
+    print("queries by kind: [per call, ms per call]")
     print(json.dumps(summary, indent=2))
     if args.show_sql:
         print("\n--- first lodgement's statements"), print("\n".join(example_lodge))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, AgencyReview, RoutingRule, RuleDirection
 from agencies.routing import routing_dry_run, routing_plan, rule_matches
@@ -176,6 +178,25 @@ def test_an_item_no_rule_claims_goes_to_customs_beside_the_agencies_that_claim_t
             "required_documents": [],
         }
     ]
+
+
+@pytest.mark.django_db
+def test_a_plan_with_unclaimed_goods_checks_the_cached_rules_and_customs_once(
+    importer, agencies, django_capture_on_commit_callbacks
+):
+    declaration = lodge(
+        importer,
+        payload_with(item(1, SHAVER_PARTS), item(2, REVOLVERS), lrn="CLR-ONE-CHECK"),
+        django_capture_on_commit_callbacks,
+    )
+    items, documents = list(declaration.items.all()), list(declaration.documents.all())
+    routing_plan(declaration, items=items, documents=documents)  # the cache filled
+    with CaptureQueriesContext(connection) as queries:
+        plan = routing_plan(declaration, items=items, documents=documents)
+    assert {r.agency.code for r in plan} == {"customs", "standards"}
+    # One freshness check covers the rules and the customs agency the unclaimed item goes to
+    # (not PostgreSQL: nothing is cached, the rules and customs are read).
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
 
 
 @pytest.mark.django_db
