@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +82,9 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
     if declaration is None or not declaration.awaits_routing:
         return None
+    # Items with their tax lines and the documents, loaded once on the locked row: routing, the
+    # risk assessment and the duties assessment all read them from here.
+    prefetch_related_objects([declaration], "items__tax_lines", "documents")
     items = list(declaration.items.all())
     documents = list(declaration.documents.all())
     routes = routing_plan(declaration, items=items, documents=documents)
@@ -94,7 +97,7 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     # Duties, taxes and fees: assessed, charged to the trader's account, secured where a guarantee or
     # deferment account covers them (in this transaction: an accepted declaration is never routed
     # without its charge).
-    declaration_assess(declaration=declaration, agencies=_routed_items(routes))
+    declaration_assess(declaration=declaration, agencies=_routed_items(routes), locked=True, items=items)
     declaration_transition(
         declaration_id=declaration.pk,
         expected={DeclarationStatus.ACCEPTED},

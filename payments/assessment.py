@@ -35,7 +35,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyReview
@@ -623,16 +623,43 @@ def _items_for_assessment(declaration: Declaration) -> list[GoodsItem]:
 
 
 @transaction.atomic(savepoint=False)
-def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int]]) -> AssessmentResult:
+def assess(
+    declaration: Declaration,
+    *,
+    agencies: Mapping[Agency, Collection[int]],
+    locked: bool = False,
+    items: Sequence[GoodsItem] | None = None,
+) -> AssessmentResult:
     """Store the assessment of the declaration's current version and make it the current one.
 
     Idempotent: the version already assessed returns the stored assessment (``created`` False).
     Otherwise the previous current assessment stops being current, the new one ``supersedes`` it,
     and the result carries the difference of the totals. Audit event ``payments.assessment.created``.
     Locks the declaration row so two assessments of one declaration run one after the other.
+
+    ``locked``: ``declaration`` was read under ``select_for_update`` in the caller's transaction,
+    which still holds the lock (routing): it is used as it is, not read and locked again. ``items``:
+    its goods items as the caller loaded them (their tax lines are read here unless prefetched);
+    its documents are used where the caller prefetched them.
     """
-    locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    existing = Assessment.objects.filter(declaration=locked, version=locked.version).first()
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("assess(locked=True) needs the caller's transaction holding the lock")
+        locked_row = declaration
+    else:
+        locked_row = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    return _assess_locked(locked_row, agencies=agencies, items=items)
+
+
+def _assess_locked(
+    locked: Declaration, *, agencies: Mapping[Agency, Collection[int]], items: Sequence[GoodsItem] | None
+) -> AssessmentResult:
+    # The version's assessment and the current one in one query: the second matters only when the
+    # first is missing (a new assessment supersedes the current one).
+    found = list(
+        Assessment.objects.filter(Q(version=locked.version) | Q(is_current=True), declaration=locked)
+    )
+    existing = next((a for a in found if a.version == locked.version), None)
     if existing is not None:
         previous = existing.supersedes
         charged = existing.amounts_by_code()
@@ -644,9 +671,13 @@ def assess(declaration: Declaration, *, agencies: Mapping[Agency, Collection[int
             difference_by_code=_difference_by_code(charged, previous),
             charged_by_code=charged,
         )
-    prefetch_related_objects([locked], "documents")  # one query, not one per item
-    draft = compute(locked, items=_items_for_assessment(locked), agencies=agencies, on=acceptance_day(locked))
-    previous = Assessment.objects.filter(declaration=locked, is_current=True).first()
+    prefetch_related_objects([locked], "documents")  # one query, not one per item (none if prefetched)
+    if items is None:
+        items = _items_for_assessment(locked)
+    else:
+        prefetch_related_objects(list(items), "tax_lines")  # none if the caller prefetched them
+    draft = compute(locked, items=items, agencies=agencies, on=acceptance_day(locked))
+    previous = next((a for a in found if a.is_current), None)
     if previous is not None:
         Assessment.objects.filter(pk=previous.pk).update(is_current=False)
     assessment = Assessment.objects.create(

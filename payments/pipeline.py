@@ -15,13 +15,13 @@ excise code) for duties and taxes, ``FEE:<agency code>`` for an agency's fee.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from declarations.models import Declaration
+from declarations.models import Declaration, GoodsItem
 
 from .assessment import AssessmentResult, assess, reviewing_agencies
 from .charges import declaration_charge
@@ -38,9 +38,19 @@ class Assessed:
     securing: Securing
 
 
-def declaration_assess(*, declaration: Declaration, agencies: Mapping[Agency, Collection[int]]) -> Assessed:
-    """Assess, charge (or adjust) and secure; call inside the routing's transaction, with the lock."""
-    result = assess(declaration, agencies=agencies)
+def declaration_assess(
+    *,
+    declaration: Declaration,
+    agencies: Mapping[Agency, Collection[int]],
+    locked: bool = False,
+    items: Sequence[GoodsItem] | None = None,
+) -> Assessed:
+    """Assess, charge (or adjust) and secure; call inside the routing's transaction, with the lock.
+
+    ``locked`` and ``items``: the routing's row read under its lock and the goods items it loaded
+    (see ``assessment.assess``), so they are not read again.
+    """
+    result = assess(declaration, agencies=agencies, locked=locked, items=items)
     if result.created and result.previous is None and not result.assessment.total:
         # A first assessment with nothing to pay: nothing to post, nothing to secure.
         return Assessed(result=result, posted=None, securing=Securing(None))
