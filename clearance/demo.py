@@ -12,6 +12,7 @@ superuser by accident. Production creates its administrator with ``createsuperus
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -303,7 +304,20 @@ def seed_demo(*, auto_decide: bool = False, outside_embedded: bool = False) -> l
     from .audits.demo import seed_audit_demo
 
     seed_audit_demo(enabled=not auto_decide)
+    for seeder in _DEMO_SEEDERS:
+        seeder(accounts=accounts, agencies=agencies)
     return listing
+
+
+# Apps above clearance add their demo data through this hook (support: service requests), called
+# last inside seed_demo's transaction with the demo accounts and agencies; each must be idempotent.
+DemoSeeder = Callable[..., None]
+_DEMO_SEEDERS: list[DemoSeeder] = []
+
+
+def register_demo_seeder(seeder: DemoSeeder) -> None:
+    if seeder not in _DEMO_SEEDERS:
+        _DEMO_SEEDERS.append(seeder)
 
 
 # Oversight: the exporter is an authorised economic operator (its reviews come first in every
