@@ -114,6 +114,7 @@ class OpenAuditForm(forms.Form):
     reason = forms.CharField(
         label=_("Why it is audited"),
         max_length=300,
+        widget=forms.TextInput(attrs={"class": "input--long"}),
         help_text=_("Kept from the trader."),
         error_messages={"required": _("Say why the declaration is audited.")},
     )
@@ -145,6 +146,10 @@ class AuditCriterionForm(forms.ModelForm):
             "history_min_count",
             "is_active",
         )
+        widgets = {
+            "name": forms.TextInput(attrs={"class": "input--long"}),
+            "reason": forms.TextInput(attrs={"class": "input--long"}),
+        }
         help_texts = {
             "hs_prefix": _("Digits the commodity code starts with, e.g. 0902."),
             "origin_country": _("Two-letter ISO code, e.g. LK."),

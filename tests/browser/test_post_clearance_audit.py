@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from clearance.models import AuditStatus, PostClearanceAudit
+from clearance.models import AuditCriterion, AuditSettings, AuditStatus, PostClearanceAudit
 from declarations.models import Status
 from payments.ledger import trader_balance
 from payments.models import Facility, FacilityKind
@@ -100,3 +100,38 @@ def test_supervisor_audits_a_released_declaration_and_the_trader_sees_the_outcom
     page.goto(f"/accounts/{importer_account.pk}/")
     expect(page.get_by_text(f"Post-clearance audit of declaration {declaration.mrn}").first).to_be_visible()
     screenshot("audit-07-trader-account")
+
+
+def test_supervisor_adds_an_audit_criterion_and_sets_the_random_share(
+    page: Page, supervisor, password, screenshot
+):
+    sign_in(page, "supervisor", password)
+    page.goto("/clearance/audits/")
+    page.get_by_role("link", name="Selection criteria and random share").click()
+    expect(page.get_by_role("heading", name="Audit selection")).to_be_visible()
+    page.get_by_role("link", name="Add a criterion").click()
+    page.get_by_label("Name").fill("Tea from Sri Lanka above 20,000")
+    page.get_by_label("Reason shown to auditors").fill("tea of heading 0902 from LK has been undervalued")
+    page.get_by_label("HS code prefix").fill("0902")
+    page.get_by_label("Country of origin").fill("LK")
+    page.get_by_label("Declared value at least").fill("20000")
+    screenshot("audit-08-criterion-form-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("audit-09-criterion-form-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Save the criterion").click()
+    expect(page.get_by_text("Criterion “Tea from Sri Lanka above 20,000” saved.")).to_be_visible()
+    page.get_by_label("Share of released declarations audited at random (%)").fill("2.5")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.get_by_text("Audit selection settings saved")).to_be_visible()
+    expect(page.get_by_role("link", name="Tea from Sri Lanka above 20,000")).to_be_visible()
+    screenshot("audit-10-criteria-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("audit-11-criteria-390")
+    assert AuditSettings.objects.get().random_share == Decimal("2.5")
+    criterion = AuditCriterion.objects.get()
+    assert (criterion.hs_prefix, criterion.origin_country, criterion.min_value) == (
+        "0902",
+        "LK",
+        Decimal("20000"),
+    )
