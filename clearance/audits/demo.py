@@ -9,9 +9,9 @@ from decimal import Decimal
 from accounts.models import User
 from declarations.models import Declaration, Status
 
-from ..models import AuditCriterion, AuditSettings, ComplianceKind, PostClearanceAudit
+from ..models import AuditCriterion, AuditSelection, AuditSettings, ComplianceKind, PostClearanceAudit
 from .selection import audits_select
-from .services import audit_open_by_hand
+from .services import audit_open
 
 DEMO_AUDIT_SHARE = Decimal("2")
 DEMO_CRITERIA = (
@@ -53,10 +53,18 @@ def seed_audit_demo(*, enabled: bool = True) -> list[int]:
         and candidate is not None
         and not PostClearanceAudit.objects.filter(opened_by=supervisor).exists()
     ):
-        audit = audit_open_by_hand(
-            declaration_id=candidate.pk,
-            supervisor=supervisor,
-            reason="Demo: check the invoice against the sales contract",
+        # Inside seed_demo's transaction: the non-durable writer (audit_open_by_hand is durable).
+        audit = audit_open(
+            declaration=candidate,
+            selection=AuditSelection.MANUAL,
+            reasons=[
+                {
+                    "criterion": None,
+                    "name": "Opened by hand",
+                    "reason": "Demo: check the invoice against the sales contract",
+                }
+            ],
+            actor=supervisor,
         )
         opened.append(audit.pk)
     return opened
