@@ -56,6 +56,7 @@ from .models import (
     ReleaseDecision,
 )
 from .risk.services import risk_assess
+from .verification import verification_code_new
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +449,10 @@ def _decision_record(
         "override_reason": override_reason,
         "decided_at": now,
     }
+    if outcome == Outcome.RELEASED:
+        # The code on the release note a gate checks (clearance.verification); a refusal keeps
+        # whatever code the row had (none: only a refused declaration can be released after all).
+        values["verification_code"] = verification_code_new()
     # One statement (INSERT … ON CONFLICT (declaration) DO UPDATE) instead of a savepoint, a locked
     # read and a write: every caller holds the declaration's row lock, so nobody races this row.
     (decision,) = ReleaseDecision.objects.bulk_create(

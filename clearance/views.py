@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,8 +32,10 @@ from singlewindow.errors import DomainError, NotFound
 
 from . import selectors, services
 from .forms import OverrideForm, OverviewFilterForm
-from .models import Outcome
+from .models import Outcome, ReleaseDecision
 from .page_selectors import declarations_overview
+from .release_note import release_facts
+from .release_note import release_note_pdf as release_note_pdf_bytes
 from .risk.selectors import risk_for_page
 
 PAGE_SIZE = 25
@@ -209,8 +212,41 @@ def release_note(request: HttpRequest, mrn: str) -> HttpResponse:
     response = render(
         request,
         "clearance/release_note.html",
-        {"declaration": declaration, "decision": decision, "parties": list(declaration.parties.all())},
+        {
+            "declaration": declaration,
+            "decision": decision,
+            "parties": list(declaration.parties.all()),
+            "verify_url": _verify_url(request, decision),
+        },
     )
     response["Content-Disposition"] = f'attachment; filename="release-{declaration.mrn}.html"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _verify_url(request: HttpRequest, decision: ReleaseDecision) -> str:
+    if not decision.verification_code:
+        return ""
+    return request.build_absolute_uri(reverse("verify", args=[decision.verification_code]))
+
+
+@login_required
+@require_GET
+def release_note_pdf(request: HttpRequest, mrn: str) -> HttpResponse:
+    """The release note as a PDF: the declaration, each goods item, the containers, and the
+    verification code with the URL (and its QR code) a gate checks it at. Same access as the HTML note."""
+    user = _user(request)
+    if user.role is Role.OFFICER:
+        raise Http404("Agency officers see only their part of a declaration.")
+    declaration = access_declaration(user, mrn)
+    decision = selectors.release_decision_of(declaration)
+    if decision is None or decision.outcome != Outcome.RELEASED:
+        raise Http404("No release note: the goods are not released.")
+    declaration = declaration_with_details(declaration, user=user)
+    facts = release_facts(
+        declaration, decision, items=list(declaration.items.all()), verify_url=_verify_url(request, decision)
+    )
+    response = HttpResponse(release_note_pdf_bytes(facts), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="release-{declaration.mrn}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -188,6 +188,10 @@ SW_SESSION_IDLE_MINUTES = env.int("SW_SESSION_IDLE_MINUTES", default=30)
 # the session is saved (and the cookie renewed) at most once a minute by the idle middleware.
 SESSION_COOKIE_AGE = max(SW_SESSION_IDLE_MINUTES * 60 * 2, 12 * 3600)
 
+# /verify/<code>/ (a gate checking a release note, no sign-in): unknown codes one address may try an
+# hour before the page refuses (the codes are 59 random bits; this only keeps scanners off).
+SW_VERIFY_MISSES_PER_HOUR = env.int("SW_VERIFY_MISSES_PER_HOUR", default=30)
+
 # The default cache carries the API throttles' counts: Redis in the full stack (one count for every
 # process), local memory in the embedded mode.
 CACHES = {

@@ -33,6 +33,7 @@ urlpatterns = [
     path("declarations/", include("declarations.urls")),
     path("agencies/", include("agencies.urls")),
     path("clearance/", include("clearance.urls")),
+    path("verify/", include("clearance.verify_urls")),  # a gate checks a release note: public
     path("help/", include("support.urls")),
     path("insights/", include("insights.urls")),
     path("", include("payments.urls")),

@@ -177,7 +177,7 @@ def test_supervisor_overrides_and_the_trader_downloads_the_release_note(
     screenshot("22-trader-released")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download release note").click()
+        page.get_by_role("link", name="Printable web page (HTML)").click()
     assert download.value.suggested_filename == f"release-{declaration.mrn}.html"
     note = SCREENSHOTS.parent / f"release-{declaration.mrn}.html"
     download.value.save_as(note)
