@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import accounts_member_of
+from accounts.access import accounts_actable, accounts_member_of
 from accounts.models import Role, User
 from singlewindow.audit import action_label
 from singlewindow.errors import DomainError
@@ -77,7 +77,9 @@ def _user(request: HttpRequest) -> User:
 def declaration_list(request: HttpRequest) -> HttpResponse:
     """The declarations the user may see, filtered and paginated; its drafts below."""
     user = _user(request)
-    filters = DeclarationFilterForm(request.GET or None)
+    # Traders and brokers pick one of the accounts they act for (one query); customs sees all.
+    clients = list(accounts_actable(user).order_by("name")) if user.role in (Role.TRADER, Role.BROKER) else []
+    filters = DeclarationFilterForm(request.GET or None, clients=clients)
     declarations = _filtered(selectors.declarations_visible_to(user), filters, user=user)
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -103,9 +105,14 @@ def _filtered(
         .annotate(items_count=selectors.items_count(user))
         .order_by("-accepted_at", "-pk")
     )
-    if not filters.is_bound or not filters.is_valid():
+    if not filters.is_bound:
         return queryset
+    if not filters.is_valid():
+        # An account the user may not act for lists nothing rather than everything.
+        return queryset.none() if "trader_account" in filters.errors else queryset
     f = filters.cleaned_data
+    if f.get("trader_account"):
+        queryset = queryset.filter(trader_account_id=f["trader_account"])
     if f["status"]:
         queryset = queryset.filter(status=f["status"])
     if f["accepted_from"]:

@@ -97,6 +97,17 @@ class DeclarationFilter(django_filters.FilterSet):
     accepted_from = UtcIsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
     accepted_to = UtcIsoDateTimeFilter(field_name="accepted_at", lookup_expr="lte")
     direction = django_filters.CharFilter()
+    # A broker's client: the account's id or EORI. The list is already limited to what the caller
+    # may see, so another trader's account yields an empty page, never that trader's declarations.
+    trader_account = django_filters.CharFilter(method="filter_trader_account")
+
+    def filter_trader_account(
+        self, queryset: QuerySet[Declaration], name: str, value: str
+    ) -> QuerySet[Declaration]:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(trader_account_id=int(value))
+        return queryset.filter(trader_account__eori=value.upper())
 
     class Meta:
         model = Declaration

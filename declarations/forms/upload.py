@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -119,6 +120,20 @@ class DeclarationFilterForm(forms.Form):
     )
     lrn = forms.CharField(label=_("LRN"), required=False, max_length=22)
     mrn = UpperCharField(label=_("MRN"), required=False, max_length=18)
+    # A broker (or a member of several accounts) narrows the list to one client: only the accounts
+    # it may act for are offered, and any other id is refused (the view then lists nothing).
+    trader_account = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, clients: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(clients) > 1:
+            field = self.fields["trader_account"]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = [("", _("All clients"))] + [
+                (account.pk, f"{account.name} ({account.eori})") for account in clients
+            ]
+        else:
+            del self.fields["trader_account"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
