@@ -128,6 +128,6 @@ def test_backfill_gives_old_releases_a_code(released):
     from django.apps import apps
 
     ReleaseDecision.objects.filter(declaration=released).update(verification_code=None)
-    import_module("clearance.migrations.0007_release_verification_backfill").backfill(apps, None)
+    import_module("clearance.migrations.0008_release_verification_backfill").backfill(apps, None)
 
     assert code_of(released) is not None

@@ -12,6 +12,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clearance", "0006_release_verification_and_notice_kinds")]
+    dependencies = [("clearance", "0007_post_clearance_audit")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
