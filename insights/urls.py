@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import service_levels_views, statistics_views
+from . import scorecard_views, service_levels_views, statistics_views
 
 app_name = "insights"
 urlpatterns: list = [
@@ -10,6 +10,8 @@ urlpatterns: list = [
     path(
         "service-levels/<slug:table>.csv", service_levels_views.service_levels_csv, name="service_levels_csv"
     ),
+    path("scorecard/", scorecard_views.scorecard_page, name="scorecard"),
+    path("scorecard/figures.csv", scorecard_views.scorecard_csv, name="scorecard_csv"),
     path("statistics/", statistics_views.statistics_page, name="statistics"),
     path("statistics/<slug:table>.csv", statistics_views.statistics_csv, name="statistics_csv"),
     path(
