@@ -43,6 +43,7 @@ from payments.pipeline import declaration_assess, declaration_recharge
 from payments.refunds import declaration_money_return
 from singlewindow.audit import AuditEntry, audit_log, audit_log_many
 from singlewindow.errors import DomainError, NotFound
+from singlewindow.outbox import outbox_put
 
 from .inspections.opening import controls_open, controls_renew_on_resubmission
 from .inspections.rules import OPEN_CONTROL, ControlState, control_state
@@ -57,6 +58,10 @@ from .models import (
 )
 from .risk.services import risk_assess
 from .verification import verification_code_new
+
+# Published after every release decision is recorded (consolidation or override): the Time Release
+# Study (``insights``) writes the declaration's facts from it.
+TOPIC_RELEASE_DECIDED = "clearance.release.decided"
 
 logger = logging.getLogger(__name__)
 
@@ -516,6 +521,7 @@ def _decision_record(
         kind=NotificationKind.RELEASED if outcome == Outcome.RELEASED else NotificationKind.REFUSED,
         message=_release_message(declaration, decision),
     )
+    outbox_put(topic=TOPIC_RELEASE_DECIDED, object_id=declaration.pk, payload={"outcome": str(outcome)})
     return decision
 
 

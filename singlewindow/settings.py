@@ -481,6 +481,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agencies.tasks.delivery_sweep",
         "schedule": env.float("SW_CLEARANCE_SWEEP_SECONDS", default=60.0),
     },
+    # The Time Release Study: facts the outbox missed, today's and yesterday's histograms.
+    "insights-stage-daily-refresh": {
+        "task": "insights.tasks.stage_daily_refresh_recent",
+        "schedule": env.float("SW_INSIGHTS_REFRESH_SECONDS", default=300.0),
+    },
     # Last month's statements of the deferment accounts, early on the 1st (idempotent).
     "statements-generate": {
         "task": "payments.statement_tasks.statements_generate_monthly",
