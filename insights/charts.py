@@ -63,7 +63,18 @@ def _short(text: str, size: int = 22) -> str:
 
 def where_time_goes(*, id: str, title: str, desc: str, names: list[str], bars: list[Bar]) -> SafeString:
     """Horizontal stacked bars: each row's mean time per stage (``names``), one after the other."""
-    left, right, top_margin, row_h = 150, 16, 40, 30
+    left, right, row_h = 150, 16, 30
+    # Legend first: its items wrap onto as many lines as the names need.
+    legend: list[str] = []
+    x, y = 8.0, 10
+    for name, colour in zip(names, STAGE_COLOURS, strict=False):
+        item_w = 28 + 6.5 * len(name)
+        if x + item_w > WIDTH and x > 8:
+            x, y = 8.0, y + 18
+        legend.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{colour}"/>')
+        legend.append(f'<text x="{x + 16:.1f}" y="{y + 10}">{escape(name)}</text>')
+        x += item_w
+    top_margin = y + 32
     height = top_margin + row_h * max(len(bars), 1) + 34
     plot_w = WIDTH - left - right
     longest = max((sum(b.values) for b in bars), default=0.0)
@@ -71,12 +82,7 @@ def where_time_goes(*, id: str, title: str, desc: str, names: list[str], bars: l
     top = nice_ceiling(Decimal(str(round(longest / unit, 3))) if longest else Decimal(1))
     scale = plot_w / (float(top) * unit)
     parts = _open(id, title, desc, height)
-    # Legend.
-    x = float(left)
-    for name, colour in zip(names, STAGE_COLOURS, strict=False):
-        parts.append(f'<rect x="{x}" y="10" width="12" height="12" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 16}" y="20">{escape(name)}</text>')
-        x += 28 + 6.5 * len(name)
+    parts += legend
     # Grid and axis.
     base_y = top_margin + row_h * max(len(bars), 1)
     for i in range(5):

@@ -91,9 +91,10 @@ class InsightsFilterForm(forms.Form):
         return Period(first=start, last=end)
 
     def filters(self) -> dict[str, str]:
-        """The narrowing chosen ({} while unbound or invalid: the page shows everything)."""
-        if not self.is_bound or not self.is_valid():
+        """The narrowing chosen: every filter that is valid, even when the period is not (the page
+        shows what its fields say; {} while unbound)."""
+        if not self.is_bound:
             return {}
-        return {
-            k: self.cleaned_data[k] for k in ("direction", "type", "office", "lane") if self.cleaned_data[k]
-        }
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {k: cleaned[k] for k in ("direction", "type", "office", "lane") if cleaned.get(k)}

@@ -247,7 +247,7 @@ def stage_summary(
     found = _histograms(start=start, end=end, stages=[stage], dimension=dimension, filters=filters)
     labels = _labels(dimension, (key for _stage, key in found))
     rows = [_row(stage, key, labels[key], acc) for (_stage, key), acc in found.items() if acc.count]
-    return sorted(rows, key=lambda r: (-r.count, r.label))
+    return sorted(rows, key=lambda r: _order(dimension, r.key, r.count, r.label))
 
 
 def stages_overview(
@@ -268,11 +268,23 @@ def stage_breakdown(
     labels = _labels(dimension, keys)
     table: dict[str, dict[str, StageRow]] = {}
     first = stages[0]
-    for key in sorted(keys, key=lambda k: (-(found.get((first, k)) or _Acc()).count, labels[k])):
+    for key in sorted(
+        keys, key=lambda k: _order(dimension, k, (found.get((first, k)) or _Acc()).count, labels[k])
+    ):
         table[key] = {
             stage: _row(stage, key, labels[key], found.get((stage, key), _Acc())) for stage in stages
         }
     return table
+
+
+LANE_ORDER = {str(lane): n for n, lane in enumerate(Lane)}
+
+
+def _order(dimension: str, key: str, count: int, label: str) -> tuple[int, int, str]:
+    """Lanes in their own order (green, yellow, red); other keys by count, the busiest first."""
+    if dimension == Dimension.LANE:
+        return (LANE_ORDER.get(key, len(LANE_ORDER)), 0, label)
+    return (0, -count, label)
 
 
 def dimension_labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:

@@ -31,6 +31,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     name: str  # in the CSV's URL and file name
+    title: str  # the section's heading
     caption: str
     head: str  # the first column's name
     columns: list[Column]
@@ -87,6 +88,7 @@ def _where(
     stage_names = [str(Stage(s).label) for s in SEQUENTIAL_STAGES]
     table = Table(
         name=name,
+        title=_("Where the time goes"),
         caption=caption,
         head=head,
         columns=[
@@ -123,6 +125,7 @@ def overview(*, start: date, end: date, filters: dict[str, str]) -> Figures:
     )
     stage_table = Table(
         name="stages",
+        title=_("Time per stage"),
         caption=_("Time per stage, declarations released in the period"),
         head=_("Stage"),
         columns=_stats_columns(),
@@ -141,13 +144,14 @@ def overview(*, start: date, end: date, filters: dict[str, str]) -> Figures:
     where, where_chart = _where(
         name="where",
         caption=_("Where the time goes: mean time per stage, all declarations and per lane"),
-        head=_("Declarations"),
+        head=_("Lane"),
         labels=labels,
         rows=rows,
     )
     points = selectors.stage_trend(start=start, end=end, stage=Stage.TOTAL, period="week", filters=filters)
     trend = Table(
         name="trend",
+        title=_("Trend"),
         caption=_("Release time per week (weeks start on Monday)"),
         head=_("Week"),
         columns=[
@@ -183,6 +187,7 @@ def breakdown(*, dimension: str, start: date, end: date, filters: dict[str, str]
     rows = list(per_key.values())
     totals = Table(
         name="release",
+        title=_("Release time"),
         caption=_("Release time (lodgement to release) per %(dimension)s") % {"dimension": head.lower()},
         head=head,
         columns=_stats_columns(),
@@ -204,6 +209,7 @@ def breakdown(*, dimension: str, start: date, end: date, filters: dict[str, str]
             0,
             Table(
                 name="reviews",
+                title=_("Agency reviews"),
                 caption=_("Each agency's review: opened to decided, and the same less waiting on the trader"),
                 head=head,
                 columns=[

@@ -10,7 +10,12 @@ register = template.Library()
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    """A duration for the tables and charts; "–" when there is none."""
+    """A duration for the tables and charts; "–" when there is none. The spaces do not break: a
+    duration never wraps in a narrow column."""
+    return _duration(seconds).replace(" ", "\u00a0")
+
+
+def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     s = round(float(seconds))

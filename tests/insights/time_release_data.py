@@ -7,9 +7,10 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import User
+from agencies.models import Agency, AgencyReview
 from declarations.models import Declaration
 from insights import services
-from insights.models import ClearanceFact
+from insights.models import ClearanceFact, ReviewFact
 from tests.factories import UserFactory
 
 LANES = ("green", "yellow", "red")
@@ -30,9 +31,12 @@ def facts_make(
     office: str | None = None,
     direction: str = "import",
     seed: int = 7,
+    agencies: list[Agency] = (),  # type: ignore[assignment]
 ) -> list[ClearanceFact]:
     """One released declaration per (day, total seconds); lane, type and office cycle unless given.
-    The stages split the total: routing 5 %, review 55 %, payment 15 %, release the rest."""
+    The stages split the total: routing 5 %, review 55 %, payment 15 %, release the rest. With
+    ``agencies``, each declaration gets an approved review of each, taking part of the review
+    stage, a third of them waiting on the trader for part of it."""
     lodger = _lodger()
     start = Declaration.objects.count()
     declarations = Declaration.objects.bulk_create(
@@ -74,5 +78,34 @@ def facts_make(
             )
         )
     ClearanceFact.objects.bulk_create(facts)
+    review_facts = []
+    for fact in facts:
+        for n, agency in enumerate(agencies):
+            started = fact.lodged_at + timedelta(seconds=fact.routing_seconds or 0)
+            gross = int((fact.review_seconds or 0) * (0.4 + 0.6 * rng.random()) / (n + 1))
+            review = AgencyReview.objects.create(
+                declaration_id=fact.declaration_id,
+                agency=agency,
+                status="approved",
+                created_at=started,
+                decided_at=started + timedelta(seconds=gross),
+                due_at=started + timedelta(hours=agency.service_level_hours),
+            )
+            waiting = int(gross * rng.random() * 0.6) if rng.random() < 0.33 else 0
+            review_facts.append(
+                ReviewFact(
+                    review=review,
+                    declaration_id=fact.declaration_id,
+                    agency=agency,
+                    status="approved",
+                    started_at=started,
+                    decided_at=review.decided_at,
+                    day=fact.day,
+                    gross_seconds=gross,
+                    waiting_seconds=waiting,
+                    net_seconds=gross - waiting,
+                )
+            )
+    ReviewFact.objects.bulk_create(review_facts)
     services.stage_daily_refresh(days={day for day, _total in durations})
     return facts
