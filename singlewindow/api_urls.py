@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("agencies.api.urls")),
     path("", include("clearance.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("support.api_urls")),
 ]

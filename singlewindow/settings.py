@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "payments.models.PaymentMethod",
         "LicenceStateEnum": "agencies.models.LicenceState",
         "MoneyStateEnum": ["nothing_due", "due", "paid", "secured"],
+        "ServiceRequestStatusEnum": "support.models.RequestStatus",
+        "ServiceRequestCategoryEnum": "support.models.Category",
     },
 }
 
