@@ -101,12 +101,13 @@ def declaration_lodge(
     The same LRN from the same declarant returns the first declaration when the content is
     identical and raises ``LrnConflict`` when it differs.
     """
-    issues = list(extra_issues or []) + validation.validate(data, user=user)
+    # The parties' accounts are read once, for the rules and for storing.
+    declarant, trader = validation.resolve_accounts(data)
+    issues = list(extra_issues or []) + validation.validate(data, user=user, accounts=(declarant, trader))
     errors = [i for i in issues if i.severity == "error"]
     if errors:
         raise LodgementRejected(errors, data=data)
     warnings = [i for i in issues if i.severity != "error"]
-    declarant, trader = validation.resolve_accounts(data)
     assert declarant is not None  # validate() reported an unregistered declarant as an error
     digest = content_hash(data)
 
@@ -239,7 +240,7 @@ def _store(
     else:
         declaration = Declaration.objects.create(lodged_by=user, **fields)
 
-    Party.objects.bulk_create(
+    parties = Party.objects.bulk_create(
         Party(
             declaration=declaration,
             role=p.role.value,
@@ -267,7 +268,8 @@ def _store(
             _document_row(declaration, stored, pos, d) for pos, d in enumerate(item.documents, start=1)
         )
     Document.objects.bulk_create(documents)
-    ItemTaxLine.objects.bulk_create(tax_line_rows(items, data.items))
+    tax_lines = ItemTaxLine.objects.bulk_create(tax_line_rows(items, data.items))
+    _keep_parts(declaration, parties=parties, items=items, documents=documents, tax_lines=tax_lines)
     if source_body:
         SourceMessage.objects.create(
             declaration=declaration, content_type=source_content_type, body=source_body
@@ -299,6 +301,37 @@ def _store(
     outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
     response_record(declaration=declaration, kind=ResponseKind.ACCEPTED, at=now)
     return declaration
+
+
+def _related_cache(instance: Any, name: str, rows: list[Any]) -> None:
+    """Keep ``rows`` as ``instance.<name>.all()``, as ``prefetch_related`` would (no query)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _keep_parts(
+    declaration: Declaration,
+    *,
+    parties: list[Party],
+    items: list[GoodsItem],
+    documents: list[Document],
+    tax_lines: list[ItemTaxLine],
+) -> None:
+    """Keep the parts just written on the stored declaration, in the models' orderings, so that
+    what answers the lodgement (``selectors.declaration_with_details(…, parts_from=…)``) does not
+    read them back. Only where the database gave the rows their keys (PostgreSQL)."""
+    if any(row.pk is None for row in [*parties, *items, *documents, *tax_lines]):
+        return
+    lines: dict[int, list[ItemTaxLine]] = {}
+    for line in tax_lines:
+        lines.setdefault(line.item_id, []).append(line)
+    for item in items:
+        _related_cache(item, "tax_lines", sorted(lines.get(item.pk, []), key=lambda t: t.sequence))
+    _related_cache(declaration, "parties", sorted(parties, key=lambda p: p.pk))
+    _related_cache(declaration, "items", sorted(items, key=lambda i: i.position))
+    _related_cache(declaration, "documents", sorted(documents, key=lambda d: d.position))
 
 
 def _document_row(

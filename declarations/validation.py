@@ -68,8 +68,12 @@ def validate(
     user: User | None = None,
     unregistered_parties_are_errors: bool = True,
     on: date | None = None,
+    accounts: tuple[TraderAccount | None, TraderAccount | None] | None = None,
 ) -> list[Issue]:
     """Every problem with ``data``; errors stop lodgement, warnings do not.
+
+    ``accounts``: ``resolve_accounts(data)`` when the caller already has it (lodgement), so the
+    accounts are not read twice.
 
     ``on`` is the day of acceptance the national tariff nomenclature is checked for (today when
     not given): see ``_nomenclature_issues``.
@@ -87,7 +91,8 @@ def validate(
         issues.append(more)
     issues += _nomenclature_issues(data, on or timezone.localdate())
     # Who may lodge it is never cut off.
-    issues += _party_issues(data, user=user, as_errors=unregistered_parties_are_errors)
+    accounts = accounts if accounts is not None else resolve_accounts(data)
+    issues += _party_issues(data, user=user, as_errors=unregistered_parties_are_errors, accounts=accounts)
     if not any(issue.severity == "error" for issue in issues):
         issues += _advice(data, user)
     for issue in issues:
@@ -145,11 +150,17 @@ def _nomenclature_issues(data: DeclarationData, day: date) -> list[Issue]:
     ]
 
 
-def _party_issues(data: DeclarationData, *, user: User | None, as_errors: bool) -> list[Issue]:
+def _party_issues(
+    data: DeclarationData,
+    *,
+    user: User | None,
+    as_errors: bool,
+    accounts: tuple[TraderAccount | None, TraderAccount | None],
+) -> list[Issue]:
     severity = "error" if as_errors else "warning"
     declarant_party = data.party(PartyRole.DECLARANT)
     trader_party = data.party(data.trader_role) if data.trader_role else None
-    declarant, trader = resolve_accounts(data)
+    declarant, trader = accounts
     issues: list[Issue] = []
     if declarant_party and declarant_party.eori and declarant is None:
         issues.append(

@@ -320,7 +320,10 @@ def _detail(request: Request, mrn: str) -> Declaration:
 
 
 def _with_details(declaration: Declaration, user: User) -> Declaration:
-    """Loaded for ``user``: an agency officer gets only the items and review of its agency."""
-    declaration = selectors.declaration_with_details(declaration, user=user)
+    """Loaded for ``user``: an agency officer gets only the items and review of its agency.
+
+    A declaration lodgement just stored keeps its parts in memory (``services._store``): they are
+    answered from there, and its status, reviews, decision and timeline are read."""
+    declaration = selectors.declaration_with_details(declaration, user=user, parts_from=declaration)
     declaration.items_count = len(declaration.items.all())  # type: ignore[attr-defined]
     return declaration

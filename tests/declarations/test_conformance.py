@@ -74,6 +74,10 @@ def test_real_sample_is_accepted_stored_and_downloads_as_the_same_declaration(de
     stored = Declaration.objects.get(mrn=response.json()["mrn"])
     assert stored.items.count() == len(sent.items)
     assert stored.to_data().to_dict() == sent.to_dict()
+    # The answer is built from the parts just stored, kept in memory: it says what reading it says.
+    answered = {k: v for k, v in response.json().items() if k not in ("warnings", "response")}
+    read = demo_broker.get(f"/api/v1/declarations/{stored.mrn}").json()
+    assert answered == {k: v for k, v in read.items() if k != "versions"}
 
     xml = demo_broker.get(f"/api/v1/declarations/{stored.mrn}/xml")
     assert xml.status_code == 200
