@@ -285,7 +285,7 @@ def test_queue_orders_by_due_time_marks_overdue_and_filters(client, importer, su
     client.force_login(supervisor)
     page = text(client.get(reverse("support:desk")))
     assert page.index(technical.reference) < page.index(access.reference) < page.index(other.reference)
-    assert page.count('class="row--overdue"') == 2
+    assert page.count('class="queue__row row--overdue"') == 2
     overdue = text(client.get(reverse("support:desk"), {"overdue": "yes"}))
     assert technical.reference in overdue and other.reference not in overdue
     only_access = text(client.get(reverse("support:desk"), {"category": "access"}))
