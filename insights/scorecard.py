@@ -33,6 +33,7 @@ from support.models import SatisfactionRating, ServiceRequest
 
 from . import buckets
 from .models import Dimension, Stage, StageDaily
+from .service_levels import duration_text
 
 # An outbox row unpublished for longer than this is stuck (the relay publishes within seconds).
 OUTBOX_STUCK = timedelta(minutes=10)
@@ -417,9 +418,7 @@ def scorecard(period: Period) -> Scorecard:
 
 
 def _duration_or_dash(seconds: float | None) -> str:
-    from agencies.templatetags.reviews import duration
-
-    return "–" if seconds is None else duration(timedelta(seconds=seconds))
+    return duration_text(seconds)
 
 
 def _percent_text(value: float | None) -> str:

@@ -3,7 +3,6 @@ the same 404 as a page that does not exist)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agencies.forms import error_summary
-from agencies.templatetags.reviews import duration
 from clearance.oversight.access import require_oversight
 from clearance.oversight.forms import PeriodForm
 from payments.spreadsheet import csv_lines, csv_response, csv_text
 
 from . import scorecard as card
 from .scorecard_charts import sparkline
+from .service_levels import duration_text
 
 
 def value_text(kpi: card.Kpi, value: float | None, currency: str) -> str:
@@ -29,7 +28,7 @@ def value_text(kpi: card.Kpi, value: float | None, currency: str) -> str:
     if value is None:
         return "–"
     if kpi.unit == "duration":
-        return str(duration(timedelta(seconds=value)))
+        return duration_text(value)
     if kpi.unit == "money":
         return f"{formats.number_format(round(value), use_l10n=True, force_grouping=True)} {currency}"
     if kpi.unit == "percent":
@@ -121,11 +120,9 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
             "processing": [
                 {
                     "row": row,
-                    "p50": "–" if row.p50 is None else duration(timedelta(seconds=row.p50)),
-                    "p95": "–" if row.p95 is None else duration(timedelta(seconds=row.p95)),
-                    "previous": "–"
-                    if row.previous_p50 is None
-                    else duration(timedelta(seconds=row.previous_p50)),
+                    "p50": duration_text(row.p50),
+                    "p95": duration_text(row.p95),
+                    "previous": duration_text(row.previous_p50),
                 }
                 for row in sc.processing
             ],

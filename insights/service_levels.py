@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from agencies.access import agency_ids_of
@@ -30,6 +31,7 @@ from agencies.models import (
     InformationRequest,
     ReviewStatus,
 )
+from agencies.templatetags.reviews import duration
 from clearance.oversight.selectors import percent
 
 from . import buckets
@@ -58,6 +60,16 @@ def service_level_agencies(user: User) -> list[Agency]:
         if own:
             return list(Agency.objects.filter(pk__in=own).order_by("name"))
     raise Http404("No such page.")
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration as the insight pages write it: seconds under a minute (system times), else the
+    queue's words (``3 h 20 min``, ``2 days 3 h``); a dash when there is none."""
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return _("%(s)d s") % {"s": round(seconds)}
+    return duration(timedelta(seconds=seconds))
 
 
 # --- the refresh ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ everyone else gets the same 404 as a page that does not exist.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role, User
 from agencies.forms import error_summary
 from agencies.models import Agency
-from agencies.templatetags.reviews import duration, when
+from agencies.templatetags.reviews import when
 from clearance.oversight import charts
 from clearance.oversight.forms import PeriodForm
 from clearance.oversight.selectors import Period
@@ -46,7 +45,7 @@ class ServiceLevelFilterForm(PeriodForm):
 
 
 def _span(seconds: float | None) -> str:
-    return "" if seconds is None else duration(timedelta(seconds=seconds))
+    return "" if seconds is None else service_levels.duration_text(seconds)
 
 
 def _filters(request: HttpRequest) -> tuple[ServiceLevelFilterForm, Period, list[Agency], list[Agency]]:
