@@ -37,3 +37,9 @@ def stage_daily_refresh_recent() -> int:
     """Beat: facts missed by the outbox (decisions of the last two days without one), then today's
     and yesterday's histograms."""
     return services.stage_daily_refresh_recent()
+
+
+# Service levels and trade statistics keep their tasks beside their services; imported here so the
+# workers, which import each app's ``tasks``, know them (beat: ``insights-*`` in the settings).
+from .service_levels_tasks import overdue_alerts_send, service_level_refresh_recent  # noqa: E402, F401
+from .statistics_tasks import trade_monthly_refresh_recent  # noqa: E402, F401

@@ -73,3 +73,14 @@ def test_sweeps_running_at_once_alert_each_overdue_review_once(importer, agencie
     assert OverdueAlert.objects.count() == 3
     # plant health: its officer and the supervisor; food and standards have no officer here.
     assert overdue_notices().count() == 4
+
+
+def test_beat_runs_the_insight_tasks_the_workers_know():
+    from django.conf import settings
+
+    from singlewindow.celery import app
+
+    app.loader.import_default_modules()
+    names = [e["task"] for k, e in settings.CELERY_BEAT_SCHEDULE.items() if k.startswith("insights-")]
+    assert "insights.service_levels_tasks.overdue_alerts_send" in names
+    assert set(names) <= set(app.tasks)
