@@ -93,7 +93,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
         # Under another account its members would read about a declaration that is not theirs;
         # under none, a broker would keep reading it after its representation ended.
         chosen = form.cleaned_data.get("trader_account")
-        if chosen is None or chosen.pk not in (declaration.trader_account_id, declaration.declarant_account_id):
+        sides = (declaration.trader_account_id, declaration.declarant_account_id)
+        if chosen is None or chosen.pk not in sides:
             form.add_error("trader_account", _("Choose the account this declaration was lodged for."))
     if form.is_valid():
         data = form.cleaned_data

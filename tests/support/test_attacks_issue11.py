@@ -37,9 +37,7 @@ def test_a_request_about_a_declaration_is_refused_for_an_account_not_on_it(
     assert not ServiceRequest.objects.exists()
 
 
-def test_a_request_about_a_declaration_under_its_traders_account_is_opened(
-    client, broker, importer_account
-):
+def test_a_request_about_a_declaration_under_its_traders_account_is_opened(client, broker, importer_account):
     declaration = lodge(broker, "HELP-BROKER-2")
     client.force_login(broker)
     response = client.post(
