@@ -336,3 +336,48 @@ def test_declaration_panel_costs_at_most_two_queries(rf, importer, released, dja
     with django_assert_max_num_queries(2):
         html = declaration_panel(request, loaded)
     assert "How satisfied are you" in html
+
+
+def test_help_desk_assigns_to_a_colleague_and_closes(client, importer, supervisor, desk_admin):
+    asked = open_request(importer)
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("support:desk_assign", args=[asked.reference]), {"assignee": desk_admin.pk}
+    )
+    assert response.status_code == 302
+    assert client.post(reverse("support:desk_close", args=[asked.reference])).status_code == 302
+    asked.refresh_from_db()
+    assert (asked.assigned_to, asked.status) == (desk_admin, RequestStatus.CLOSED)
+    actions = set(AuditEvent.objects.filter(object_id=asked.pk).values_list("action", flat=True))
+    assert {"support.service_request.assigned", "support.service_request.closed"} <= actions
+
+
+def test_assigning_to_a_trader_through_the_page_is_refused(client, importer, supervisor):
+    asked = open_request(importer)
+    client.force_login(supervisor)
+    response = client.post(reverse("support:desk_assign", args=[asked.reference]), {"assignee": importer.pk})
+    assert response.status_code == 400
+    assert 'href="#id_assignee"' in text(response)
+    asked.refresh_from_db()
+    assert asked.assigned_to is None
+
+
+def test_an_unknown_filter_value_is_shown_in_the_error_summary(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get(reverse("support:desk"), {"status": "lost"})
+    assert response.status_code == 200
+    assert 'href="#id_status"' in text(response)
+
+
+def test_a_user_without_a_trader_account_asks_about_access(client):
+    officer = UserFactory(username="officer_z", role="officer")
+    client.force_login(officer)
+    form = text(client.get(reverse("support:new")))
+    assert 'name="trader_account"' not in form
+    response = client.post(
+        reverse("support:new"), {"category": "access", "subject": "Code lost", "body": "New phone"}
+    )
+    assert response.status_code == 302
+    asked = ServiceRequest.objects.get()
+    assert asked.trader_account is None
+    assert client.get(reverse("support:detail", args=[asked.reference])).status_code == 200
