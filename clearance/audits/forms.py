@@ -81,7 +81,8 @@ class ConcludeForm(forms.Form):
         label=_("Amount"),
         required=False,
         min_value=Decimal("0.01"),
-        max_digits=18,
+        # What the compliance history's column holds (below 10^12): the ledger's holds more.
+        max_digits=14,
         decimal_places=2,
         help_text=_("For an additional assessment or a refund, in the national currency."),
     )

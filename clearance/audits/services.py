@@ -48,6 +48,8 @@ from ..models import (
 from ..services import trader_notify
 from .selection import audit_settings
 
+MAX_AMOUNT = Decimal(10**12)  # ComplianceEvent.amount: 14 digits, 2 after the point
+
 
 class AuditError(DomainError):
     """An audit step the domain refuses (not released, already concluded, an amount that makes no sense)."""
@@ -224,6 +226,8 @@ def audit_conclude(
     else:
         if amount is None or quantize(amount, currency) <= 0:
             raise AuditError("audit_amount", _("Give the amount, more than zero."))
+        if amount >= MAX_AMOUNT:  # the compliance history's column would overflow after the posting
+            raise AuditError("audit_amount", _("Give an amount below %(max)s.") % {"max": MAX_AMOUNT})
         amount = quantize(amount, currency)
         if not tax_type:
             raise AuditError("audit_tax_type", _("Choose the duty or tax concerned."))
