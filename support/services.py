@@ -21,7 +21,7 @@ from declarations.models import Declaration, Status
 from singlewindow.audit import ACTION_LABELS, audit_log
 from singlewindow.errors import Conflict, DomainError
 
-from .access import may_answer_requests
+from .access import accounts_for_requests, may_answer_requests
 from .models import (
     Category,
     RequestStatus,
@@ -75,6 +75,28 @@ def _staff_checked(user: User) -> None:
         raise SupportError("help_desk_only", _("Only the help desk may do this."), status=403)
 
 
+def _account_of_declaration_checked(
+    *, user: User, trader_account: TraderAccount | None, declaration: Declaration
+) -> None:
+    """A request about a declaration is filed under one of the declaration's accounts (its trader
+    or declarant): under another account (a broker's other client) that account's members would
+    read about a declaration that is not theirs; under none, a broker would keep reading it after
+    its representation ended. Only a user who acts for neither side (the administration's own
+    staff) files it under no account."""
+    sides = [pk for pk in (declaration.trader_account_id, declaration.declarant_account_id) if pk]
+    if trader_account is not None:
+        if trader_account.pk in sides:
+            return
+    elif not accounts_for_requests(user).filter(pk__in=sides).exists():
+        return
+    message = _("Choose the account this declaration was lodged for.")
+    raise SupportError(
+        "account_not_of_declaration",
+        message,
+        errors=[{"pointer": "trader_account", "code": "account_not_of_declaration", "message": message}],
+    )
+
+
 @transaction.atomic(durable=True)
 def service_request_open(
     *,
@@ -107,6 +129,8 @@ def service_request_open(
             errors=[{"pointer": "subject", "code": "subject_invalid", "message": message}],
         )
     body = _body_checked(body)
+    if declaration is not None:
+        _account_of_declaration_checked(user=user, trader_account=trader_account, declaration=declaration)
     try:
         validate_local_path(page)
     except ValidationError:

@@ -89,13 +89,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
     if not accounts:
         del form.fields["trader_account"]
-    if form.is_valid() and declaration is not None and "trader_account" in form.fields:
-        # Under another account its members would read about a declaration that is not theirs;
-        # under none, a broker would keep reading it after its representation ended.
-        chosen = form.cleaned_data.get("trader_account")
-        sides = (declaration.trader_account_id, declaration.declarant_account_id)
-        if chosen is None or chosen.pk not in sides:
-            form.add_error("trader_account", _("Choose the account this declaration was lodged for."))
     if form.is_valid():
         data = form.cleaned_data
         try:

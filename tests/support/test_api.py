@@ -102,3 +102,17 @@ def test_list_query_count_does_not_grow_with_requests(
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.json()["count"] == 20
+
+
+def test_api_refuses_a_declaration_filed_under_another_clients_account(broker, exporter_account):
+    from tests.support.conftest import lodge
+
+    declaration = lodge(broker, "HELP-API-BROKER")
+    client = client_for(broker)
+    base = {"category": "declaration", "subject": "x", "body": "y", "declaration": declaration.mrn}
+    other = client.post(URL, {**base, "trader_account": exporter_account.eori}, format="json")
+    assert other.status_code == 400 and other.json()["errors"][0]["pointer"] == "trader_account"
+    assert client.post(URL, base, format="json").status_code == 400  # under no account
+    assert not ServiceRequest.objects.exists()
+    ok = client.post(URL, {**base, "trader_account": declaration.trader_account.eori}, format="json")
+    assert ok.status_code == 201
