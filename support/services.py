@@ -21,7 +21,7 @@ from declarations.models import Declaration, Status
 from singlewindow.audit import ACTION_LABELS, audit_log
 from singlewindow.errors import Conflict, DomainError
 
-from .access import accounts_for_requests, may_answer_requests
+from .access import accounts_for_requests, may_answer_requests, requests_visible_to
 from .models import (
     Category,
     RequestStatus,
@@ -194,10 +194,12 @@ def service_request_reply(*, request: ServiceRequest, user: User, body: str) -> 
 
 
 def _notify_trader(request: ServiceRequest, text: str) -> None:
-    """A portal notification to whoever opened the request (if still active), and an e-mail after
+    """A portal notification to whoever opened the request (while it may still see it), and an e-mail after
     commit (a mail server down must not undo the answer: the portal notification is the record)."""
     opener = request.opened_by
-    if not opener.is_active:
+    # A broker whose representation of the account ended no longer reads the request: it is not
+    # told the answer either (as clearance tells a revoked broker nothing).
+    if not requests_visible_to(opener).filter(pk=request.pk).exists():
         return
     Notification.objects.create(
         user=opener,

@@ -381,3 +381,16 @@ def test_a_user_without_a_trader_account_asks_about_access(client):
     asked = ServiceRequest.objects.get()
     assert asked.trader_account is None
     assert client.get(reverse("support:detail", args=[asked.reference])).status_code == 200
+
+
+def test_a_revoked_representative_is_not_told_the_answer(
+    broker, importer_account, supervisor, django_capture_on_commit_callbacks
+):
+    from accounts.access import account_revoke_representative
+
+    asked = open_request(broker, trader_account=importer_account)
+    account_revoke_representative(account=importer_account, user=broker)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.service_request_answer(request=asked, staff=supervisor, body="Confidential answer")
+    assert not Notification.objects.filter(user=broker).exists()
+    assert mail.outbox == []
