@@ -163,3 +163,32 @@ class StageDaily(models.Model):
 # Service levels and trade statistics (their own modules; Django finds an app's models here).
 from insights.service_levels_models import OverdueAlert, ServiceLevelBreach, ServiceLevelDaily  # noqa: E402, F401
 from insights.statistics_models import TradeMonthly  # noqa: E402, F401
+
+
+class StageWeekly(models.Model):
+    """The same histograms added up per week (``week``: its Monday), so a long period reads a
+    seventh of the rows: whole weeks from here, the days at its edges from ``StageDaily``.
+    Rewritten from the daily rows whenever a day of the week is (``stage_daily_refresh``)."""
+
+    week = models.DateField(_("week"))
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    dimension = models.CharField(_("dimension"), max_length=10, choices=Dimension.choices)
+    key = models.CharField(_("key"), max_length=30, blank=True)
+    count = models.PositiveIntegerField(_("count"))
+    sum_seconds = models.BigIntegerField(_("sum (seconds)"))
+    buckets = models.JSONField(_("histogram"), default=list)
+    refreshed_at = models.DateTimeField(_("refreshed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("weekly stage histogram")
+        verbose_name_plural = _("weekly stage histograms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "stage", "dimension", "key"], name="insights_stageweekly_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(week__week_day=2), name="insights_stageweekly_monday"),
+        ]
+        indexes = [models.Index(fields=["stage", "dimension", "week"], name="insights_stageweekly_read")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} {self.stage} {self.dimension}={self.key}: {self.count}"

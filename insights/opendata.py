@@ -18,7 +18,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from . import buckets
-from .models import Dimension, Stage, StageDaily
+from .models import Dimension, Stage
+from .selectors import histograms_between
 
 MONTHS = 24
 MIN_COUNT = 5
@@ -42,30 +43,30 @@ def release_times(*, today: date | None = None) -> dict[str, Any]:
 def _release_times(today: date) -> dict[str, Any]:
     end = _month_start(today) - timedelta(days=1)  # the last day of the last complete month
     start = _month_start(today, MONTHS)
-    groups: dict[tuple[str, str, date], list[int]] = {}
-    for dimension, key, day, count, total, counts in StageDaily.objects.filter(
-        stage=Stage.TOTAL,
-        dimension__in=[Dimension.TYPE, Dimension.OFFICE],
-        day__gte=start,
-        day__lte=end,
-    ).values_list("dimension", "key", "day", "count", "sum_seconds", "buckets"):
-        acc = groups.setdefault((dimension, key, day.replace(day=1)), [0, 0, *buckets.empty()])
-        acc[0] += count
-        acc[1] += total
-        for i, c in enumerate(counts):
-            if c:
-                acc[2 + i] += c
+    groups: dict[tuple[str, str, date], Any] = {}
+    for dim in (Dimension.TYPE, Dimension.OFFICE):
+        found = histograms_between(
+            start=start,
+            end=end,
+            stages=[Stage.TOTAL],
+            dimension=dim,
+            key=None,
+            group=lambda day: day.replace(day=1),
+            keep_key=True,
+        )
+        for (_stage, (key, month)), acc in found.items():
+            groups[(str(dim), key, month)] = acc
     series: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (dimension, key, month), acc in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
-        if acc[0] < MIN_COUNT or not key:
+        if acc.count < MIN_COUNT or not key:
             continue
-        median = buckets.percentile(acc[2:], 50)
+        median = buckets.percentile(acc.counts, 50)
         series[dimension].append(
             {
                 "month": month.strftime("%Y-%m"),
                 ("declaration_type" if dimension == Dimension.TYPE else "office"): key,
-                "released": acc[0],
-                "average_release_hours": round(acc[1] / acc[0] / 3600, 2),
+                "released": acc.count,
+                "average_release_hours": round(acc.sum_seconds / acc.count / 3600, 2),
                 "median_release_hours": None if median is None else round(median / 3600, 2),
             }
         )

@@ -10,7 +10,7 @@ buckets by the database: the same percentiles, at the cost of reading that perio
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +24,16 @@ from clearance.models import Lane
 from declarations.models import DirectionChoice
 
 from . import buckets
-from .models import DECLARATION_STAGES, REVIEW_STAGES, ClearanceFact, Dimension, ReviewFact, Stage, StageDaily
+from .models import (
+    DECLARATION_STAGES,
+    REVIEW_STAGES,
+    ClearanceFact,
+    Dimension,
+    ReviewFact,
+    Stage,
+    StageDaily,
+    StageWeekly,
+)
 
 # The filters of the pages, and the dimension of the histograms each one narrows.
 FILTER_DIMENSIONS: dict[str, str] = {
@@ -100,21 +109,57 @@ def active_filters(filters: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (filters or {}).items() if v and k in FILTER_DIMENSIONS}
 
 
-def _from_daily(
-    *, start: date, end: date, stages: Sequence[str], dimension: str, key: str | None, by_day: bool
+def _covering_weeks(start: date, end: date, group: Callable[[date], Any]) -> list[date]:
+    """The Mondays of the whole weeks inside [start, end] whose seven days fall in one group."""
+    monday = start + timedelta(days=(7 - start.weekday()) % 7)
+    weeks = []
+    while monday + timedelta(days=6) <= end:
+        if group(monday) == group(monday + timedelta(days=6)):
+            weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def histograms_between(
+    *,
+    start: date,
+    end: date,
+    stages: Sequence[str],
+    dimension: str,
+    key: str | None,
+    group: Callable[[date], Any] | None,
+    keep_key: bool = False,
 ) -> dict[tuple[str, Any], _Acc]:
-    """Add up the daily histograms: per (stage, key), or per (stage, day) when ``by_day``."""
-    rows = StageDaily.objects.filter(day__gte=start, day__lte=end, stage__in=stages, dimension=dimension)
-    if key is not None:
-        rows = rows.filter(key=key)
+    """Add up the histograms: per (stage, key), or per (stage, ``group(day)``) when ``group`` is
+    given (a week's Monday, a month's first day), or per (stage, (key, ``group(day)``)) with
+    ``keep_key``. Whole weeks are read from the weekly rows, the
+    days around them from the daily rows: about a seventh of the rows over a long period."""
+    weeks = _covering_weeks(start, end, group or (lambda _day: None))
+    covered = {w + timedelta(days=i) for w in weeks for i in range(7)}
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    edge_days = [d for d in days if d not in covered]
     out: dict[tuple[str, Any], _Acc] = defaultdict(_Acc)
-    for stage, row_key, day, count, total, counts in rows.values_list(
-        "stage", "key", "day", "count", "sum_seconds", "buckets"
-    ):
-        acc = out[(stage, day if by_day else row_key)]
-        acc.count += count
-        acc.sum_seconds += total
-        buckets.add(acc.counts, counts)
+    sources: list[Any] = []
+    if weeks:
+        weekly = StageWeekly.objects.filter(
+            week__gte=weeks[0], week__lte=weeks[-1], stage__in=stages, dimension=dimension
+        )
+        if len(weeks) != (weeks[-1] - weeks[0]).days // 7 + 1:
+            weekly = weekly.filter(week__in=weeks)
+        sources.append(weekly.values_list("stage", "key", "week", "count", "sum_seconds", "buckets"))
+    if edge_days:
+        daily = StageDaily.objects.filter(stage__in=stages, dimension=dimension)
+        daily = daily.filter(day__gte=start, day__lte=end) if not weeks else daily.filter(day__in=edge_days)
+        sources.append(daily.values_list("stage", "key", "day", "count", "sum_seconds", "buckets"))
+    for rows in sources:
+        if key is not None:
+            rows = rows.filter(key=key)
+        for stage, row_key, day, count, total, counts in rows:
+            when = group(day) if group else None
+            acc = out[(stage, (row_key, when) if keep_key else (when if group else row_key))]
+            acc.count += count
+            acc.sum_seconds += total
+            buckets.add(acc.counts, counts)
     return out
 
 
@@ -131,9 +176,10 @@ def _from_facts(
     stages: Sequence[str],
     dimension: str,
     filters: dict[str, str],
-    by_day: bool,
+    group: Callable[[date], Any] | None,
 ) -> dict[tuple[str, Any], _Acc]:
-    """The same sums from the facts of the period, grouped into buckets by the database."""
+    """The same sums from the facts of the period, grouped into buckets by the database (per day
+    when ``group`` is given, then folded into its groups here)."""
     fact, rfact, agency = ClearanceFact._meta.db_table, ReviewFact._meta.db_table, Agency._meta.db_table
     out: dict[tuple[str, Any], _Acc] = defaultdict(_Acc)
     conditions = ["f.day >= %s", "f.day <= %s", "f.outcome = 'released'"]
@@ -141,7 +187,8 @@ def _from_facts(
     for name, value in filters.items():
         conditions.append(f"{_FACT_COLUMNS[FILTER_DIMENSIONS[name]]} = %s")
         params.append(value)
-    group = "f.day" if by_day else _FACT_COLUMNS[dimension]
+    by_day = group is not None
+    column = "f.day" if by_day else _FACT_COLUMNS[dimension]
     for stage in stages:
         if stage in REVIEW_STAGES:
             value = "rf.gross_seconds" if stage == Stage.AGENCY else "rf.net_seconds"
@@ -162,14 +209,14 @@ def _from_facts(
                 source = f"{fact} f"
         where = " AND ".join([*conditions, f"{value} IS NOT NULL"])
         sql = (
-            f"SELECT g, b, COUNT(*), SUM(s) FROM (SELECT {group} AS g, {value} AS s, "  # noqa: S608 - our columns
+            f"SELECT g, b, COUNT(*), SUM(s) FROM (SELECT {column} AS g, {value} AS s, "  # noqa: S608 - our columns
             f"{_bucket_sql(value)} AS b FROM {source} WHERE {where}) v GROUP BY g, b"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for g, b, n, total in cursor.fetchall():
-                if by_day and isinstance(g, str):  # SQLite hands dates back as text
-                    g = date.fromisoformat(g)
+                if group is not None:
+                    g = group(date.fromisoformat(g) if isinstance(g, str) else g)  # SQLite: text
                 acc = out[(stage, g if g is not None else "")]
                 acc.count += n
                 acc.sum_seconds += int(total or 0)
@@ -184,28 +231,28 @@ def _histograms(
     stages: Sequence[str],
     dimension: str,
     filters: dict[str, str] | None,
-    by_day: bool = False,
+    group: Callable[[date], Any] | None = None,
 ) -> dict[tuple[str, Any], _Acc]:
-    """Per (stage, key) — or (stage, day) — histograms, from the cheapest source that answers."""
+    """Per (stage, key) — or (stage, ``group(day)``) — histograms, from the cheapest source."""
     active = active_filters(filters)
     review_stages_elsewhere = any(s in REVIEW_STAGES for s in stages) and (
         dimension not in (Dimension.ALL, Dimension.AGENCY) or active
     )
     if not active and not review_stages_elsewhere:
-        return _from_daily(start=start, end=end, stages=stages, dimension=dimension, key=None, by_day=by_day)
+        return histograms_between(
+            start=start, end=end, stages=stages, dimension=dimension, key=None, group=group
+        )
     if len(active) == 1 and not review_stages_elsewhere:
         (_name, value), filter_dimension = next(iter(active.items())), FILTER_DIMENSIONS[next(iter(active))]
         if dimension in (Dimension.ALL, filter_dimension):
             # One filter: the filter's own dimension answers it (its one key).
-            found = _from_daily(
-                start=start, end=end, stages=stages, dimension=filter_dimension, key=value, by_day=by_day
+            found = histograms_between(
+                start=start, end=end, stages=stages, dimension=filter_dimension, key=value, group=group
             )
-            if by_day or dimension != Dimension.ALL:
+            if group is not None or dimension != Dimension.ALL:
                 return found
             return {(stage, ""): acc for (stage, _key), acc in found.items()}
-    return _from_facts(
-        start=start, end=end, stages=stages, dimension=dimension, filters=active, by_day=by_day
-    )
+    return _from_facts(start=start, end=end, stages=stages, dimension=dimension, filters=active, group=group)
 
 
 def _labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
@@ -305,19 +352,14 @@ def stage_trend(
 ) -> list[TrendPoint]:
     """Per week (Monday) or month (the 1st) of the period: count, mean, p50, p95 of ``stage``.
     Every period from the first to the last is present (an empty one counts 0)."""
-    found = _histograms(
-        start=start, end=end, stages=[stage], dimension=Dimension.ALL, filters=filters, by_day=True
-    )
 
     def period_of(day: date) -> date:
         return week_of(day) if period == "week" else day.replace(day=1)
 
-    per: dict[date, _Acc] = defaultdict(_Acc)
-    for (_stage, day), acc in found.items():
-        target = per[period_of(day)]
-        target.count += acc.count
-        target.sum_seconds += acc.sum_seconds
-        buckets.add(target.counts, acc.counts)
+    found = _histograms(
+        start=start, end=end, stages=[stage], dimension=Dimension.ALL, filters=filters, group=period_of
+    )
+    per = {when: acc for (_stage, when), acc in found.items()}
     points = []
     cursor = period_of(start)
     while cursor <= end:

@@ -36,13 +36,15 @@ from declarations.models import Declaration
 from payments.models import Payment, PaymentAllocation, Security
 
 from . import buckets
-from .models import DECLARATION_STAGES, ClearanceFact, Dimension, ReviewFact, Stage, StageDaily
+from .models import DECLARATION_STAGES, ClearanceFact, Dimension, ReviewFact, Stage, StageDaily, StageWeekly
 
 # Declarations per set-based statement of a rebuild: big enough to amortise, small enough that one
 # batch's transaction stays short.
 REBUILD_BATCH = 50_000
 # Days per set-based histogram statement.
 DAYS_BATCH = 31
+# Weeks per set-based weekly statement.
+WEEKS_BATCH = 8
 # Facts the beat writes per run for decisions the outbox left behind (the rest next run).
 MISSING_BATCH = 500
 
@@ -179,6 +181,7 @@ def _tables() -> dict[str, str]:
         "fact": ClearanceFact._meta.db_table,
         "rfact": ReviewFact._meta.db_table,
         "daily": StageDaily._meta.db_table,
+        "weekly": StageWeekly._meta.db_table,
         "decision": ReleaseDecision._meta.db_table,
         "decl": Declaration._meta.db_table,
         "review": AgencyReview._meta.db_table,
@@ -402,10 +405,11 @@ ON CONFLICT (day, stage, dimension, key) DO UPDATE SET
 
 
 def stage_daily_refresh(*, days: Iterable[date]) -> int:
-    """Recompute the histograms of ``days`` from the facts and replace those days' rows.
+    """Recompute the histograms of ``days`` from the facts and replace those days' rows, then the
+    weekly rows of their weeks.
 
     Set-based on PostgreSQL (one statement per ``DAYS_BATCH`` days); a Python fallback elsewhere.
-    Returns the rows written.
+    Returns the daily rows written.
     """
     wanted = sorted(set(days))
     written = 0
@@ -430,7 +434,93 @@ def stage_daily_refresh(*, days: Iterable[date]) -> int:
                 StageDaily.objects.filter(day__in=batch).delete()
                 StageDaily.objects.bulk_create(rows)
                 written += len(rows)
+    weeks = sorted({week_of(day) for day in wanted})
+    for i in range(0, len(weeks), WEEKS_BATCH):
+        stage_weekly_refresh(weeks=weeks[i : i + WEEKS_BATCH])
     return written
+
+
+_WEEKLY_SQL = """
+WITH d AS (
+    SELECT (s.day - (EXTRACT(ISODOW FROM s.day)::int - 1)) AS week, s.stage, s.dimension, s.key, s.count,
+           s.sum_seconds, s.buckets
+    FROM {daily} s
+    WHERE s.day >= %(first)s AND s.day <= %(last)s
+      AND (s.day - (EXTRACT(ISODOW FROM s.day)::int - 1)) = ANY(%(weeks)s)
+), totals AS (
+    SELECT week, stage, dimension, key, SUM(count)::int AS n, SUM(sum_seconds)::bigint AS total
+    FROM d GROUP BY 1, 2, 3, 4
+), e AS (
+    SELECT d.week, d.stage, d.dimension, d.key, b.i, SUM(b.v::int) AS v
+    FROM d CROSS JOIN LATERAL jsonb_array_elements_text(d.buckets) WITH ORDINALITY AS b(v, i)
+    GROUP BY 1, 2, 3, 4, 5
+), h AS (
+    SELECT week, stage, dimension, key, jsonb_agg(v ORDER BY i) AS buckets FROM e GROUP BY 1, 2, 3, 4
+)
+INSERT INTO {weekly} (week, stage, dimension, key, count, sum_seconds, buckets, refreshed_at)
+SELECT t.week, t.stage, t.dimension, t.key, t.n, t.total, h.buckets, %(stamp)s
+FROM totals t JOIN h ON h.week = t.week AND h.stage = t.stage AND h.dimension = t.dimension AND h.key = t.key
+ON CONFLICT (week, stage, dimension, key) DO UPDATE SET
+    count = EXCLUDED.count, sum_seconds = EXCLUDED.sum_seconds, buckets = EXCLUDED.buckets,
+    refreshed_at = EXCLUDED.refreshed_at
+"""
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def stage_weekly_refresh(*, weeks: Iterable[date]) -> int:
+    """Add up the daily histograms of ``weeks`` (their Mondays) into their weekly rows, replacing
+    them. Set-based on PostgreSQL; a Python fallback elsewhere. Returns the rows written."""
+    wanted = sorted({week_of(w) for w in weeks})
+    if not wanted:
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT clock_timestamp()")
+                (stamp,) = cursor.fetchone()
+                cursor.execute(
+                    _sql(_WEEKLY_SQL),
+                    {
+                        "first": wanted[0],
+                        "last": wanted[-1] + timedelta(days=6),
+                        "weeks": wanted,
+                        "stamp": stamp,
+                    },
+                )
+                written = cursor.rowcount
+                cursor.execute(
+                    _sql("DELETE FROM {weekly} WHERE week = ANY(%s) AND refreshed_at <> %s"), [wanted, stamp]
+                )
+            return written
+        groups: dict[tuple[date, str, str, str], tuple[list[int], list[int]]] = {}
+        rows = StageDaily.objects.filter(day__gte=wanted[0], day__lte=wanted[-1] + timedelta(days=6))
+        for row in rows:
+            week = week_of(row.day)
+            if week not in wanted:
+                continue
+            totals, counts = groups.setdefault(
+                (week, row.stage, row.dimension, row.key), ([0, 0], buckets.empty())
+            )
+            totals[0] += row.count
+            totals[1] += row.sum_seconds
+            buckets.add(counts, row.buckets)
+        StageWeekly.objects.filter(week__in=wanted).delete()
+        StageWeekly.objects.bulk_create(
+            StageWeekly(
+                week=week,
+                stage=stage,
+                dimension=dimension,
+                key=key,
+                count=totals[0],
+                sum_seconds=totals[1],
+                buckets=counts,
+            )
+            for (week, stage, dimension, key), (totals, counts) in sorted(groups.items())
+        )
+        return len(groups)
 
 
 def stage_daily_rows_python(*, days: Iterable[date]) -> list[StageDaily]:
