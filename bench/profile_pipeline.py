@@ -21,15 +21,15 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import re
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
-from common import ROOT, fresh_database, manage, percentiles
+from common import ROOT, fresh_database, machine, manage, percentiles, record
 from lodge import sample_bodies
 from pipeline import with_lrn
 
@@ -126,6 +126,8 @@ def main() -> None:
     lodge_profile = io.StringIO()
     pstats.Stats(profiler, stream=lodge_profile).sort_stats("cumulative").print_stats(args.top)
     pstats.Stats(profiler, stream=lodge_profile).sort_stats("tottime").print_stats(args.top)
+    project = r"/(declarations|clearance|payments|agencies|singlewindow|accounts|insights)/"
+    pstats.Stats(profiler, stream=lodge_profile).sort_stats("cumulative").print_stats(project, args.top)
     outbox._HANDLERS["declarations.declaration.accepted"] = held
 
     ids = list(Declaration.objects.filter(mrn__in=mrns).values_list("pk", flat=True))
@@ -153,6 +155,7 @@ def main() -> None:
     route_profile = io.StringIO()
     pstats.Stats(profiler, stream=route_profile).sort_stats("cumulative").print_stats(args.top)
     pstats.Stats(profiler, stream=route_profile).sort_stats("tottime").print_stats(args.top)
+    pstats.Stats(profiler, stream=route_profile).sort_stats("cumulative").print_stats(project, args.top)
 
     released = Declaration.objects.filter(pk__in=ids, status="released").count()
     n = len(ids)
@@ -176,7 +179,21 @@ def main() -> None:
         },
     }
     print("queries by kind: [per call, ms per call]")
-    print(json.dumps(summary, indent=2))
+    record(
+        "profile-pipeline",
+        {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "settings": {"declarations": n, "in_process": True, "cprofile_on": True, "debug": False},
+            "figures": summary,
+        },
+        [
+            "lodgement_queries_mean",
+            "routing_queries_mean",
+            "lodgement_sql_ms_per_call",
+            "routing_sql_ms_per_call",
+        ],
+    )
     if args.show_sql:
         print("\n--- first lodgement's statements"), print("\n".join(example_lodge))
         print("\n--- first routing's statements"), print("\n".join(example_route))

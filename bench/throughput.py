@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread if > 1)")
-    parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--celery-concurrency", type=int, default=4)
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()

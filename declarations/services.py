@@ -299,7 +299,10 @@ def _store(
         },
     )
     outbox_put(topic=TOPIC_ACCEPTED, object_id=declaration.pk, payload={"mrn": declaration.mrn})
-    response_record(declaration=declaration, kind=ResponseKind.ACCEPTED, at=now)
+    # Kept on the stored declaration for the lodgement's answer (``api.responses.acceptance_of``).
+    declaration.acceptance_response = response_record(  # type: ignore[attr-defined]
+        declaration=declaration, kind=ResponseKind.ACCEPTED, at=now
+    )
     return declaration
 
 

@@ -46,7 +46,11 @@ def response_link(request: Request, response: DeclarationResponse) -> dict[str, 
 
 
 def acceptance_of(declaration: Declaration) -> DeclarationResponse | None:
-    """The 01 written when the declaration was accepted (its first acceptance)."""
+    """The 01 written when the declaration was accepted (its first acceptance): kept on the
+    declaration lodgement just stored (``services._store``), read otherwise."""
+    kept = getattr(declaration, "acceptance_response", None)
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
     return (
         DeclarationResponse.objects.filter(declaration=declaration, kind=ResponseKind.ACCEPTED)
         .only("pk", "kind", "function_code")
