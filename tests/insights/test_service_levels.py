@@ -169,3 +169,17 @@ def test_service_level_page_queries_stay_fixed(client, supervisor, decided, djan
     client.get(URL)
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
+
+
+def test_refresh_command_rebuilds_the_days_since_the_one_given(decided):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ServiceLevelDaily.objects.all().delete()
+    ServiceLevelBreach.objects.all().delete()
+    out = StringIO()
+    since = (timezone.localdate() - timedelta(days=5)).isoformat()
+    call_command("insights_service_levels_refresh", "--since", since, stdout=out)
+    assert out.getvalue().startswith("2 decided reviews counted")
+    assert ServiceLevelBreach.objects.count() == 1

@@ -131,3 +131,17 @@ def test_statistics_page_queries_stay_fixed(client, supervisor, released, django
     client.get(URL)
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
+
+
+def test_refresh_command_rewrites_the_months_since_the_one_given(released):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TradeMonthly.objects.all().delete()
+    out = StringIO()
+    call_command(
+        "insights_trade_refresh", "--since", (this_month() - timedelta(days=70)).strftime("%Y-%m"), stdout=out
+    )
+    assert "rows of trade statistics" in out.getvalue()
+    assert TradeMonthly.objects.filter(month=this_month()).count() == 2
