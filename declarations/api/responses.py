@@ -50,7 +50,7 @@ def acceptance_of(declaration: Declaration) -> DeclarationResponse | None:
     declaration lodgement just stored (``services._store``), read otherwise."""
     kept = getattr(declaration, "acceptance_response", None)
     if kept is not None:
-        return kept  # type: ignore[no-any-return]
+        return kept
     return (
         DeclarationResponse.objects.filter(declaration=declaration, kind=ResponseKind.ACCEPTED)
         .only("pk", "kind", "function_code")
