@@ -134,7 +134,7 @@ def main() -> None:
     warm = Declaration.objects.filter(lrn__startswith=f"P{stamp}01").values_list("pk", flat=True)
     for pk in warm:
         clearance_services.declaration_route(declaration_id=pk)
-    route_counts, route_kinds, route_s = [], Counter(), []
+    route_counts, route_kinds, route_s, route_tx = [], Counter(), [], []
     route_ms: Counter[str] = Counter()
     profiler = cProfile.Profile()
     example_route: list[str] = []
@@ -147,6 +147,9 @@ def main() -> None:
             profiler.disable()
             route_s.append(time.perf_counter() - started)
         route_counts.append(len(queries.captured_queries))
+        sqls = [q["sql"] for q in queries.captured_queries]
+        commit = next((i for i, q in enumerate(sqls) if q.startswith("COMMIT")), len(sqls) - 1)
+        route_tx.append(commit + 1)  # BEGIN … COMMIT of the routing itself; after: the outbox's work
         route_kinds.update(kind_of(q["sql"]) for q in queries.captured_queries)
         for q in queries.captured_queries:
             route_ms[kind_of(q["sql"])] += float(q["time"]) * 1000
@@ -168,6 +171,8 @@ def main() -> None:
         "lodgement": percentiles(lodge_s),
         "routing_queries_mean": round(sum(route_counts) / n, 1),
         "routing_queries_min_max": [min(route_counts), max(route_counts)],
+        "routing_transaction_statements_mean": round(sum(route_tx) / n, 1),
+        "routing_transaction_statements_min_max": [min(route_tx), max(route_tx)],
         "routing": percentiles(route_s),
         "lodgement_sql_ms_per_call": round(sum(lodge_ms.values()) / n, 1),
         "routing_sql_ms_per_call": round(sum(route_ms.values()) / n, 1),
