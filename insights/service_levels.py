@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -75,6 +75,14 @@ def duration_text(seconds: float | None) -> str:
 # --- the refresh ---------------------------------------------------------------------------------
 
 
+def refresh_lock(name: str) -> None:
+    """Wait for any other refresh of ``name`` to commit (a transaction-level advisory lock; the
+    embedded SQLite mode has one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
 def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
@@ -99,10 +107,11 @@ def service_level_refresh(*, first: date, last: date) -> int:
     """Rewrite the service-level rows of the days ``first``..``last`` (local dates of decision).
 
     Two reads (the reviews decided on those days, and their questions) streamed once, then the days'
-    rows deleted and inserted again in the same transaction: a refresh running twice, or at once
-    with another, leaves the same rows (the second waits on the unique index, then replaces them).
-    Returns how many reviews were counted.
+    rows deleted and inserted again in the same transaction. Refreshes take one advisory lock in
+    turn (PostgreSQL): two at once (beat and the command) run one after the other instead of the
+    second failing on the unique index. Returns how many reviews were counted.
     """
+    refresh_lock("insights.service_levels")
     start, end = _day_bounds(first, last)
     decided = AgencyReview.objects.filter(
         decided_at__gte=start, decided_at__lt=end, status__in=DECIDED_STATUSES

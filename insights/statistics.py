@@ -22,6 +22,7 @@ from declarations.models import Status as DeclarationStatus
 from payments.models import ExchangeRate
 from payments.money import home_currency
 
+from .service_levels import refresh_lock
 from .statistics_models import TradeMonthly
 
 ZERO = Decimal(0)
@@ -58,6 +59,7 @@ def trade_monthly_refresh(*, first: date, last: date) -> int:
     administration's currency (``home_value``) and net mass. A declaration released after the refresh
     of its month is counted by the next one (beat refreshes the last two months every hour).
     """
+    refresh_lock("insights.statistics")  # one refresh at a time: the next waits, then rewrites
     months = months_between(first, last)
     start, end = _aware(months[0]), _aware(next_month(months[-1]))
     grouped = (

@@ -183,3 +183,25 @@ def test_refresh_command_rebuilds_the_days_since_the_one_given(decided):
     call_command("insights_service_levels_refresh", "--since", since, stdout=out)
     assert out.getvalue().startswith("2 decided reviews counted")
     assert ServiceLevelBreach.objects.count() == 1
+
+
+@pytest.mark.fullstack
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_both_finish_with_one_set_of_rows(routed, plant_officer):
+    from tests.concurrency import run_together
+
+    now = timezone.now()
+    AgencyReview.objects.filter(declaration=routed).update(
+        status=ReviewStatus.APPROVED,
+        decided_by=plant_officer,
+        decided_at=now,
+        due_at=now - timedelta(hours=1),
+    )
+    today = timezone.localdate()
+    results, failures = run_together(
+        [lambda: service_levels.service_level_refresh(first=today, last=today) for _ in range(3)]
+    )
+    assert failures == []
+    assert results == [3, 3, 3]
+    assert ServiceLevelDaily.objects.count() == 3  # one row per agency and day
+    assert ServiceLevelBreach.objects.count() == 3
