@@ -13,7 +13,20 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
@@ -76,6 +89,7 @@ def trade_monthly_refresh(*, first: date, last: date) -> int:
         .values("month", "declaration__direction", "chapter", "origin_country")
         .annotate(
             declarations=Count("declaration_id", distinct=True),
+            traders=Count("declaration__trader_account_id", distinct=True),
             items=Count("pk"),
             value=Coalesce(Sum("home_value"), Value(ZERO), output_field=AMOUNT),
             mass=Coalesce(Sum("net_mass"), Value(ZERO), output_field=AMOUNT),
@@ -90,6 +104,7 @@ def trade_monthly_refresh(*, first: date, last: date) -> int:
             hs_chapter=row["chapter"] or "",
             origin=row["origin_country"] or "",
             declarations=row["declarations"],
+            traders=row["traders"],
             items=row["items"],
             statistical_value=row["value"],
             net_mass=row["mass"],
@@ -221,11 +236,18 @@ def trade_total(rows: list[TradeRow]) -> TradeRow:
 def trade_open_data(*, first: date, last: date) -> list[dict[str, object]]:
     """Monthly value and mass per direction and HS chapter, for publication: aggregates only (no
     origin below a chapter's month, no trader), one query. ``declarations`` sums the cells' counts
-    over origins (an upper bound: the caller suppresses small cells on it)."""
+    over origins (an upper bound); ``traders`` is the most traders of any one origin (a lower bound:
+    the caller suppresses small cells on it, so a cell of fewer traders is never published)."""
     grouped = (
         TradeMonthly.objects.filter(month__range=(month_start(first), month_start(last)))
         .values("month", "direction", "hs_chapter")
-        .annotate(d=Sum("declarations"), i=Sum("items"), v=Sum("statistical_value"), m=Sum("net_mass"))
+        .annotate(
+            d=Sum("declarations"),
+            t=Max("traders"),
+            i=Sum("items"),
+            v=Sum("statistical_value"),
+            m=Sum("net_mass"),
+        )
         .order_by("month", "direction", "hs_chapter")
     )
     return [
@@ -234,6 +256,7 @@ def trade_open_data(*, first: date, last: date) -> list[dict[str, object]]:
             "direction": row["direction"],
             "hs_chapter": row["hs_chapter"],
             "declarations": int(row["d"] or 0),
+            "traders": int(row["t"] or 0),
             "goods_items": int(row["i"] or 0),
             "statistical_value": str(row["v"] or ZERO),
             "net_mass_kg": str(row["m"] or ZERO),

@@ -23,6 +23,8 @@ class TradeMonthly(models.Model):
     hs_chapter = models.CharField(_("HS chapter"), max_length=2)
     origin = models.CharField(_("country of origin"), max_length=2, blank=True)
     declarations = models.PositiveIntegerField(_("declarations"), default=0)
+    # Distinct trader accounts: the open data publishes a cell only when enough traders make it up.
+    traders = models.PositiveIntegerField(_("traders"), default=0)
     items = models.PositiveIntegerField(_("goods items"), default=0)
     statistical_value = models.DecimalField(
         _("statistical value"), max_digits=22, decimal_places=3, default=0

@@ -35,9 +35,10 @@ TABLES = ("chapters", "origins", "months")
 DIMENSIONS = {"chapters": "hs_chapter", "origins": "origin", "months": "month"}
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 60
-# Published cells with fewer declarations than this show no value or mass (a single trader's
-# trade would be readable from them).
+# Published cells with fewer declarations or traders than this show no value or mass (a single
+# trader's trade would be readable from them, or one of two traders could subtract its own).
 OPEN_DATA_MIN_DECLARATIONS = 3
+OPEN_DATA_MIN_TRADERS = 3
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
@@ -190,7 +191,7 @@ def statistics_csv(request: HttpRequest, table: str) -> StreamingHttpResponse:
 def statistics_open_data(request: HttpRequest) -> JsonResponse:
     """Public: monthly statistical value and net mass of the goods released, per direction and HS
     chapter, for the last 24 months (``?from=YYYY-MM`` for earlier, five years at most). A cell of
-    fewer than three declarations gives no value or mass."""
+    fewer than three declarations or three traders gives no value or mass."""
     this_month = statistics.month_start(timezone.localdate())
     first = date(this_month.year - 2, this_month.month, 1)
     asked = request.GET.get("from", "")
@@ -203,7 +204,8 @@ def statistics_open_data(request: HttpRequest) -> JsonResponse:
     cells = []
     for cell in statistics.trade_open_data(first=first, last=this_month):
         declarations = int(cell.pop("declarations"))  # type: ignore[call-overload]
-        if declarations < OPEN_DATA_MIN_DECLARATIONS:
+        traders = int(cell.pop("traders"))  # type: ignore[call-overload]
+        if declarations < OPEN_DATA_MIN_DECLARATIONS or traders < OPEN_DATA_MIN_TRADERS:
             cell.update(statistical_value=None, net_mass_kg=None, suppressed=True)
         cells.append(cell)
     response = JsonResponse(
@@ -214,7 +216,8 @@ def statistics_open_data(request: HttpRequest) -> JsonResponse:
             "to": f"{this_month:%Y-%m}",
             "month_basis": "acceptance of the declaration",
             "suppression": (
-                f"cells of fewer than {OPEN_DATA_MIN_DECLARATIONS} declarations give no value or mass"
+                f"cells of fewer than {OPEN_DATA_MIN_DECLARATIONS} declarations or "
+                f"{OPEN_DATA_MIN_TRADERS} traders give no value or mass"
             ),
             "refreshed_at": statistics.last_refreshed(),
             "cells": cells,
