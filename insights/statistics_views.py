@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from agencies.forms import error_summary
 from clearance.oversight.access import require_oversight
+from clearance.oversight.forms import PERIOD_EARLIEST, PERIOD_LATEST
 from declarations.models import DirectionChoice
 from payments import charts as money_charts
 from payments.money import home_currency
@@ -61,6 +62,16 @@ class TradeFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Months at the ends of the calendar would overflow the month arithmetic (a year 0 or 10000).
+        for name in ("month_from", "month_to"):
+            month = cleaned.get(name)
+            if month is not None and not PERIOD_EARLIEST <= month <= PERIOD_LATEST:
+                self.add_error(
+                    name,
+                    _("Choose a month between %(first)s and %(last)s.")
+                    % {"first": PERIOD_EARLIEST.year, "last": PERIOD_LATEST.year},
+                )
+                cleaned.pop(name, None)
         first, last = cleaned.get("month_from"), cleaned.get("month_to")
         if first and last and first > last:
             self.add_error("month_to", _("The last month must be the same as or after the first."))
