@@ -81,9 +81,9 @@ def queries(client: Any, url: str, params: dict[str, Any]) -> tuple[int, Any]:
 
 # session, user, the verified device (two-step verification), the user's groups (its role), its
 # agency ids, the page count, the four capped tab counts (one query), its agencies (the caption), the
-# header's trader accounts, the page of reviews with declaration/trader/claimed_by/decided_by, their
-# items.
-QUEUE_PAGE_QUERIES = 11
+# header's trader accounts and unread notifications, the page of reviews with
+# declaration/trader/claimed_by/decided_by, their items.
+QUEUE_PAGE_QUERIES = 12
 
 OVERDUE_STATES = ["pending", "in_review", "info_requested"]
 
@@ -114,7 +114,10 @@ def test_overdue_queue_queries_do_not_grow_with_reviews(
     text = response.content.decode()
     assert text.count(REVIEW_LINK) == 7
     assert text.count("row--overdue") == 7
-    assert "<td>plant_officer_2</td>" in text and "<td>You</td>" in text  # claimed by the other, by me
+    assert (
+        '<td data-label="Claimed by">plant_officer_2</td>' in text
+        and '<td data-label="Claimed by">You</td>' in text
+    )  # claimed by the other, by me
 
 
 @pytest.mark.parametrize(

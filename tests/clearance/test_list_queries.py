@@ -110,9 +110,9 @@ def officers(plant_officer, food_officer, standards_officer, customs_officer) ->
 # --- supervisor overview: what needs a person ------------------------------------------------------
 
 # session, user, the verified device (two-step verification), the user's groups (its role), the
-# header's trader accounts, the page count, the page of declarations with trader and release
-# decision, their reviews with agencies.
-OVERVIEW_QUERIES = 8
+# header's trader accounts and unread notifications, the page count, the page of declarations with
+# trader and release decision, their reviews with agencies.
+OVERVIEW_QUERIES = 9
 
 
 def test_needs_human_overview_queries_do_not_grow_with_declarations(
@@ -214,8 +214,10 @@ def test_supervisor_declaration_page_queries_do_not_grow_with_reviews_items_and_
 # assesses every declaration); the money box's money condition and payments (payments.panels: two);
 # the ids of the payments on the declaration, for the timeline (payments.timeline); the controls
 # condition of release (its lane, its controls: two) and the inspections the trader must attend (one).
-# Customs' risk panel (clearance.risk.panels): the declaration's risk assessment, one more.
-TRADER_DECLARATION_PAGE_QUERIES = 28
+# Customs' risk panel (clearance.risk.panels): the declaration's risk assessment, one more. The
+# post-clearance audit panel, the help desk's requests about the declaration, and the header's unread
+# notifications (portal_identity): one each.
+TRADER_DECLARATION_PAGE_QUERIES = 31
 
 
 def test_trader_declaration_page_queries_do_not_grow_with_reviews_and_questions(
@@ -311,8 +313,9 @@ def lodge_questioned(importer: User, officer: User, n: int, capture: Any) -> Dec
 
 # session, user, the user's accounts (member, then actable), the user's groups (its role), recent
 # declarations, drafts, the header's trader accounts, the unread notifications with their
-# declarations, and marking them read: one update (in a savepoint, as the test runs in a transaction).
-HOME_WITH_NOTIFICATIONS_QUERIES = 12
+# declarations, and marking them read: one update (in a savepoint, as the test runs in a transaction);
+# the header's unread count, after the update.
+HOME_WITH_NOTIFICATIONS_QUERIES = 13
 
 
 def test_home_queries_do_not_grow_with_unread_notifications(

@@ -237,8 +237,8 @@ def test_an_mrn_links_to_the_declaration_and_the_memo_is_the_description(client,
 
 # The session, the user, its groups, the account, the ledger (count, page), the declarations (count,
 # page), which of them the user may open, the chart, the balance, the facilities, the statements,
-# the header's accounts.
-PAGE_QUERIES = 14
+# the header's accounts and unread notifications.
+PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("entries", [3, PAGE_SIZE + 5])

@@ -253,8 +253,8 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_number_of_rows(
     client.force_login(supervisor)
     client.get(URL)
     # The session, the user, its second factor, its groups, revenue, money received, the debtors
-    # (count, page), their debits, the header's accounts.
-    with django_assert_num_queries(10):
+    # (count, page), their debits, the header's accounts and unread notifications.
+    with django_assert_num_queries(11):
         assert client.get(URL).status_code == 200
 
 

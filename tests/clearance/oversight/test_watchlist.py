@@ -16,7 +16,7 @@ from singlewindow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-WATCHLIST_PAGE_QUERIES = 9
+WATCHLIST_PAGE_QUERIES = 10  # with the header's unread notifications
 PAGES = ["clearance:watchlist", "clearance:aeo", "clearance:risk_dashboard"]
 
 
