@@ -291,7 +291,8 @@ def release_verify(text: str) -> Verification:
     return Verification(
         state="valid" if valid else "revoked",
         mrn=declaration.mrn or "",
-        released_at=decision.decided_at,
+        # The decision's time is the release's only while it is one (a later refusal rewrote it).
+        released_at=decision.decided_at if decision.outcome == Outcome.RELEASED else None,
         direction=declaration.get_direction_display() if declaration.direction else "",
         items_count=len(items),
         goods=[f"{i.sequence}. {i.description} ({i.commodity_code})" for i in items],

@@ -93,6 +93,17 @@ def test_a_release_later_invalidated_is_no_longer_valid(client, released):
     assert "No longer valid" in text and "invalidated" in text
 
 
+def test_a_release_decided_again_as_a_refusal_does_not_show_the_refusal_as_its_release_time(client, released):
+    # The decision row is rewritten when the declaration is decided again; the code stays on it.
+    ReleaseDecision.objects.filter(declaration=released).update(outcome="refused")
+    Declaration.objects.filter(pk=released.pk).update(status=DeclarationStatus.REFUSED)
+
+    text = client.get(reverse("verify", args=[code_of(released)])).content.decode()
+
+    assert "No longer valid" in text and "refused" in text
+    assert "Released at" not in text
+
+
 def test_only_released_decisions_carry_a_code(released):
     assert not ReleaseDecision.objects.exclude(outcome="released").exclude(verification_code=None).exists()
 
