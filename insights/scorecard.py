@@ -328,11 +328,13 @@ def scorecard(period: Period) -> Scorecard:
         )
     )
 
-    # Service requests answered within their service level (those due in the period, by now).
+    # Service requests answered within their service level (those due in the period, by now). A
+    # request closed unanswered before it was due (the trader withdrew it) asked for no answer.
     now = timezone.now()
     requests = _Days(period, before)
     for row in (
         ServiceRequest.objects.filter(due_at__gte=start, due_at__lt=min(end, now))
+        .exclude(first_response_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("due_at"))
         .annotate(day=TruncDate("due_at"))
         .values("day")
         .annotate(

@@ -42,7 +42,7 @@ def stage_day(day, stage, values, dimension="all", key=""):
 @pytest.fixture
 def figures(routed, agencies, importer, supervisor):
     """This period (the last 90 days): clearance in 1 h and 2 h, two lane controls (one found
-    non-compliant), a service request answered on time and one late, a rating of 4, a failed
+    non-compliant), a service request answered on time, one late and one withdrawn, a rating of 4, a failed
     webhook delivery. The previous period: clearance in 4 h, one compliant control."""
     now = timezone.now()
     today = timezone.localdate()
@@ -87,6 +87,16 @@ def figures(routed, agencies, importer, supervisor):
             due_at=now - timedelta(days=2),
             first_response_at=now - timedelta(days=2) + timedelta(hours=hours_late),
         )
+    # Withdrawn by the trader before it was due: no answer was owed, it counts neither way.
+    ServiceRequest.objects.create(
+        opened_by=importer,
+        category="declaration",
+        subject="Never mind",
+        status="closed",
+        created_at=now - timedelta(days=3),
+        due_at=now - timedelta(days=2),
+        closed_at=now - timedelta(days=2, hours=12),
+    )
     SatisfactionRating.objects.create(
         declaration=routed, user=importer, score=4, created_at=now - timedelta(days=1)
     )
