@@ -13,8 +13,8 @@ Stages of a released declaration, in the order the time passes (each ≥ 0; they
 - ``release``: all of the above → the release decision;
 - ``total``: lodgement → release.
 
-And per agency review (dimension ``agency`` only): ``agency`` (review opened → decided) and
-``agency_net`` (the same less the time the agency waited on the trader's answers).
+And per agency review: ``agency`` (review opened → decided) and ``agency_net`` (the same less the
+time the agency waited on the trader's answers), in every dimension (the review's declaration's).
 """
 
 from __future__ import annotations

@@ -235,8 +235,9 @@ def _histograms(
 ) -> dict[tuple[str, Any], _Acc]:
     """Per (stage, key) — or (stage, ``group(day)``) — histograms, from the cheapest source."""
     active = active_filters(filters)
-    review_stages_elsewhere = any(s in REVIEW_STAGES for s in stages) and (
-        dimension not in (Dimension.ALL, Dimension.AGENCY) or active
+    # The review stages' histograms have every dimension, but not by agency and another key at once.
+    review_stages_elsewhere = (
+        any(s in REVIEW_STAGES for s in stages) and dimension == Dimension.AGENCY and active
     )
     if not active and not review_stages_elsewhere:
         return histograms_between(

@@ -368,7 +368,8 @@ WITH f AS (
                                       ('total', f.total_seconds)) AS st(stage, s)
     WHERE st.s IS NOT NULL
 ), rf AS (
-    SELECT rf.declaration_id, rf.day, a.code, rf.gross_seconds, rf.net_seconds
+    SELECT rf.declaration_id, rf.day, a.code, rf.gross_seconds, rf.net_seconds, f.lane, f.declaration_type,
+           f.office, f.direction
     FROM {rfact} rf JOIN f ON f.declaration_id = rf.declaration_id JOIN {agency} a ON a.id = rf.agency_id
 ), d AS (
     SELECT v.day, v.stage, dim.dimension, dim.key, v.s
@@ -381,7 +382,9 @@ WITH f AS (
     SELECT rf.day, st.stage, dim.dimension, dim.key, st.s
     FROM rf
     CROSS JOIN LATERAL (VALUES ('agency', rf.gross_seconds), ('agency_net', rf.net_seconds)) AS st(stage, s)
-    CROSS JOIN LATERAL (VALUES ('all', ''), ('agency', rf.code)) AS dim(dimension, key)
+    CROSS JOIN LATERAL (VALUES ('all', ''), ('agency', rf.code), ('lane', rf.lane),
+                               ('type', rf.declaration_type), ('office', rf.office),
+                               ('direction', rf.direction)) AS dim(dimension, key)
     WHERE st.s IS NOT NULL
 ), b AS (
     SELECT day, stage, dimension, key, GREATEST(width_bucket(s::double precision, {edges}), 1) - 1 AS bucket,
@@ -537,20 +540,29 @@ def stage_daily_rows_python(*, days: Iterable[date]) -> list[StageDaily]:
         acc[2 + buckets.bucket_of(seconds)] += 1
 
     day_list = list(days)
-    facts = ClearanceFact.objects.filter(day__in=day_list, outcome="released")
+    facts = list(ClearanceFact.objects.filter(day__in=day_list, outcome="released"))
     codes = dict(Agency.objects.values_list("pk", "code"))
     by_declaration: dict[int, set[str]] = defaultdict(set)
+    by_id = {fact.declaration_id: fact for fact in facts}
     review_rows = list(
-        ReviewFact.objects.filter(declaration_id__in=facts.values("declaration_id")).values_list(
+        ReviewFact.objects.filter(declaration_id__in=list(by_id)).values_list(
             "declaration_id", "agency_id", "day", "gross_seconds", "net_seconds"
         )
     )
     for declaration_id, agency_id, day, gross, net in review_rows:
         code = codes[agency_id]
         by_declaration[declaration_id].add(code)
+        of = by_id[declaration_id]
         for stage, value in ((Stage.AGENCY, gross), (Stage.AGENCY_NET, net)):
-            count(day, stage, Dimension.ALL, "", value)
-            count(day, stage, Dimension.AGENCY, code, value)
+            for dimension, key in (
+                (Dimension.ALL, ""),
+                (Dimension.AGENCY, code),
+                (Dimension.LANE, of.lane),
+                (Dimension.TYPE, of.declaration_type),
+                (Dimension.OFFICE, of.office),
+                (Dimension.DIRECTION, of.direction),
+            ):
+                count(day, stage, dimension, key, value)
     for fact in facts:
         for stage in DECLARATION_STAGES:
             seconds = getattr(fact, f"{stage}_seconds")
