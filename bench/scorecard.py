@@ -68,12 +68,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--declarations", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the pages on the database of the last run (no generation)"
+    )
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
     env = {
         **os.environ,
-        "DATABASE_URL": fresh_database(args.pg, "singlewindow_bench_scorecard"),
+        "DATABASE_URL": (
+            f"{args.pg}/singlewindow_bench_scorecard"
+            if args.reuse
+            else fresh_database(args.pg, "singlewindow_bench_scorecard")
+        ),
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "SECURE_SSL_REDIRECT": "false",
@@ -100,11 +107,12 @@ def main() -> None:
     from clearance.models import ControlTask
     from declarations.models import Declaration, GoodsItem
     from insights import buckets, service_levels, statistics
-    from insights.models import StageDaily
+    from insights.models import ServiceLevelBreach, StageDaily, TradeMonthly
     from support.models import SatisfactionRating, ServiceRequest
     from tests.two_factor import PortalClient
 
-    seed_demo(outside_embedded=True)
+    if not args.reuse:
+        seed_demo(outside_embedded=True)
     supervisor = User.objects.get(username="supervisor")
     importer = User.objects.get(username="importer")
     account = TraderAccount.objects.order_by("pk").first()
@@ -112,174 +120,185 @@ def main() -> None:
     customs = Agency.objects.get(is_customs=True)
     other = Agency.objects.exclude(pk=customs.pk).order_by("pk").first()
     assert other is not None
-    n = args.declarations
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
 
-        def run(model: Any, overrides: dict[str, str], source: str) -> None:
-            # The SQL goes through the driver's %-formatting (the defaults are parameters).
-            escaped = {column: expr.replace("%", "%%") for column, expr in overrides.items()}
-            sql, params = _insert_select(model, escaped, source.replace("%", "%%"))
-            cursor.execute(sql, params)
+    def generate(args: Any, figures: dict[str, Any]) -> float:
+        """Generate the data set and time the refreshes (a fresh database)."""
+        n = args.declarations
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
 
-        at = "now() - ((g % 365) || ' days')::interval - ((g % 1440) || ' minutes')::interval"
-        run(
-            Declaration,
-            {
-                "mrn": "'26BENCH' || lpad(g::text, 11, '0')",
-                "lrn": "'BENCH-' || g",
-                "status": "CASE WHEN g % 20 = 0 THEN 'in_review' ELSE 'released' END",
-                "channel": "'api_json'",
-                "direction": "CASE WHEN g % 5 = 0 THEN 'export' ELSE 'import' END",
-                "type_code": "CASE WHEN g % 5 = 0 THEN 'EX' ELSE 'IM' END",
-                "additional_type": "'A'",
-                "declarant_account_id": str(account.pk),
-                "trader_account_id": str(account.pk),
-                "lodged_by_id": str(importer.pk),
-                "created_at": at,
-                "updated_at": at,
-                "accepted_at": at,
-            },
-            f"generate_series(1, {n}) g",
-        )
-        bench = "declarations_declaration d WHERE d.lrn LIKE 'BENCH-%'"
-        origins = "ARRAY[" + ",".join(f"'{o}'" for o in ORIGINS) + "]"
-        run(
-            GoodsItem,
-            {
-                "declaration_id": "d.id",
-                "position": "s",
-                "sequence": "s",
-                "description": "'bench goods'",
-                "commodity_code": "lpad(((d.id * 7 + s * 13) % 97 + 1)::text, 2, '0') || '019000'",
-                "hs_subheading": "lpad(((d.id * 7 + s * 13) % 97 + 1)::text, 2, '0') || '0190'",
-                "origin_country": f"({origins})[1 + (d.id + s) % 30]",
-                "net_mass": "((d.id % 997) + 1) * 1.5",
-                "value_amount": "((d.id % 4999) + 1) * 3",
-                "value_currency": "'GBP'",
-            },
-            "declarations_declaration d CROSS JOIN generate_series(1, 2) s WHERE d.lrn LIKE 'BENCH-%'",
-        )
-        decided = "d.accepted_at + interval '1 minute' + ((d.id % 2880) || ' minutes')::interval"
-        for agency, where in ((customs, ""), (other, " AND d.id % 5 < 2")):
+            def run(model: Any, overrides: dict[str, str], source: str) -> None:
+                # The SQL goes through the driver's %-formatting (the defaults are parameters).
+                escaped = {column: expr.replace("%", "%%") for column, expr in overrides.items()}
+                sql, params = _insert_select(model, escaped, source.replace("%", "%%"))
+                cursor.execute(sql, params)
+
+            at = "now() - ((g % 365) || ' days')::interval - ((g % 1440) || ' minutes')::interval"
             run(
-                AgencyReview,
+                Declaration,
+                {
+                    "mrn": "'26BENCH' || lpad(g::text, 11, '0')",
+                    "lrn": "'BENCH-' || g",
+                    "status": "CASE WHEN g % 20 = 0 THEN 'in_review' ELSE 'released' END",
+                    "channel": "'api_json'",
+                    "direction": "CASE WHEN g % 5 = 0 THEN 'export' ELSE 'import' END",
+                    "type_code": "CASE WHEN g % 5 = 0 THEN 'EX' ELSE 'IM' END",
+                    "additional_type": "'A'",
+                    "declarant_account_id": str(account.pk),
+                    "trader_account_id": str(account.pk),
+                    "lodged_by_id": str(importer.pk),
+                    "created_at": at,
+                    "updated_at": at,
+                    "accepted_at": at,
+                },
+                f"generate_series(1, {n}) g",
+            )
+            bench = "declarations_declaration d WHERE d.lrn LIKE 'BENCH-%'"
+            origins = "ARRAY[" + ",".join(f"'{o}'" for o in ORIGINS) + "]"
+            run(
+                GoodsItem,
                 {
                     "declaration_id": "d.id",
-                    "agency_id": str(agency.pk),
-                    "status": "CASE WHEN d.status = 'released' THEN 'approved' ELSE 'pending' END",
-                    "created_at": "d.accepted_at + interval '1 minute'",
-                    "due_at": (
-                        f"d.accepted_at + interval '1 minute' + interval '{agency.service_level_hours} hours'"
-                    ),
-                    "decided_at": f"CASE WHEN d.status = 'released' THEN {decided} END",
-                    "updated_at": "d.accepted_at",
-                    "priority": "0",
+                    "position": "s",
+                    "sequence": "s",
+                    "description": "'bench goods'",
+                    "commodity_code": "lpad(((d.id * 7 + s * 13) % 97 + 1)::text, 2, '0') || '019000'",
+                    "hs_subheading": "lpad(((d.id * 7 + s * 13) % 97 + 1)::text, 2, '0') || '0190'",
+                    "origin_country": f"({origins})[1 + (d.id + s) % 30]",
+                    "net_mass": "((d.id % 997) + 1) * 1.5",
+                    "value_amount": "((d.id % 4999) + 1) * 3",
+                    "value_currency": "'GBP'",
                 },
-                bench + where,
+                "declarations_declaration d CROSS JOIN generate_series(1, 2) s WHERE d.lrn LIKE 'BENCH-%'",
             )
-        run(
-            ControlTask,
-            {
-                "declaration_id": "d.id",
-                "kind": "'documentary'",
-                "agency_id": str(customs.pk),
-                "status": "'done'",
-                "outcome": "CASE WHEN d.id % 50 = 0 THEN 'non_compliant' ELSE 'compliant' END",
-                "completed_at": "d.accepted_at + interval '2 hours'",
-                "created_at": "d.accepted_at",
-            },
-            bench + " AND d.id % 10 = 0",
-        )
-        run(
-            SatisfactionRating,
-            {
-                "declaration_id": "d.id",
-                "user_id": str(importer.pk),
-                "score": "1 + d.id % 5",
-                "created_at": "d.accepted_at + interval '3 days'",
-            },
-            bench + " AND d.id % 10 = 3 AND d.status = 'released'",
-        )
-        run(
-            ServiceRequest,
-            {
-                "opened_by_id": str(importer.pk),
-                "category": "'declaration'",
-                "subject": "'bench'",
-                "status": "'answered'",
-                "created_at": "now() - ((g % 365) || ' days')::interval",
-                "due_at": "now() - ((g % 365) || ' days')::interval + interval '24 hours'",
-                "first_response_at": (
-                    "now() - ((g % 365) || ' days')::interval + ((g % 40) || ' hours')::interval"
-                ),
-            },
-            "generate_series(1, 20000) g",
-        )
-        cursor.execute("ANALYZE")
-    rng = random.Random(11)
-    today = timezone.localdate()
-    daily = []
-    for day in range(365):
-        for stage, scale in (("total", 7200.0), ("routing", 2.0)):
-            for dimension, keys in (("all", [""]), ("type", ["IMA", "EXA", "IMD"])):
-                for key in keys:
-                    values = [rng.expovariate(1 / scale) for _ in range(50)]
-                    daily.append(
-                        StageDaily(
-                            day=today - timedelta(days=day),
-                            stage=stage,
-                            dimension=dimension,
-                            key=key,
-                            count=n // 365,
-                            sum_seconds=int(sum(values) * n / 365 / 50),
-                            buckets=[c * (n // 365 // 50) for c in buckets.histogram(values)],
+            decided = "d.accepted_at + interval '1 minute' + ((d.id % 2880) || ' minutes')::interval"
+            for agency, where in ((customs, ""), (other, " AND d.id % 5 < 2")):
+                run(
+                    AgencyReview,
+                    {
+                        "declaration_id": "d.id",
+                        "agency_id": str(agency.pk),
+                        "status": "CASE WHEN d.status = 'released' THEN 'approved' ELSE 'pending' END",
+                        "created_at": "d.accepted_at + interval '1 minute'",
+                        "due_at": (
+                            "d.accepted_at + interval '1 minute'"
+                            f" + interval '{agency.service_level_hours} hours'"
+                        ),
+                        "decided_at": f"CASE WHEN d.status = 'released' THEN {decided} END",
+                        "updated_at": "d.accepted_at",
+                        "priority": "0",
+                    },
+                    bench + where,
+                )
+            run(
+                ControlTask,
+                {
+                    "declaration_id": "d.id",
+                    "kind": "'documentary'",
+                    "agency_id": str(customs.pk),
+                    "status": "'done'",
+                    "outcome": "CASE WHEN d.id % 50 = 0 THEN 'non_compliant' ELSE 'compliant' END",
+                    "completed_at": "d.accepted_at + interval '2 hours'",
+                    "created_at": "d.accepted_at",
+                },
+                bench + " AND d.id % 10 = 0",
+            )
+            run(
+                SatisfactionRating,
+                {
+                    "declaration_id": "d.id",
+                    "user_id": str(importer.pk),
+                    "score": "1 + d.id % 5",
+                    "created_at": "d.accepted_at + interval '3 days'",
+                },
+                bench + " AND d.id % 10 = 3 AND d.status = 'released'",
+            )
+            run(
+                ServiceRequest,
+                {
+                    "opened_by_id": str(importer.pk),
+                    "category": "'declaration'",
+                    "subject": "'bench'",
+                    "status": "'answered'",
+                    "created_at": "now() - ((g % 365) || ' days')::interval",
+                    "due_at": "now() - ((g % 365) || ' days')::interval + interval '24 hours'",
+                    "first_response_at": (
+                        "now() - ((g % 365) || ' days')::interval + ((g % 40) || ' hours')::interval"
+                    ),
+                },
+                "generate_series(1, 20000) g",
+            )
+            cursor.execute("ANALYZE")
+        rng = random.Random(11)
+        today = timezone.localdate()
+        daily = []
+        for day in range(365):
+            for stage, scale in (("total", 7200.0), ("routing", 2.0)):
+                for dimension, keys in (("all", [""]), ("type", ["IMA", "EXA", "IMD"])):
+                    for key in keys:
+                        values = [rng.expovariate(1 / scale) for _ in range(50)]
+                        daily.append(
+                            StageDaily(
+                                day=today - timedelta(days=day),
+                                stage=stage,
+                                dimension=dimension,
+                                key=key,
+                                count=n // 365,
+                                sum_seconds=int(sum(values) * n / 365 / 50),
+                                buckets=[c * (n // 365 // 50) for c in buckets.histogram(values)],
+                            )
                         )
-                    )
-    StageDaily.objects.bulk_create(daily, batch_size=2000)
-    generated = time.perf_counter() - started
+        StageDaily.objects.bulk_create(daily, batch_size=2000)
+        generated = time.perf_counter() - started
+
+        def timed(label: str, call: Any) -> float:
+            t = time.perf_counter()
+            call()
+            seconds = time.perf_counter() - t
+            figures[label] = round(seconds * 1000, 1)
+            print(f"{label}: {seconds * 1000:.0f} ms", flush=True)
+            return seconds
+
+        first_month = this_month = statistics.month_start(today)
+        for _ in range(12):
+            first_month = statistics.month_start(first_month - timedelta(days=1))
+
+        def rebuild_trade() -> None:
+            for month in statistics.months_between(first_month, this_month):
+                statistics.trade_monthly_refresh(first=month, last=month)
+
+        timed("trade_rebuild_13_months_ms", rebuild_trade)
+        timed("trade_refresh_recent_ms", statistics.trade_monthly_refresh_recent)
+
+        def rebuild_levels() -> None:
+            day = today - timedelta(days=364)
+            while day <= today:
+                last = min(day + timedelta(days=30), today)
+                service_levels.service_level_refresh(first=day, last=last)
+                day = last + timedelta(days=1)
+
+        timed("service_levels_rebuild_365_days_ms", rebuild_levels)
+        timed("service_levels_refresh_recent_ms", service_levels.service_level_refresh_recent)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            return generated
+
+    n = args.declarations
+    figures: dict[str, Any] = {}
+    generated = 0.0
+    if not args.reuse:
+        generated = generate(args, figures)
     counts = {
         "declarations": Declaration.objects.count(),
         "goods_items": GoodsItem.objects.count(),
         "reviews": AgencyReview.objects.count(),
         "controls": ControlTask.objects.count(),
         "ratings": SatisfactionRating.objects.count(),
+        "breaches": ServiceLevelBreach.objects.count(),
+        "trade_rows": TradeMonthly.objects.count(),
     }
-    print(f"generated in {generated:.0f} s: {counts}", flush=True)
-
-    figures: dict[str, Any] = {}
-
-    def timed(label: str, call: Any) -> float:
-        t = time.perf_counter()
-        call()
-        seconds = time.perf_counter() - t
-        figures[label] = round(seconds * 1000, 1)
-        print(f"{label}: {seconds * 1000:.0f} ms", flush=True)
-        return seconds
-
-    first_month = this_month = statistics.month_start(today)
-    for _ in range(12):
-        first_month = statistics.month_start(first_month - timedelta(days=1))
-
-    def rebuild_trade() -> None:
-        for month in statistics.months_between(first_month, this_month):
-            statistics.trade_monthly_refresh(first=month, last=month)
-
-    timed("trade_rebuild_13_months_ms", rebuild_trade)
-    timed("trade_refresh_recent_ms", statistics.trade_monthly_refresh_recent)
-
-    def rebuild_levels() -> None:
-        day = today - timedelta(days=364)
-        while day <= today:
-            last = min(day + timedelta(days=30), today)
-            service_levels.service_level_refresh(first=day, last=last)
-            day = last + timedelta(days=1)
-
-    timed("service_levels_rebuild_365_days_ms", rebuild_levels)
-    timed("service_levels_refresh_recent_ms", service_levels.service_level_refresh_recent)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
+    print(counts, flush=True)
+    today = timezone.localdate()
     client = PortalClient()
     client.force_login(supervisor)
     year = {"date_from": (today - timedelta(days=364)).isoformat(), "date_to": today.isoformat()}

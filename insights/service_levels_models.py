@@ -55,8 +55,10 @@ class ServiceLevelBreach(models.Model):
         verbose_name = _("service level breach")
         verbose_name_plural = _("service level breaches")
         indexes = [
-            models.Index(fields=["day", "decided_at"], name="breach_by_day"),
-            models.Index(fields=["agency", "day", "decided_at"], name="breach_by_agency"),
+            # The list: latest first within the period (an index scan backwards, stopped by LIMIT).
+            models.Index(fields=["decided_at"], name="breach_by_decision"),
+            models.Index(fields=["agency", "decided_at"], name="breach_by_agency_decision"),
+            models.Index(fields=["day"], name="breach_by_day"),
         ]
 
     def __str__(self) -> str:

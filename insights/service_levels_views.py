@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -72,10 +71,11 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
     form, period, visible, shown = _filters(request)
     levels = service_levels.agency_levels(agencies=shown, first=period.first, last=period.last)
     total = service_levels.totals(levels)
-    page = Paginator(
+    paginator = service_levels.CappedPaginator(
         service_levels.breaches(agency_ids=[a.pk for a in shown], first=period.first, last=period.last),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    )
+    page = paginator.get_page(request.GET.get("page"))
     chart = charts.rate_bar_chart(
         id="within-chart",
         title=_("Reviews decided within the service level"),
@@ -113,6 +113,7 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
                 for b in page.object_list
             ],
             "query": query.urlencode(),
+            "breach_cap": service_levels.BREACH_COUNT_CAP if paginator.capped else None,
             "sees_every_agency": len(visible) > 1 or user.role in (Role.SUPERVISOR, Role.ADMIN),
             "supervisor_links": user.role in (Role.SUPERVISOR, Role.ADMIN),
         },
