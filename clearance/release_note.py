@@ -250,7 +250,20 @@ def release_note_pdf(facts: ReleaseFacts) -> bytes:
         topMargin=18 * mm,
         bottomMargin=18 * mm,
     )
-    document.build(story)
+    footer = _("Release note %(mrn)s · verification code %(code)s · page %%(page)d") % {
+        "mrn": facts.mrn,
+        "code": facts.code or "–",
+    }
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        # Every page names the declaration and the code: a page on its own is still checkable.
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.setFillColor(colors.HexColor("#505a5f"))
+        canvas.drawString(20 * mm, 10 * mm, footer % {"page": doc.page})
+        canvas.restoreState()
+
+    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 

@@ -124,6 +124,7 @@ def test_pdf_lists_mrn_parties_items_and_the_verification_code(client, released,
     ):
         assert expected in text, expected
     assert text.count(f"goods {ROSES}") == 2 and ROSES in text
+    assert f"Release note {released.mrn} · verification code {code} · page 1" in text  # on every page
     # Lodged as JSON: no container numbers to print, whatever the container indicator (DE 7/2) says.
     assert "MSCU" not in text
     expected = "no container numbers were declared" if released.container else "No containers declared."
