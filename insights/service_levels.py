@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -33,6 +34,7 @@ from agencies.models import (
     InformationRequest,
     ReviewStatus,
 )
+from agencies.selectors import QUEUE_COUNT_CAP
 from agencies.templatetags.reviews import duration
 from clearance.oversight.selectors import percent
 
@@ -226,15 +228,35 @@ def agency_levels(*, agencies: list[Agency], first: date, last: date) -> list[Ag
         level.within += within
         level.net_total += net
         buckets.add(level.hist, hist)
-    for row in (
-        overdue_open()
-        .filter(agency_id__in=list(levels))
-        .values("agency_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        levels[row["agency_id"]].open_overdue = row["n"]
+    for agency_id, n in open_overdue_counts(list(levels)).items():
+        levels[agency_id].open_overdue = n
     return list(levels.values())
+
+
+# An agency with more reviews open past due than this shows "1,000+" (as the queue's tabs do).
+OVERDUE_COUNT_CAP = QUEUE_COUNT_CAP
+
+
+def open_overdue_counts(agency_ids: list[int]) -> dict[int, int]:
+    """Per agency, the reviews open past due now, each count capped at ``OVERDUE_COUNT_CAP + 1``:
+    one query of one ``SELECT count(*) FROM (… LIMIT cap + 1)`` per agency, each reading at most
+    that many entries of the partial index ``review_open_queue``, whatever the backlog."""
+    if not agency_ids:
+        return {}
+    now = timezone.now()
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, agency_id in enumerate(agency_ids):
+        inner, inner_params = (
+            overdue_open(now).filter(agency_id=agency_id).order_by().values("pk")[: OVERDUE_COUNT_CAP + 1]
+        ).query.sql_with_params()
+        # The aliases are ours and the inner SQL is Django's, its values passed as parameters.
+        parts.append(f"(SELECT count(*) FROM ({inner}) AS a{n})")  # noqa: S608
+        params.extend(inner_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(agency_ids, (int(v) for v in row), strict=True))
 
 
 def overdue_open(now: datetime | None = None) -> QuerySet[AgencyReview]:

@@ -113,6 +113,7 @@ def service_levels_page(request: HttpRequest) -> HttpResponse:
                 for b in page.object_list
             ],
             "query": query.urlencode(),
+            "overdue_cap": service_levels.OVERDUE_COUNT_CAP,
             "breach_cap": service_levels.BREACH_COUNT_CAP if paginator.capped else None,
             "sees_every_agency": len(visible) > 1 or user.role in (Role.SUPERVISOR, Role.ADMIN),
             "supervisor_links": user.role in (Role.SUPERVISOR, Role.ADMIN),
