@@ -85,7 +85,14 @@ def declaration_route(*, declaration_id: int) -> RouteResult | None:
     ``in_review``. If every review was decided automatically, consolidation runs in the same
     transaction and the declaration is released at once.
     """
-    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+    # The trader account comes with the row (the reviews' AEO priority, the risk facts), unlocked:
+    # routings of one trader's declarations never wait on each other.
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("trader_account")
+        .filter(pk=declaration_id)
+        .first()
+    )
     if declaration is None or not declaration.awaits_routing:
         return None
     # Items with their tax lines and the documents, loaded once on the locked row: routing, the

@@ -40,21 +40,22 @@ def test_routing_three_auto_approved_agencies_assessing_and_releasing_takes_thir
     assert outer[0].startswith("SAVEPOINT") and outer[1].startswith("RELEASE SAVEPOINT")
     statements = [q["sql"] for q in queries.captured_queries[1:-1]]
     assert result is not None and result.decision is not None
-    # Lock, items, their tax lines, documents (read once on the locked row: the duties assessment
-    # reuses them and the lock; until issue 11 it read the declaration, documents, items and tax lines
-    # again and the assessments twice, 36 statements in all), rules' stamp; the document codes the
-    # agencies routed to hold licences under (agencies.licences; none here, so nothing locked); the
-    # trader account (its AEO status: the reviews' queue priority, agencies.services.review_priority);
-    # reviews, their items, the audit chain's head (lock and read, once per transaction:
-    # singlewindow.auditchain), 6 review events; routed (update, event); the assessment (the version's
-    # assessment and the current one in one query, fee rules, tariff measures, the assessment, its
-    # lines, its event: nothing to pay, so nothing posted or secured); the money condition (one query:
-    # nothing charged); decision, released (update, event), the DMS response to the trader and whether
-    # its accounts registered an endpoint, recipients, notification. Without PostgreSQL the rules are
-    # read instead of stamped (two queries instead of one). The controls: consolidation's lane and open
-    # controls (two; routing passes the risk assessment to controls_open). Customs' risk assessment:
-    # the risk rules' stamp, the assessment (one upsert) and its audit event (no risk rule here, so no
-    # facts to read).
+    # Lock (with the trader account, unlocked: its AEO status gives the reviews' queue priority,
+    # agencies.services.review_priority), items, their tax lines, documents (read once on the locked
+    # row: the duties assessment reuses them and the lock; until issue 11 it read the declaration,
+    # documents, items and tax lines again and the assessments twice, and the trader account apart),
+    # rules' stamp; the document codes the agencies routed to hold licences under (agencies.licences;
+    # none here, so nothing locked); reviews, their items, the audit chain's head (lock and read, once
+    # per transaction: singlewindow.auditchain), 6 review events; routed (update, event); the
+    # assessment (the version's assessment and the current one in one query, fee rules, tariff
+    # measures, the assessment, its lines, its event: nothing to pay, so nothing posted or secured);
+    # the money condition (one query: nothing charged); decision, released (update, event), the DMS
+    # response to the trader and whether its accounts registered an endpoint, recipients,
+    # notification, the outbox row of the release decision (insights' clearance facts). Without
+    # PostgreSQL the rules are read instead of stamped (two queries instead of one). The controls:
+    # consolidation's lane and open controls (two; routing passes the risk assessment to
+    # controls_open). Customs' risk assessment: the risk rules' stamp, the assessment (one upsert) and
+    # its audit event (no risk rule here, so no facts to read).
     assert len(statements) == (32 if connection.vendor == "postgresql" else 34), statements
     assert sum(1 for s in statements if "singlewindow_audit_chain_head" in s) == (
         1 if connection.vendor == "postgresql" else 0
