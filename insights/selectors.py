@@ -189,32 +189,51 @@ def _from_facts(
         params.append(value)
     by_day = group is not None
     column = "f.day" if by_day else _FACT_COLUMNS[dimension]
-    for stage in stages:
-        if stage in REVIEW_STAGES:
-            value = "rf.gross_seconds" if stage == Stage.AGENCY else "rf.net_seconds"
+    review = [
+        (st, "rf.gross_seconds" if st == Stage.AGENCY else "rf.net_seconds")
+        for st in stages
+        if st in REVIEW_STAGES
+    ]
+    declaration = [(st, f"f.{st}_seconds") for st in stages if st not in REVIEW_STAGES]
+    queries = []
+    if review:
+        source = (
+            f"{rfact} rf JOIN {fact} f ON f.declaration_id = rf.declaration_id "
+            f"JOIN {agency} a ON a.id = rf.agency_id"
+        )
+        queries.append((review, source))
+    if declaration:
+        if dimension == Dimension.AGENCY and not by_day:
+            # A declaration counts once for each agency that reviewed it (one review each).
             source = (
-                f"{rfact} rf JOIN {fact} f ON f.declaration_id = rf.declaration_id "
+                f"{fact} f JOIN {rfact} rf ON rf.declaration_id = f.declaration_id "
                 f"JOIN {agency} a ON a.id = rf.agency_id"
             )
         else:
-            value = f"f.{stage}_seconds"
-            source = fact
-            if dimension == Dimension.AGENCY and not by_day:
-                # A declaration counts once for each agency that reviewed it (one review each).
-                source = (
-                    f"{fact} f JOIN {rfact} rf ON rf.declaration_id = f.declaration_id "
-                    f"JOIN {agency} a ON a.id = rf.agency_id"
-                )
-            else:
-                source = f"{fact} f"
-        where = " AND ".join([*conditions, f"{value} IS NOT NULL"])
+            source = f"{fact} f"
+        queries.append((declaration, source))
+    bucket = (
+        f"GREATEST(width_bucket(s::double precision, {buckets.edges_sql_array()}), 1) - 1"
+        if connection.vendor == "postgresql"
+        else _bucket_sql("s")
+    )
+    for values, source in queries:
+        # One pass over the period's facts for all the stages: the base rows once, each stage's
+        # column unpivoted from them.
+        picked = ", ".join(f"{value} AS s{i}" for i, (_stage, value) in enumerate(values))
+        unpivot = " UNION ALL ".join(
+            f"SELECT '{stage}' AS stage, g, s{i} AS s FROM base WHERE s{i} IS NOT NULL"  # noqa: S608 - ours
+            for i, (stage, _value) in enumerate(values)
+        )
         sql = (
-            f"SELECT g, b, COUNT(*), SUM(s) FROM (SELECT {column} AS g, {value} AS s, "  # noqa: S608 - our columns
-            f"{_bucket_sql(value)} AS b FROM {source} WHERE {where}) v GROUP BY g, b"
+            f"WITH base AS (SELECT {column} AS g, {picked} FROM {source} "  # noqa: S608 - our columns
+            f"WHERE {' AND '.join(conditions)}) "
+            f"SELECT stage, g, b, COUNT(*), SUM(s) "
+            f"FROM (SELECT stage, g, s, {bucket} AS b FROM ({unpivot}) u) v GROUP BY stage, g, b"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for g, b, n, total in cursor.fetchall():
+            for stage, g, b, n, total in cursor.fetchall():
                 if group is not None:
                     g = group(date.fromisoformat(g) if isinstance(g, str) else g)  # SQLite: text
                 acc = out[(stage, g if g is not None else "")]
