@@ -29,11 +29,13 @@ def declaration_charge(
     due_on: date | None = None,
     actor: Any = None,
     currency: str = "",
+    beyond_assessment: bool = False,
 ) -> LedgerTransaction | None:
     """Post ``amounts`` (revenue code → amount, negative for a credit) for the declaration.
 
     Returns the transaction, or None when every amount is zero (nothing to post). Call inside the
-    transaction that assessed the declaration.
+    transaction that assessed the declaration. ``beyond_assessment``: not part of the duties
+    assessment (a post-clearance audit's), so a re-assessment's reconciliation leaves it standing.
     """
     currency = (currency or home_currency()).upper()
     rounded = {code: quantize(amount, currency) for code, amount in amounts.items()}
@@ -72,4 +74,5 @@ def declaration_charge(
         actor=actor,
         due_on=due_on,
         audit_data={"declaration": declaration.pk},
+        beyond_assessment=beyond_assessment,
     )

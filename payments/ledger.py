@@ -105,6 +105,7 @@ def post(
     due_on: date | None = None,
     reverses: LedgerTransaction | None = None,
     audit_data: dict[str, Any] | None = None,
+    beyond_assessment: bool = False,
 ) -> LedgerTransaction:
     """Write one balanced transaction with its entries and audit event; the only ledger writer.
 
@@ -124,6 +125,7 @@ def post(
             due_on=due_on,
             created_by=actor if getattr(actor, "pk", None) else None,
             reverses=reverses,
+            beyond_assessment=beyond_assessment,
         )
         Entry.objects.bulk_create(
             Entry(

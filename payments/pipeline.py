@@ -73,7 +73,8 @@ def _reconcile(declaration: Declaration, result: AssessmentResult) -> LedgerTran
     Nothing to post when the ledger already matches.
     """
     wanted = result.charged_by_code
-    held = revenue_by_code(declaration.pk)
+    # What an audit added or gave back after release stands whatever the re-assessment says.
+    held = revenue_by_code(declaration.pk, assessed_only=True)
     difference = {code: wanted.get(code, ZERO) - held.get(code, ZERO) for code in wanted.keys() | held.keys()}
     if not any(difference.values()):
         return None

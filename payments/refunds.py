@@ -42,14 +42,19 @@ class RefundResult:
     securities_released: int
 
 
-def revenue_by_code(declaration_id: int, currency: str = "") -> dict[str, Decimal]:
-    """Net revenue posted for one declaration per revenue code (credits less debits)."""
+def revenue_by_code(
+    declaration_id: int, currency: str = "", *, assessed_only: bool = False
+) -> dict[str, Decimal]:
+    """Net revenue posted for one declaration per revenue code (credits less debits); with
+    ``assessed_only``, what its duties assessment posted (not a post-clearance audit's amounts)."""
     currency = (currency or home_currency()).upper()
+    entries = Entry.objects.filter(
+        account__kind=LedgerAccountKind.REVENUE, declaration_id=declaration_id, currency=currency
+    )
+    if assessed_only:
+        entries = entries.filter(transaction__beyond_assessment=False)
     rows = (
-        Entry.objects.filter(
-            account__kind=LedgerAccountKind.REVENUE, declaration_id=declaration_id, currency=currency
-        )
-        .values("account__code")
+        entries.values("account__code")
         .annotate(credit=Coalesce(Sum("credit"), ZERO), debit=Coalesce(Sum("debit"), ZERO))
         .order_by("account__code")
     )
@@ -147,6 +152,7 @@ def declaration_overcharge_refund(
         kind=TransactionKind.ADJUSTMENT,
         memo=memo,
         actor=actor,
+        beyond_assessment=True,
     )
     refunded = None
     balance = declaration_balance(declaration.pk)

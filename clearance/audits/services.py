@@ -259,6 +259,7 @@ def audit_conclude(
                 kind=TransactionKind.CHARGE,
                 memo=memo,
                 actor=auditor,
+                beyond_assessment=True,
             )
         elif outcome == AuditOutcome.REFUND:
             assert amount is not None  # checked above

@@ -87,6 +87,9 @@ class LedgerTransaction(models.Model):
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
+    # Posted for a declaration outside its duties assessment (a post-clearance audit's additional
+    # assessment or refund): a re-assessment reconciles the ledger to the assessment and leaves it.
+    beyond_assessment = models.BooleanField(_("beyond the assessment"), default=False)
 
     class Meta:
         verbose_name = _("ledger transaction")

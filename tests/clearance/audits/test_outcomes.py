@@ -24,8 +24,10 @@ from clearance.models import (
 )
 from clearance.risk.engine import rule_match
 from clearance.risk.services import facts_for
+from declarations.models import Declaration
 from payments.ledger import declaration_balance, trader_balance
 from payments.models import LedgerTransaction, TransactionKind
+from payments.pipeline import declaration_recharge
 from payments.refunds import revenue_by_code
 from singlewindow.models import AuditEvent
 from tests.concurrency import run_together
@@ -103,6 +105,34 @@ def test_additional_assessment_is_charged_once_to_the_trader_and_the_ledger_bala
         "clearance.audit.finding_recorded",
         "clearance.audit.concluded",
     ]
+
+
+@pytest.mark.parametrize("outcome", [AuditOutcome.ADDITIONAL, AuditOutcome.REFUND])
+def test_a_later_re_assessment_leaves_the_audits_amount_standing(
+    outcome, importer, supervisor, tariff, django_capture_on_commit_callbacks
+):
+    declaration = released_paid(importer, f"AUD-RE-{outcome}", django_capture_on_commit_callbacks)
+    duty = revenue_by_code(declaration.pk)["A00"]
+    audit = open_with_finding(declaration, supervisor)
+    services.audit_conclude(
+        audit_id=audit.pk,
+        auditor=supervisor,
+        outcome=outcome,
+        amount=Decimal("5.00"),
+        tax_type="A00",
+        reason="r",
+    )
+    after_audit = duty + Decimal("5.00") if outcome == AuditOutcome.ADDITIONAL else duty - Decimal("5.00")
+    assert revenue_by_code(declaration.pk)["A00"] == after_audit
+
+    # The declaration is assessed again (an amendment after release; here with the same goods):
+    # the ledger is reconciled to the assessment, and the audit's amount is not part of it.
+    assessed = declaration_recharge(declaration=Declaration.objects.get(pk=declaration.pk))
+
+    assert assessed.posted is None
+    assert revenue_by_code(declaration.pk)["A00"] == after_audit
+    assert revenue_by_code(declaration.pk, assessed_only=True)["A00"] == duty
+    assert ledger_balances()
 
 
 def test_the_audit_outcome_counts_for_the_risk_engines_history_rules(
