@@ -167,12 +167,6 @@ def fact_record(*, declaration_id: int) -> set[date]:
     return old_days | {day}
 
 
-def fact_record_and_refresh(*, declaration_id: int) -> None:
-    """The outbox handler's work: the declaration's facts, then its days' histograms."""
-    days = fact_record(declaration_id=declaration_id)
-    stage_daily_refresh(days=days)
-
-
 # --- every declaration (the backfill), set-based ------------------------------------------------
 
 

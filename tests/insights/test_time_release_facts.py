@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 
 from agencies import services as reviews
@@ -187,3 +188,24 @@ def test_beat_writes_the_facts_the_outbox_missed(released):
     assert (
         StageDaily.objects.filter(day=(T0 + 5 * HOUR).date(), stage="total", dimension="all").get().count == 1
     )
+
+
+def test_decisions_of_one_day_share_one_pending_refresh_of_its_histograms(released, monkeypatch):
+    # What a worker does with many decisions a second: the first schedules the day's refresh, the
+    # others find it pending; once it has run, the next decision schedules another.
+    scheduled = []
+    monkeypatch.setattr(
+        tasks.stage_days_refresh, "apply_async", lambda args, countdown: scheduled.append((args, countdown))
+    )
+    cache.clear()
+    day = (T0 + 5 * HOUR).date().isoformat()
+
+    for _ in range(3):
+        tasks.fact_record(released.pk)
+
+    assert scheduled == [(([day],), tasks.REFRESH_DELAY_SECONDS)]
+    StageDaily.objects.all().delete()
+    tasks.stage_days_refresh([day])  # the scheduled refresh runs
+    assert StageDaily.objects.filter(day=day, stage="total", dimension="all").get().count == 1
+    tasks.fact_record(released.pk)
+    assert len(scheduled) == 2
