@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from agencies.licences import LicenceError, licence_revoke, licences_apply, licences_restore
 from agencies.models import Licence, LicenceUsage, ReviewStatus, UsageKind
@@ -373,3 +374,10 @@ def test_usage_rows_record_the_declaration_and_item(importer, licensing, django_
     usage = LicenceUsage.objects.get(licence=licence, kind=UsageKind.DECREMENT)
     assert (usage.declaration_id, usage.version, usage.item) == (review.declaration_id, 1, 1)
     assert (usage.quantity, usage.quantity_balance) == (Decimal(100), Decimal(400))
+
+
+def test_the_goods_item_field_is_named_in_french_too():
+    # "goods item" is also a plural message elsewhere (the review's routing reasons, with a
+    # context): the field's singular name must still find its translation.
+    with translation.override("fr"):
+        assert str(LicenceUsage._meta.get_field("item").verbose_name) == "article"
