@@ -572,6 +572,49 @@ def licences_apply(
     LicenceUsage.objects.bulk_create(usages)
 
 
+def _lock(licence_ids: Iterable[int]) -> dict[int, Licence]:
+    """The licences, locked in primary-key order (two declarations sharing licences queue up on
+    them in the same order instead of deadlocking)."""
+    return {
+        lic.pk: lic
+        for lic in Licence.objects.select_for_update().filter(pk__in=set(licence_ids)).order_by("pk")
+    }
+
+
+def _reversal(
+    usage: LicenceUsage, licence: Licence, kind: UsageKind, reason: str, at: datetime.datetime
+) -> LicenceUsage:
+    """Move ``licence``'s balance back by ``usage`` (up for a restore, down for a reinstatement)
+    and the line that records it, naming ``usage``."""
+    sign = 1 if kind == UsageKind.RESTORE else -1
+    if usage.quantity is not None and licence.quantity_balance is not None:
+        licence.quantity_balance += sign * usage.quantity
+    if usage.value is not None and licence.value_balance is not None:
+        licence.value_balance += sign * usage.value
+    return LicenceUsage(
+        licence=licence,
+        kind=kind,
+        declaration_id=usage.declaration_id,
+        version=usage.version,
+        item=usage.item,
+        quantity=usage.quantity,
+        value=usage.value,
+        quantity_balance=licence.quantity_balance,
+        value_balance=licence.value_balance,
+        reverses=usage,
+        reason=reason,
+        at=at,
+    )
+
+
+def _balances_save(licences: Iterable[Licence], rows: list[LicenceUsage]) -> None:
+    for licence in licences:
+        Licence.objects.filter(pk=licence.pk).update(
+            quantity_balance=licence.quantity_balance, value_balance=licence.value_balance
+        )
+    LicenceUsage.objects.bulk_create(rows)
+
+
 def licences_restore(
     *, declaration: Declaration, reason: str, agency_ids: Iterable[int] | None = None
 ) -> int:
@@ -589,45 +632,14 @@ def licences_restore(
     pending = list(decrements.order_by("licence_id", "pk"))
     if not pending:
         return 0
-    locked = {
-        lic.pk: lic
-        for lic in Licence.objects.select_for_update()
-        .filter(pk__in={u.licence_id for u in pending})
-        .order_by("pk")
-    }
+    locked = _lock(u.licence_id for u in pending)
     now = timezone.now()
-    rows = []
-    for usage in pending:
-        licence = locked[usage.licence_id]
-        if usage.quantity is not None and licence.quantity_balance is not None:
-            licence.quantity_balance += usage.quantity
-        if usage.value is not None and licence.value_balance is not None:
-            licence.value_balance += usage.value
-        rows.append(
-            LicenceUsage(
-                licence=licence,
-                kind=UsageKind.RESTORE,
-                declaration=declaration,
-                version=usage.version,
-                item=usage.item,
-                quantity=usage.quantity,
-                value=usage.value,
-                quantity_balance=licence.quantity_balance,
-                value_balance=licence.value_balance,
-                reverses=usage,
-                reason=reason,
-                at=now,
-            )
-        )
-    for licence in locked.values():
-        Licence.objects.filter(pk=licence.pk).update(
-            quantity_balance=licence.quantity_balance, value_balance=licence.value_balance
-        )
-    LicenceUsage.objects.bulk_create(rows)
+    rows = [_reversal(usage, locked[usage.licence_id], UsageKind.RESTORE, reason, now) for usage in pending]
+    _balances_save(locked.values(), rows)
     return len(rows)
 
 
-def licences_reinstate(*, declaration: Declaration, reason: str) -> list[dict[str, Any]]:
+def licences_reinstate(*, declaration: Declaration, reason: str) -> list[dict[str, str | int | None]]:
     """Write off again what the refusal of ``declaration`` gave back: it is released after all.
 
     The caller holds the declaration's row lock. Each restore of the refusal (of the current
@@ -647,15 +659,10 @@ def licences_reinstate(*, declaration: Declaration, reason: str) -> list[dict[st
     )
     if not restores:
         return []
-    locked = {
-        lic.pk: lic
-        for lic in Licence.objects.select_for_update()
-        .filter(pk__in={u.licence_id for u in restores})
-        .order_by("pk")
-    }
+    locked = _lock(u.licence_id for u in restores)
     now = timezone.now()
     rows: list[LicenceUsage] = []
-    shortfalls: list[dict[str, Any]] = []
+    shortfalls: list[dict[str, str | int | None]] = []
     for restore in restores:
         licence = locked[restore.licence_id]
         short_quantity = (
@@ -668,50 +675,25 @@ def licences_reinstate(*, declaration: Declaration, reason: str) -> list[dict[st
             and licence.value_balance is not None
             and licence.value_balance < restore.value
         )
-        if short_quantity or short_value:
-            shortfalls.append(
-                {
-                    "licence": licence.number,
-                    "item": restore.item,
-                    "wanted": [
-                        shown(restore.quantity, licence.quantity_unit) if short_quantity else "",
-                        shown(restore.value, licence.value_currency) if short_value else "",
-                    ],
-                    "left": [
-                        shown(licence.quantity_balance, licence.quantity_unit) if short_quantity else "",
-                        shown(licence.value_balance, licence.value_currency) if short_value else "",
-                    ],
-                }
-            )
+        if not (short_quantity or short_value):
+            rows.append(_reversal(restore, licence, UsageKind.REINSTATE, reason, now))
             continue
-        if restore.quantity is not None and licence.quantity_balance is not None:
-            licence.quantity_balance -= restore.quantity
-        if restore.value is not None and licence.value_balance is not None:
-            licence.value_balance -= restore.value
-        rows.append(
-            LicenceUsage(
-                licence=licence,
-                kind=UsageKind.REINSTATE,
-                declaration=declaration,
-                version=restore.version,
-                item=restore.item,
-                quantity=restore.quantity,
-                value=restore.value,
-                quantity_balance=licence.quantity_balance,
-                value_balance=licence.value_balance,
-                reverses=restore,
-                reason=reason,
-                at=now,
-            )
+        wanted, left = [], []
+        if short_quantity:
+            wanted.append(shown(restore.quantity, licence.quantity_unit))
+            left.append(shown(licence.quantity_balance, licence.quantity_unit))
+        if short_value:
+            wanted.append(shown(restore.value, licence.value_currency))
+            left.append(shown(licence.value_balance, licence.value_currency))
+        shortfalls.append(
+            {
+                "licence": licence.number,
+                "item": restore.item,
+                "wanted": " + ".join(wanted),
+                "left": " + ".join(left),
+            }
         )
-    for licence in locked.values():
-        Licence.objects.filter(pk=licence.pk).update(
-            quantity_balance=licence.quantity_balance, value_balance=licence.value_balance
-        )
-    LicenceUsage.objects.bulk_create(rows)
-    for shortfall in shortfalls:
-        shortfall["wanted"] = " + ".join(w for w in shortfall["wanted"] if w)
-        shortfall["left"] = " + ".join(v for v in shortfall["left"] if v)
+    _balances_save(locked.values(), rows)
     return shortfalls
 
 
