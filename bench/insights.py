@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common import ROOT, fresh_database, machine, manage, percentiles, record
+from common import django_in_process, fresh_database, machine, percentiles, record
 
 OFFICES = ["GBLHR001", "GBFXT001", "GBDVR001", "GBSOU001", "GBMNC001", "GBBHX001", "GBTHP001", "GBLGP001"]
 TYPES = ["IMA", "IMD", "IMZ", "EXA", "EXD", "COA"]
@@ -207,26 +206,7 @@ def main() -> None:
 
     name = "singlewindow_bench_insights"
     url = f"{args.pg}/{name}" if args.reuse else fresh_database(args.pg, name)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "testserver,localhost",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    env.pop("CACHE_URL", None)
-    if not args.reuse:
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "singlewindow.settings")
-    import django
-
-    django.setup()
+    django_in_process(url, migrate=not args.reuse, static=not args.reuse)
 
     from django.contrib.auth.models import Group
     from django.core.cache import cache

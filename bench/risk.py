@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from common import ROOT, fresh_database, machine, manage, percentiles, record
+from common import ROOT, django_in_process, fresh_database, machine, percentiles, record
 
 SAMPLES = ROOT.parent / "shared" / "data" / "wco-dms"
 TT1_PLACEHOLDER = b"INSERTEORI"
@@ -67,23 +66,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_database(args.pg, "singlewindow_bench_risk"),
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "ERROR",
-        "SW_LODGE_THROTTLE": "1000000/minute",
-    }
-    env.pop("CELERY_BROKER_URL", None)  # tasks in-process: routing runs as the lodgement commits
-    manage(env, "migrate", "--noinput")
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "singlewindow.settings")
-    import django
-
-    django.setup()
+    django_in_process(fresh_database(args.pg, "singlewindow_bench_risk"))
 
     from django.db import transaction
     from django.utils import timezone

@@ -24,12 +24,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import time
 from datetime import timedelta
 from typing import Any
 
-from common import ROOT, fresh_database, machine, manage, percentiles, record
+from common import django_in_process, fresh_database, machine, percentiles, record
 
 ORIGINS = "CN US IN DE FR IT JP KR VN TR BR MX TH ID MY ES NL BE PL CH ZA KE EG MA NG AR CL PE CO CA".split()  # noqa: SIM905
 
@@ -74,28 +73,12 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"{args.pg}/singlewindow_bench_scorecard"
-            if args.reuse
-            else fresh_database(args.pg, "singlewindow_bench_scorecard")
-        ),
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "testserver,localhost",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "singlewindow.settings")
-    import django
-
-    django.setup()
+    django_in_process(
+        f"{args.pg}/singlewindow_bench_scorecard"
+        if args.reuse
+        else fresh_database(args.pg, "singlewindow_bench_scorecard"),
+        static=True,
+    )
 
     from django.core.cache import cache
     from django.db import connection
