@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from declarations.models import DeclarationResponse, ResponseDelivery, ResponseD
 from payments import selectors as money
 from payments.money import home_currency
 from singlewindow.models import OutboxMessage
-from support.models import SatisfactionRating, ServiceRequest
+from support.models import ANSWERED_ON_TIME, SatisfactionRating, ServiceRequest
 
 from . import buckets
 from .models import Dimension, Stage, StageDaily
@@ -328,21 +328,16 @@ def scorecard(period: Period) -> Scorecard:
         )
     )
 
-    # Service requests answered within their service level (those due in the period, by now). A
-    # request closed unanswered before it was due (the trader withdrew it) asked for no answer.
+    # Service requests answered within their service level (those due in the period, by now, that
+    # were owed an answer).
     now = timezone.now()
     requests = _Days(period, before)
     for row in (
         ServiceRequest.objects.filter(due_at__gte=start, due_at__lt=min(end, now))
-        .exclude(first_response_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("due_at"))
+        .owed_an_answer()
         .annotate(day=TruncDate("due_at"))
         .values("day")
-        .annotate(
-            due=Count("pk"),
-            on_time=Count(
-                "pk", filter=Q(first_response_at__isnull=False, first_response_at__lte=F("due_at"))
-            ),
-        )
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=ANSWERED_ON_TIME))
         .order_by()
     ):
         requests.add(_day(row["day"]), due=row["due"], on_time=row["on_time"])

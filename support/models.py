@@ -80,10 +80,20 @@ def safe_local_path(value: str | None) -> str:
     return value
 
 
+# First answered by the administration by the due time.
+ANSWERED_ON_TIME = Q(first_response_at__isnull=False, first_response_at__lte=F("due_at"))
+# Closed unanswered before it was due (the trader withdrew it): no answer was owed.
+WITHDRAWN_IN_TIME = Q(first_response_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("due_at"))
+
+
 class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
     def answered_within_service_level(self) -> ServiceRequestQuerySet:
         """Requests the administration first answered by their due time."""
-        return self.filter(first_response_at__isnull=False, first_response_at__lte=F("due_at"))
+        return self.filter(ANSWERED_ON_TIME)
+
+    def owed_an_answer(self) -> ServiceRequestQuerySet:
+        """Every request but those withdrawn before they were due (what the service level counts)."""
+        return self.exclude(WITHDRAWN_IN_TIME)
 
     def answered_late(self) -> ServiceRequestQuerySet:
         return self.filter(first_response_at__isnull=False, first_response_at__gt=F("due_at"))
